@@ -1,0 +1,50 @@
+//! The crate's error type: one enum wrapping each area's errors, with a stable [`ErrorKind`]
+//! that the C and Python bindings map to result codes and exception classes.
+
+use crate::model::activity::ActivityError;
+use crate::model::config::ConfigError;
+use crate::model::schedule::ScheduleError;
+use crate::model::score::ScoreError;
+
+/// Any error of the library.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration was refused.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The input counter refused a call.
+    #[error(transparent)]
+    Score(#[from] ScoreError),
+    /// The activity merger refused a sample.
+    #[error(transparent)]
+    Activity(#[from] ActivityError),
+    /// The screenshot schedule refused its settings.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+}
+
+/// The kind of an [`Error`]: stable across releases (new kinds may be added, none renumbered),
+/// mirrored by the bindings.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[repr(u32)]
+pub enum ErrorKind {
+    /// Bad configuration (`ConfigError`).
+    InvalidConfig = 1,
+    /// A call that does not fit the current state (start twice, resume when not paused…).
+    InvalidState = 2,
+    /// Bad input data (out-of-order sample, unparsable URL, bad slot length…).
+    InvalidInput = 3,
+}
+
+impl Error {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Config(_) | Error::Schedule(_) => ErrorKind::InvalidConfig,
+            Error::Score(ScoreError::InvalidTransition { .. }) => ErrorKind::InvalidState,
+            Error::Score(_) | Error::Activity(_) => ErrorKind::InvalidInput,
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! # activity-core
+//!
+//! Embeddable activity tracking for time-tracking products: keyboard/mouse activity levels per
+//! time slot, application and website tracking, and the screenshot schedule. Later layers add the
+//! screenshot media pipeline, storage and the capture runtime (see `README.md`).
+//!
+//! This release contains the **model** layer: pure functions and lock-free counters with no I/O
+//! and no operating-system access, so every definition below can be exercised under a
+//! [`ManualClock`](clock::ManualClock).
+//!
+//! ## Definitions
+//!
+//! **Time slot.** Half-open `[start, start + L)` with `L = slot_seconds` (default 600). `start`
+//! is a multiple of `L` counted from the Unix epoch in UTC. Anything that spans a boundary is
+//! split at it ([`model::slot`]).
+//!
+//! **Per-slot counters** ([`model::score`]):
+//! - `keyboard_events`: key presses (releases do not count);
+//! - `mouse_events`: button presses + wheel events + pointer-movement samples, where movement
+//!   counts at most once per 250 ms;
+//! - `keyboard_seconds`, `mouse_seconds`, `active_seconds`: distinct whole seconds of the slot
+//!   with at least one keyboard / mouse / any event;
+//! - `tracked_seconds`: seconds of the slot during which tracking ran and was not paused;
+//! - `activity_percent = min(100, round(100 × events / (max_expected_events × tracked_seconds / L)))`,
+//!   0 when nothing was tracked;
+//! - `active_percent = round(100 × active_seconds / tracked_seconds)`.
+//!
+//! The identity of a key, a key sequence or a pointer path is never recorded: the input API has
+//! no parameter that could carry one.
+//!
+//! **Screenshot schedule** ([`model::schedule`]): one capture at each multiple of the frequency,
+//! or one at a uniformly random instant inside each interval; only while tracking runs, is not
+//! paused, and both the employee's and the organisation's switches allow it.
+//!
+//! **Application and URL activity** ([`model::activity`]): heartbeat merging of window and URL
+//! samples into records, time before a switch attributed to the window that had it, split at slot
+//! boundaries, nothing while idle or paused, exclusion rules applied before a record exists.
+//!
+//! ## Example
+//!
+//! ```
+//! use activity_core::model::score::{InputCounter, InputEvent};
+//! use activity_core::Timestamp;
+//!
+//! let counter = InputCounter::new(600).unwrap();
+//! let t0 = Timestamp::from_secs(1_800_000_000 - 1_800_000_000 % 600);
+//! counter.start(t0).unwrap();
+//! counter.record(InputEvent::KeyPress, t0.add_millis(1_000));
+//! counter.record(InputEvent::ButtonPress, t0.add_millis(2_500));
+//! let slots = counter.stop(t0.add_millis(600_000)).unwrap();
+//! let m = slots[0].metrics(1200);
+//! assert_eq!((m.keyboard_events, m.mouse_events, m.active_seconds), (1, 1, 2));
+//! assert_eq!(m.activity_percent, 0); // 2 of 1200 expected events
+//! ```
+#![warn(missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod clock;
+pub mod error;
+pub mod model;
+
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use error::{Error, ErrorKind};
+pub use model::config::Config;

@@ -1,0 +1,171 @@
+//! Report computations over records: top applications, top websites, average activity.
+//!
+//! All of them are pure functions over slices of records, so the same code serves the `track`
+//! summary, the bindings and a product's own reports.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::activity::{ActivityKind, ActivityRecord};
+use crate::model::score::SlotMetrics;
+
+/// One line of a "top" report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageRow {
+    /// Application name or domain.
+    pub name: String,
+    /// Total time in milliseconds.
+    pub duration_millis: i64,
+    /// Share of the total time of the report's records, 0..=100, rounded.
+    pub share_percent: u8,
+}
+
+fn top_by<'a>(records: impl Iterator<Item = (&'a str, i64)>, n: usize) -> Vec<UsageRow> {
+    let mut totals: HashMap<&str, i64> = HashMap::new();
+    let mut all = 0i64;
+    for (name, d) in records {
+        *totals.entry(name).or_default() += d;
+        all += d;
+    }
+    let mut rows: Vec<_> = totals.into_iter().collect();
+    // Longest first; ties by name so the order is stable.
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    rows.into_iter()
+        .take(n)
+        .map(|(name, d)| UsageRow {
+            name: name.to_string(),
+            duration_millis: d,
+            share_percent: if all > 0 {
+                ((200 * i128::from(d) + i128::from(all)) / (2 * i128::from(all))) as u8
+            } else {
+                0
+            },
+        })
+        .collect()
+}
+
+/// The `n` applications with the most time in `APP` records.
+pub fn top_applications(records: &[ActivityRecord], n: usize) -> Vec<UsageRow> {
+    top_by(
+        records
+            .iter()
+            .filter(|r| r.kind == ActivityKind::App)
+            .map(|r| (r.application.as_str(), r.duration_millis)),
+        n,
+    )
+}
+
+/// The `n` registrable domains with the most time in `URL` records.
+pub fn top_websites(records: &[ActivityRecord], n: usize) -> Vec<UsageRow> {
+    top_by(
+        records
+            .iter()
+            .filter(|r| r.kind == ActivityKind::Url)
+            .filter_map(|r| Some((r.domain.as_deref()?, r.duration_millis))),
+        n,
+    )
+}
+
+/// Averages of a set of slots, weighted by their tracked seconds (a slot tracked for 2 minutes
+/// weighs a fifth of a full 10-minute one).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityAverage {
+    /// Number of slots.
+    pub slots: u32,
+    /// Sum of their tracked seconds.
+    pub tracked_seconds: u64,
+    /// Weighted mean of `activity_percent`, rounded.
+    pub activity_percent: u8,
+    /// Weighted mean of `active_percent`, rounded.
+    pub active_percent: u8,
+}
+
+/// The weighted average activity of `slots` (e.g. all slots of one project on one day).
+pub fn average_activity<'a>(slots: impl IntoIterator<Item = &'a SlotMetrics>) -> ActivityAverage {
+    let (mut n, mut t, mut a, mut b) = (0u32, 0u64, 0u64, 0u64);
+    for s in slots {
+        let w = u64::from(s.tracked_seconds);
+        n += 1;
+        t += w;
+        a += w * u64::from(s.activity_percent);
+        b += w * u64::from(s.active_percent);
+    }
+    let avg = |x: u64| {
+        if t == 0 {
+            0
+        } else {
+            ((2 * x + t) / (2 * t)) as u8
+        }
+    };
+    ActivityAverage {
+        slots: n,
+        tracked_seconds: t,
+        activity_percent: avg(a),
+        active_percent: avg(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Timestamp;
+    use crate::model::activity::WorkContext;
+
+    fn rec(kind: ActivityKind, app: &str, domain: Option<&str>, secs: i64) -> ActivityRecord {
+        ActivityRecord {
+            kind,
+            title: String::new(),
+            application: app.into(),
+            url: None,
+            domain: domain.map(Into::into),
+            start: Timestamp::EPOCH,
+            duration_millis: secs * 1000,
+            slot_start: Timestamp::EPOCH,
+            context: WorkContext::default(),
+        }
+    }
+
+    #[test]
+    fn top_lists_sum_sort_and_share() {
+        let r = [
+            rec(ActivityKind::App, "code", None, 30),
+            rec(ActivityKind::App, "firefox", None, 50),
+            rec(ActivityKind::App, "code", None, 30),
+            rec(ActivityKind::Url, "firefox", Some("rust-lang.org"), 40),
+            rec(ActivityKind::Url, "firefox", Some("github.com"), 10),
+        ];
+        let apps = top_applications(&r, 5);
+        assert_eq!(apps[0].name, "code");
+        assert_eq!(apps[0].duration_millis, 60_000);
+        assert_eq!(apps[0].share_percent, 55);
+        assert_eq!(apps[1].share_percent, 45);
+        let sites = top_websites(&r, 1);
+        assert_eq!(sites.len(), 1);
+        assert_eq!(
+            (sites[0].name.as_str(), sites[0].share_percent),
+            ("rust-lang.org", 80)
+        );
+    }
+
+    #[test]
+    fn average_is_weighted_by_tracked_time() {
+        let m = |tracked, act| SlotMetrics {
+            slot_start: Timestamp::EPOCH,
+            tracked_seconds: tracked,
+            keyboard_events: 0,
+            mouse_events: 0,
+            keyboard_seconds: 0,
+            mouse_seconds: 0,
+            active_seconds: 0,
+            activity_percent: act,
+            active_percent: act,
+        };
+        let avg = average_activity(&[m(600, 80), m(120, 20)]);
+        assert_eq!(
+            (avg.slots, avg.tracked_seconds, avg.activity_percent),
+            (2, 720, 70)
+        );
+        assert_eq!(average_activity(&[]).activity_percent, 0);
+    }
+}

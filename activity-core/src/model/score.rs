@@ -1,0 +1,826 @@
+//! Input scoring: the lock-free input counter and the per-slot activity metrics.
+//!
+//! Operating-system input hooks call [`InputCounter::record`] for every key press, button press,
+//! wheel event and pointer movement. The call takes no lock and allocates nothing: it is a handful
+//! of atomic operations, so it can run inside a hook callback on any thread (see the `ingest`
+//! benchmark). An [`InputEvent`] carries only the *kind* of event, never which key or where the
+//! pointer went, so the library cannot record a key sequence or a pointer path even by mistake.
+//!
+//! ## What is counted
+//!
+//! - `keyboard_events`: key presses (releases are not reported at all);
+//! - `mouse_events`: button presses, wheel events, and pointer movement sampled at most once per
+//!   [`MOVE_SAMPLE_MILLIS`] (250 ms): continuous motion for one second counts 4, a twitch counts 1;
+//! - `keyboard_seconds`, `mouse_seconds`, `active_seconds`: the number of distinct whole seconds of
+//!   the slot with at least one keyboard / mouse / any event, from two per-second bit maps
+//!   (600 bits each for a 600-second slot). Every pointer movement marks its second, also the
+//!   ones the 250 ms rule does not count;
+//! - `tracked_seconds`: milliseconds of the slot during which the counter was started and not
+//!   paused, rounded to the nearest second.
+//!
+//! From these, [`activity_percent`] and [`active_percent`] compute the two published metrics.
+//!
+//! ## Partial slots
+//!
+//! A slot in which tracking started, stopped or paused part-way has fewer `tracked_seconds`, and
+//! both metrics scale to it: 300 events in the 300 tracked seconds of a slot score like 600
+//! events in a full one.
+//!
+//! ```text
+//!   slot        [0 s ........................................... 600 s)
+//!   tracking         start@100 s     pause@250 s  resume@400 s         stop@550 s
+//!   tracked          [===============)            [===================)
+//!                    150 s                        150 s          → tracked_seconds = 300
+//! ```
+//!
+//! ## How the counter works
+//!
+//! The counter keeps a ring of eight slot cells. A cell holds, for keyboard and for mouse, one
+//! 64-bit word packing a 16-bit slot tag with the count (saturating at `u32::MAX`), each on its own
+//! cache line so a keyboard thread and a mouse thread do not contend, plus the two per-second bit
+//! maps. Recording an event is one `fetch_add` on its word (the returned tag proves the cell still
+//! belongs to the event's slot) and, once per second per kind, one `fetch_or` on a bit-map word.
+//! Closing a slot swaps the words for the next tag and zeroes the maps. Events for a slot that is
+//! already closed, or more than seven slots ahead of the oldest open one, are not counted;
+//! [`InputCounter::dropped_events`] says how many there were.
+//!
+//! The only imprecision is a race no test can provoke: an event whose thread is suspended, after
+//! its count was accepted, for longer than it takes the closing thread to read the bit maps (the
+//! runtime closes a slot only after it has ended) may mark its second in the next use of the cell
+//! instead of its own slot.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::*};
+
+use crate::clock::Timestamp;
+use crate::model::config::{MAX_SLOT_SECONDS, SECONDS_PER_DAY};
+use crate::model::slot::{Interval, slot_index, slot_interval, slot_millis};
+
+/// Pointer movement counts at most once per this many milliseconds.
+pub const MOVE_SAMPLE_MILLIS: i64 = 250;
+
+/// The kind of an input event. Deliberately nothing more: no key code, no position.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum InputEvent {
+    /// A key went down (releases are not reported).
+    KeyPress = 0,
+    /// A mouse button went down.
+    ButtonPress = 1,
+    /// One wheel step or scroll event.
+    Wheel = 2,
+    /// The pointer moved (sampled: at most one counts per 250 ms).
+    PointerMove = 3,
+}
+
+/// Errors of the input counter.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScoreError {
+    /// The slot length is not a divisor of a day within the allowed range.
+    #[error("slot_seconds must divide 86400 and be 1..={MAX_SLOT_SECONDS}, got {0}")]
+    InvalidSlotLength(u32),
+    /// A control call that does not fit the counter's state (e.g. `resume` when not paused).
+    #[error("cannot {operation} an input counter that is {state}")]
+    InvalidTransition {
+        /// The call made: `start`, `pause`, `resume`, `stop`.
+        operation: &'static str,
+        /// The state the counter was in.
+        state: &'static str,
+    },
+}
+
+const RING: usize = 8;
+const TAG_SHIFT: u32 = 48;
+const COUNT_MASK: u64 = (1 << TAG_SHIFT) - 1;
+/// Counts saturate here; the 16 bits above it in the count field absorb concurrent overshoot.
+const COUNT_LIMIT: u64 = u32::MAX as u64;
+/// `last_input` is refreshed at most this often, to keep the hot path to loads.
+const LAST_INPUT_GRANULARITY_MILLIS: i64 = 100;
+const NO_INPUT: i64 = i64::MIN;
+
+fn tag(slot: i64) -> u64 {
+    (slot as u64) & 0xFFFF
+}
+
+/// A tagged count on a cache line of its own.
+#[repr(align(64))]
+struct TaggedCount(AtomicU64);
+
+struct Cell {
+    keyboard_count: TaggedCount,
+    mouse_count: TaggedCount,
+    keyboard: Box<[AtomicU64]>,
+    mouse: Box<[AtomicU64]>,
+}
+
+/// What a cell held for one slot.
+struct Taken {
+    keyboard_events: u32,
+    mouse_events: u32,
+    keyboard: SecondMap,
+    mouse: SecondMap,
+}
+
+impl Cell {
+    fn new(words: usize) -> Cell {
+        Cell {
+            keyboard_count: TaggedCount(AtomicU64::new(0)),
+            mouse_count: TaggedCount(AtomicU64::new(0)),
+            keyboard: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            mouse: (0..words).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    /// Hands the cell to `next_slot` and returns what it held.
+    fn take(&self, next_slot: i64, seconds: u32) -> Taken {
+        let armed = tag(next_slot) << TAG_SHIFT;
+        let count =
+            |c: &TaggedCount| (c.0.swap(armed, AcqRel) & COUNT_MASK).min(COUNT_LIMIT) as u32;
+        let drain = |bits: &[AtomicU64]| SecondMap {
+            words: bits.iter().map(|w| w.swap(0, AcqRel)).collect(),
+            seconds,
+        };
+        Taken {
+            keyboard_events: count(&self.keyboard_count),
+            mouse_events: count(&self.mouse_count),
+            keyboard: drain(&self.keyboard),
+            mouse: drain(&self.mouse),
+        }
+    }
+}
+
+#[inline]
+fn mark(bits: &[AtomicU64], second: usize) {
+    if let Some(w) = bits.get(second / 64) {
+        let m = 1u64 << (second % 64);
+        // A load first: after the first event of a second the bit is set and no write is needed.
+        if w.load(Relaxed) & m == 0 {
+            w.fetch_or(m, Relaxed);
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum State {
+    New,
+    Running { since: Timestamp },
+    Paused,
+    Stopped,
+}
+
+impl State {
+    fn name(self) -> &'static str {
+        match self {
+            State::New => "not started",
+            State::Running { .. } => "running",
+            State::Paused => "paused",
+            State::Stopped => "stopped",
+        }
+    }
+}
+
+struct Control {
+    state: State,
+    /// Finished tracking periods not yet wholly inside closed slots.
+    periods: Vec<Interval>,
+}
+
+impl Control {
+    fn tracked_millis(&self, slot: &Interval) -> i64 {
+        let open = match self.state {
+            State::Running { since } => Interval::new(since, slot.end),
+            _ => None,
+        };
+        self.periods
+            .iter()
+            .chain(open.iter())
+            .filter_map(|p| p.intersect(slot))
+            .map(|p| p.duration_millis())
+            .sum()
+    }
+}
+
+/// Counts input events per time slot; shared by reference between the threads that report input.
+///
+/// See the [module documentation](self) for what is counted and how.
+pub struct InputCounter {
+    slot_seconds: u32,
+    slot_millis: i64,
+    running: AtomicBool,
+    /// Index of the oldest slot not yet closed; cells hold slots `base .. base + RING`.
+    base: AtomicI64,
+    last_move: AtomicI64,
+    last_input: AtomicI64,
+    dropped: AtomicU64,
+    cells: Box<[Cell]>,
+    control: Mutex<Control>,
+}
+
+impl std::fmt::Debug for InputCounter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InputCounter")
+            .field("slot_seconds", &self.slot_seconds)
+            .field("running", &self.running.load(Relaxed))
+            .field("oldest_open_slot", &self.base.load(Relaxed))
+            .field("dropped_events", &self.dropped.load(Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl InputCounter {
+    /// A stopped counter for slots of `slot_seconds` (a divisor of 86 400, at most 3 600).
+    pub fn new(slot_seconds: u32) -> Result<InputCounter, ScoreError> {
+        if slot_seconds == 0
+            || slot_seconds > MAX_SLOT_SECONDS
+            || SECONDS_PER_DAY % slot_seconds != 0
+        {
+            return Err(ScoreError::InvalidSlotLength(slot_seconds));
+        }
+        let words = (slot_seconds as usize).div_ceil(64);
+        Ok(InputCounter {
+            slot_seconds,
+            slot_millis: slot_millis(slot_seconds),
+            running: AtomicBool::new(false),
+            base: AtomicI64::new(0),
+            last_move: AtomicI64::new(NO_INPUT),
+            last_input: AtomicI64::new(NO_INPUT),
+            dropped: AtomicU64::new(0),
+            cells: (0..RING).map(|_| Cell::new(words)).collect(),
+            control: Mutex::new(Control {
+                state: State::New,
+                periods: Vec::new(),
+            }),
+        })
+    }
+
+    /// The slot length this counter was made for.
+    pub fn slot_seconds(&self) -> u32 {
+        self.slot_seconds
+    }
+
+    /// Counts one input event that happened at `at`. Lock-free and allocation-free.
+    ///
+    /// Events while the counter is not running (not started, paused, stopped) are ignored.
+    #[inline]
+    pub fn record(&self, event: InputEvent, at: Timestamp) {
+        if !self.running.load(Relaxed) {
+            return;
+        }
+        let ms = at.as_millis();
+        let slot = ms.div_euclid(self.slot_millis);
+        let base = self.base.load(Acquire);
+        if slot.wrapping_sub(base) as u64 >= RING as u64 {
+            self.dropped.fetch_add(1, Relaxed);
+            return;
+        }
+        let cell = &self.cells[slot.rem_euclid(RING as i64) as usize];
+        let second = ((ms - slot * self.slot_millis) / 1000) as usize;
+        self.note_input(ms);
+        let (count, bits) = match event {
+            InputEvent::KeyPress => (&cell.keyboard_count.0, &cell.keyboard),
+            InputEvent::ButtonPress | InputEvent::Wheel => (&cell.mouse_count.0, &cell.mouse),
+            InputEvent::PointerMove => {
+                mark(&cell.mouse, second);
+                if !self.movement_counts(ms) {
+                    return;
+                }
+                (&cell.mouse_count.0, &cell.mouse)
+            }
+        };
+        let old = count.fetch_add(1, Relaxed);
+        if old >> TAG_SHIFT != tag(slot) || old & COUNT_MASK >= COUNT_LIMIT {
+            // The cell was handed to another slot meanwhile, or the count is saturated: undo.
+            count.fetch_sub(1, Relaxed);
+            self.dropped.fetch_add(1, Relaxed);
+            return;
+        }
+        mark(bits, second);
+    }
+
+    #[inline]
+    fn note_input(&self, ms: i64) {
+        if ms.saturating_sub(self.last_input.load(Relaxed)) >= LAST_INPUT_GRANULARITY_MILLIS {
+            self.last_input.store(ms, Relaxed);
+        }
+    }
+
+    /// The 250 ms rule: true for the first movement at least 250 ms after the last counted one.
+    #[inline]
+    fn movement_counts(&self, ms: i64) -> bool {
+        let last = self.last_move.load(Relaxed);
+        ms.saturating_sub(last) >= MOVE_SAMPLE_MILLIS
+            && self
+                .last_move
+                .compare_exchange(last, ms, Relaxed, Relaxed)
+                .is_ok()
+    }
+
+    /// The time of the latest input event seen while running (to within 100 ms), if any.
+    pub fn last_input(&self) -> Option<Timestamp> {
+        match self.last_input.load(Relaxed) {
+            NO_INPUT => None,
+            ms => Some(Timestamp::from_millis(ms)),
+        }
+    }
+
+    /// Events not counted because their slot was already closed, too far ahead, or saturated.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped.load(Relaxed)
+    }
+
+    /// Whether events are being counted (started and not paused).
+    pub fn is_running(&self) -> bool {
+        self.running.load(Relaxed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Control> {
+        // The lock guards plain data that every holder leaves consistent; a panic elsewhere
+        // while holding it cannot leave it half-written, so poisoning is ignored.
+        self.control.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts counting at `at`. Allowed on a new or stopped counter.
+    pub fn start(&self, at: Timestamp) -> Result<(), ScoreError> {
+        let mut ctl = self.lock();
+        match ctl.state {
+            State::New | State::Stopped => {}
+            s => {
+                return Err(ScoreError::InvalidTransition {
+                    operation: "start",
+                    state: s.name(),
+                });
+            }
+        }
+        let base = slot_index(at, self.slot_seconds);
+        for i in 0..RING as i64 {
+            let slot = base + i;
+            let cell = &self.cells[slot.rem_euclid(RING as i64) as usize];
+            let _ = cell.take(slot, self.slot_seconds);
+        }
+        self.base.store(base, Release);
+        ctl.periods.clear();
+        ctl.state = State::Running { since: at };
+        self.running.store(true, Release);
+        Ok(())
+    }
+
+    /// Stops counting at `at` until [`resume`](Self::resume); time while paused is not tracked.
+    pub fn pause(&self, at: Timestamp) -> Result<(), ScoreError> {
+        let mut ctl = self.lock();
+        let State::Running { since } = ctl.state else {
+            return Err(ScoreError::InvalidTransition {
+                operation: "pause",
+                state: ctl.state.name(),
+            });
+        };
+        self.running.store(false, Release);
+        ctl.periods.push(Interval {
+            start: since,
+            end: at.max(since),
+        });
+        ctl.state = State::Paused;
+        Ok(())
+    }
+
+    /// Counts again from `at` after [`pause`](Self::pause).
+    pub fn resume(&self, at: Timestamp) -> Result<(), ScoreError> {
+        let mut ctl = self.lock();
+        if ctl.state != State::Paused {
+            return Err(ScoreError::InvalidTransition {
+                operation: "resume",
+                state: ctl.state.name(),
+            });
+        }
+        ctl.state = State::Running { since: at };
+        self.running.store(true, Release);
+        Ok(())
+    }
+
+    /// Closes every slot that has ended by `now` (slot end ≤ `now`), oldest first, returning the
+    /// ones in which anything was tracked or counted. Call it at (or soon after) each boundary.
+    pub fn close_until(&self, now: Timestamp) -> Vec<SlotCounts> {
+        let mut ctl = self.lock();
+        if matches!(ctl.state, State::New | State::Stopped) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        loop {
+            let base = self.base.load(Acquire);
+            if slot_interval(base, self.slot_seconds).end > now {
+                break;
+            }
+            out.extend(self.close_oldest(&mut ctl));
+        }
+        out
+    }
+
+    /// Stops counting at `at` and closes every open slot up to and including the one holding
+    /// `at` (that one only partly tracked). Allowed when running or paused.
+    pub fn stop(&self, at: Timestamp) -> Result<Vec<SlotCounts>, ScoreError> {
+        let mut ctl = self.lock();
+        match ctl.state {
+            State::Running { since } => {
+                self.running.store(false, Release);
+                ctl.periods.push(Interval {
+                    start: since,
+                    end: at.max(since),
+                });
+            }
+            State::Paused => {}
+            s => {
+                return Err(ScoreError::InvalidTransition {
+                    operation: "stop",
+                    state: s.name(),
+                });
+            }
+        }
+        ctl.state = State::Stopped;
+        let last = slot_index(at, self.slot_seconds);
+        let mut out = Vec::new();
+        while self.base.load(Acquire) <= last {
+            out.extend(self.close_oldest(&mut ctl));
+        }
+        ctl.periods.clear();
+        Ok(out)
+    }
+
+    fn close_oldest(&self, ctl: &mut Control) -> Option<SlotCounts> {
+        let base = self.base.load(Acquire);
+        let cell = &self.cells[base.rem_euclid(RING as i64) as usize];
+        let taken = cell.take(base + RING as i64, self.slot_seconds);
+        self.base.store(base + 1, Release);
+        let slot = slot_interval(base, self.slot_seconds);
+        let tracked_millis = ctl.tracked_millis(&slot);
+        ctl.periods.retain(|p| p.end > slot.end);
+        let counts = SlotCounts {
+            slot_start: slot.start,
+            slot_seconds: self.slot_seconds,
+            tracked_millis,
+            keyboard_events: taken.keyboard_events,
+            mouse_events: taken.mouse_events,
+            keyboard: taken.keyboard,
+            mouse: taken.mouse,
+        };
+        (counts.tracked_millis > 0 || counts.events() > 0 || counts.active_seconds() > 0)
+            .then_some(counts)
+    }
+}
+
+/// Which seconds of a slot had at least one event: bit `s` is second `s` from the slot start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecondMap {
+    words: Vec<u64>,
+    seconds: u32,
+}
+
+impl SecondMap {
+    /// An empty map for a slot of `seconds` seconds.
+    pub fn new(seconds: u32) -> SecondMap {
+        SecondMap {
+            words: vec![0; (seconds as usize).div_ceil(64)],
+            seconds,
+        }
+    }
+
+    /// A map from its 64-bit words (bit `s % 64` of word `s / 64` is second `s`), as stored.
+    /// Bits past `seconds` are cleared.
+    pub fn from_words(seconds: u32, mut words: Vec<u64>) -> SecondMap {
+        words.resize((seconds as usize).div_ceil(64), 0);
+        if seconds % 64 != 0 {
+            if let Some(last) = words.last_mut() {
+                *last &= (1u64 << (seconds % 64)) - 1;
+            }
+        }
+        SecondMap { words, seconds }
+    }
+
+    /// The words of the map, for storage.
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+
+    /// Marks second `s` (ignored past the end of the slot).
+    pub fn set(&mut self, s: u32) {
+        if s < self.seconds {
+            self.words[s as usize / 64] |= 1 << (s % 64);
+        }
+    }
+
+    /// Whether second `s` is marked.
+    pub fn get(&self, s: u32) -> bool {
+        s < self.seconds && self.words[s as usize / 64] & (1 << (s % 64)) != 0
+    }
+
+    /// The number of marked seconds.
+    pub fn count(&self) -> u32 {
+        self.words.iter().map(|w| w.count_ones()).sum()
+    }
+
+    /// The number of seconds marked in `self` or `other`.
+    pub fn union_count(&self, other: &SecondMap) -> u32 {
+        self.words
+            .iter()
+            .zip(other.words.iter().chain(std::iter::repeat(&0)))
+            .map(|(a, b)| (a | b).count_ones())
+            .sum()
+    }
+
+    fn union_with(&mut self, other: &SecondMap) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= b;
+        }
+    }
+}
+
+/// Everything counted in one slot (or in one part of a slot, when tracking stopped and started
+/// again inside it: [`merge`](Self::merge) joins such parts exactly).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotCounts {
+    /// Start of the slot (UTC).
+    pub slot_start: Timestamp,
+    /// Length of the slot.
+    pub slot_seconds: u32,
+    /// Milliseconds of the slot during which tracking ran and was not paused.
+    pub tracked_millis: i64,
+    /// Key presses.
+    pub keyboard_events: u32,
+    /// Button presses + wheel events + counted movement samples.
+    pub mouse_events: u32,
+    /// Seconds with keyboard input.
+    pub keyboard: SecondMap,
+    /// Seconds with mouse input.
+    pub mouse: SecondMap,
+}
+
+impl SlotCounts {
+    /// Keyboard plus mouse events.
+    pub fn events(&self) -> u64 {
+        u64::from(self.keyboard_events) + u64::from(self.mouse_events)
+    }
+
+    /// Tracked time rounded to the nearest whole second.
+    pub fn tracked_seconds(&self) -> u32 {
+        u32::try_from((self.tracked_millis.max(0) + 500) / 1000).unwrap_or(u32::MAX)
+    }
+
+    /// Distinct seconds with any input.
+    pub fn active_seconds(&self) -> u32 {
+        self.keyboard.union_count(&self.mouse)
+    }
+
+    /// Adds another part of the same slot (tracking stopped and started again inside it).
+    /// Returns `false`, changing nothing, if `other` is for another slot or slot length.
+    pub fn merge(&mut self, other: &SlotCounts) -> bool {
+        if other.slot_start != self.slot_start || other.slot_seconds != self.slot_seconds {
+            return false;
+        }
+        self.tracked_millis += other.tracked_millis;
+        self.keyboard_events = self.keyboard_events.saturating_add(other.keyboard_events);
+        self.mouse_events = self.mouse_events.saturating_add(other.mouse_events);
+        self.keyboard.union_with(&other.keyboard);
+        self.mouse.union_with(&other.mouse);
+        true
+    }
+
+    /// The slot's published figures, `max_expected_events` being the events of a fully tracked
+    /// slot that count as 100 % ([`Config::expected_events_per_slot`](crate::Config::expected_events_per_slot)).
+    pub fn metrics(&self, max_expected_events: u32) -> SlotMetrics {
+        let tracked_seconds = self.tracked_seconds();
+        let active_seconds = self.active_seconds();
+        SlotMetrics {
+            slot_start: self.slot_start,
+            tracked_seconds,
+            keyboard_events: self.keyboard_events,
+            mouse_events: self.mouse_events,
+            keyboard_seconds: self.keyboard.count(),
+            mouse_seconds: self.mouse.count(),
+            active_seconds,
+            activity_percent: activity_percent(
+                self.events(),
+                tracked_seconds,
+                max_expected_events,
+                self.slot_seconds,
+            ),
+            active_percent: active_percent(active_seconds, tracked_seconds),
+        }
+    }
+}
+
+/// The published figures of one slot: plain numbers, as bindings and reports carry them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SlotMetrics {
+    /// Start of the slot (UTC).
+    pub slot_start: Timestamp,
+    /// Seconds of the slot during which tracking ran and was not paused.
+    pub tracked_seconds: u32,
+    /// Key presses.
+    pub keyboard_events: u32,
+    /// Button presses + wheel events + movement samples.
+    pub mouse_events: u32,
+    /// Seconds with keyboard input.
+    pub keyboard_seconds: u32,
+    /// Seconds with mouse input.
+    pub mouse_seconds: u32,
+    /// Seconds with any input.
+    pub active_seconds: u32,
+    /// The seed's activity formula, 0..=100 ([`activity_percent`]).
+    pub activity_percent: u8,
+    /// Share of tracked seconds with input, 0..=100 ([`active_percent`]).
+    pub active_percent: u8,
+}
+
+/// `min(100, round(100 × events / (max_expected_events × tracked_seconds / slot_seconds)))`,
+/// 0 when nothing was tracked. Rounds half up, computed exactly in integers.
+///
+/// ```
+/// use activity_core::model::score::activity_percent;
+/// assert_eq!(activity_percent(600, 600, 1200, 600), 50);  // full slot, half the expected events
+/// assert_eq!(activity_percent(300, 300, 1200, 600), 50);  // half-tracked slot scales
+/// assert_eq!(activity_percent(5000, 600, 1200, 600), 100); // capped
+/// assert_eq!(activity_percent(9, 0, 1200, 600), 0);        // nothing tracked
+/// ```
+pub fn activity_percent(
+    events: u64,
+    tracked_seconds: u32,
+    max_expected_events: u32,
+    slot_seconds: u32,
+) -> u8 {
+    if tracked_seconds == 0 || max_expected_events == 0 || slot_seconds == 0 {
+        return 0;
+    }
+    let num = 100u128 * u128::from(events) * u128::from(slot_seconds);
+    let den = u128::from(max_expected_events) * u128::from(tracked_seconds);
+    ((2 * num + den) / (2 * den)).min(100) as u8
+}
+
+/// `round(100 × active_seconds / tracked_seconds)`, at most 100, 0 when nothing was tracked.
+///
+/// ```
+/// use activity_core::model::score::active_percent;
+/// assert_eq!(active_percent(150, 600), 25);
+/// assert_eq!(active_percent(1, 3), 33);
+/// assert_eq!(active_percent(0, 0), 0);
+/// ```
+pub fn active_percent(active_seconds: u32, tracked_seconds: u32) -> u8 {
+    if tracked_seconds == 0 {
+        return 0;
+    }
+    let num = 100u64 * u64::from(active_seconds);
+    let den = u64::from(tracked_seconds);
+    ((2 * num + den) / (2 * den)).min(100) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: i64 = 1_796_025_600_000; // 2026-11-30T08:00:00Z, a slot boundary
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millis(BASE + ms)
+    }
+
+    #[test]
+    fn rejects_bad_slot_lengths() {
+        for l in [0, 7, 7200, 86_400] {
+            assert_eq!(
+                InputCounter::new(l).unwrap_err(),
+                ScoreError::InvalidSlotLength(l)
+            );
+        }
+    }
+
+    #[test]
+    fn counts_kinds_and_seconds() {
+        let c = InputCounter::new(600).unwrap();
+        c.start(at(0)).unwrap();
+        c.record(InputEvent::KeyPress, at(1_000));
+        c.record(InputEvent::KeyPress, at(1_900)); // same second
+        c.record(InputEvent::ButtonPress, at(1_950)); // same second, mouse
+        c.record(InputEvent::Wheel, at(5_000));
+        let s = c.stop(at(600_000)).unwrap();
+        assert_eq!(s.len(), 1);
+        let m = s[0].metrics(1200);
+        assert_eq!(m.keyboard_events, 2);
+        assert_eq!(m.mouse_events, 2);
+        assert_eq!(m.keyboard_seconds, 1);
+        assert_eq!(m.mouse_seconds, 2);
+        assert_eq!(m.active_seconds, 2);
+        assert_eq!(m.tracked_seconds, 600);
+    }
+
+    #[test]
+    fn movement_counts_once_per_250_ms() {
+        let c = InputCounter::new(600).unwrap();
+        c.start(at(0)).unwrap();
+        // Continuous motion every 10 ms for exactly 1 s: counted at 0, 250, 500, 750 ms.
+        for ms in (10_000..11_000).step_by(10) {
+            c.record(InputEvent::PointerMove, at(ms));
+        }
+        // A twitch 249 ms after the last counted sample does not count; one at 250 ms does.
+        c.record(InputEvent::PointerMove, at(10_999));
+        c.record(InputEvent::PointerMove, at(11_000));
+        let m = c.stop(at(600_000)).unwrap()[0].metrics(1200);
+        assert_eq!(m.mouse_events, 5);
+        assert_eq!(m.mouse_seconds, 2); // seconds 10 and 11
+    }
+
+    #[test]
+    fn paused_time_and_events_are_not_counted() {
+        let c = InputCounter::new(600).unwrap();
+        c.start(at(100_000)).unwrap();
+        c.record(InputEvent::KeyPress, at(150_000));
+        c.pause(at(250_000)).unwrap();
+        assert!(!c.is_running());
+        c.record(InputEvent::KeyPress, at(300_000)); // paused: ignored
+        c.resume(at(400_000)).unwrap();
+        c.record(InputEvent::KeyPress, at(450_000));
+        let s = c.stop(at(550_000)).unwrap();
+        let m = s[0].metrics(1200);
+        assert_eq!(m.tracked_seconds, 300);
+        assert_eq!(m.keyboard_events, 2);
+    }
+
+    #[test]
+    fn close_until_closes_ended_slots_only() {
+        let c = InputCounter::new(600).unwrap();
+        c.start(at(0)).unwrap();
+        c.record(InputEvent::KeyPress, at(599_999));
+        c.record(InputEvent::KeyPress, at(600_000));
+        assert!(c.close_until(at(599_999)).is_empty());
+        let first = c.close_until(at(600_000));
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].keyboard_events, 1);
+        assert_eq!(first[0].slot_start, at(0));
+        // A late event for the closed slot is dropped, not put in the next one.
+        c.record(InputEvent::KeyPress, at(599_000));
+        assert_eq!(c.dropped_events(), 1);
+        let rest = c.stop(at(700_000)).unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].keyboard_events, 1);
+        assert_eq!(rest[0].tracked_seconds(), 100);
+    }
+
+    #[test]
+    fn events_too_far_ahead_are_dropped() {
+        let c = InputCounter::new(600).unwrap();
+        c.start(at(0)).unwrap();
+        c.record(InputEvent::KeyPress, at(8 * 600_000));
+        c.record(InputEvent::KeyPress, at(-1));
+        assert_eq!(c.dropped_events(), 2);
+        c.record(InputEvent::KeyPress, at(7 * 600_000));
+        assert_eq!(c.dropped_events(), 2);
+    }
+
+    #[test]
+    fn invalid_transitions_are_errors() {
+        let c = InputCounter::new(600).unwrap();
+        assert!(matches!(
+            c.pause(at(0)),
+            Err(ScoreError::InvalidTransition {
+                operation: "pause",
+                state: "not started"
+            })
+        ));
+        c.start(at(0)).unwrap();
+        assert!(c.start(at(1)).is_err());
+        assert!(c.resume(at(1)).is_err());
+        c.stop(at(2)).unwrap();
+        assert!(c.stop(at(3)).is_err());
+        // Restarting inside the same slot gives a second part that merges exactly.
+        c.start(at(10_000)).unwrap();
+        c.record(InputEvent::KeyPress, at(10_500));
+        let s = c.stop(at(20_000)).unwrap();
+        assert_eq!(s[0].tracked_millis, 10_000);
+    }
+
+    #[test]
+    fn merge_unions_seconds() {
+        let mut a = SlotCounts {
+            slot_start: at(0),
+            slot_seconds: 600,
+            tracked_millis: 1000,
+            keyboard_events: 1,
+            mouse_events: 0,
+            keyboard: SecondMap::new(600),
+            mouse: SecondMap::new(600),
+        };
+        a.keyboard.set(3);
+        let mut b = a.clone();
+        b.mouse.set(3);
+        b.mouse.set(599);
+        assert!(a.merge(&b));
+        assert_eq!((a.keyboard_events, a.tracked_millis), (2, 2000));
+        assert_eq!(a.active_seconds(), 2);
+        b.slot_start = at(600_000);
+        assert!(!a.merge(&b));
+    }
+
+    #[test]
+    fn second_map_from_words_clears_excess_bits() {
+        let m = SecondMap::from_words(70, vec![u64::MAX, u64::MAX, 5]);
+        assert_eq!(m.count(), 70);
+        assert!(m.get(69) && !m.get(70));
+    }
+}
