@@ -28,7 +28,10 @@ fn merger(slot_seconds: u32) -> ActivityMerger {
 
 /// A per-second timeline: which app (index) is in front at each second, where idle periods are,
 /// and where the tracker starts.
-fn timeline() -> impl Strategy<Value = (i64, Vec<(usize, bool)>, Vec<(usize, usize)>)> {
+/// (start second, per-second (app index, incognito title?), idle periods [a, b) in seconds)
+type Timeline = (i64, Vec<(usize, bool)>, Vec<(usize, usize)>);
+
+fn timeline() -> impl Strategy<Value = Timeline> {
     (
         0i64..600,
         // Runs of (app, incognito title?, length in seconds).

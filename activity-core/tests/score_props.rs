@@ -164,7 +164,7 @@ struct Expected {
 fn reference(start: i64, steps: &[Step], stop: i64, l: i64) -> BTreeMap<i64, Expected> {
     let mut slots: BTreeMap<i64, Expected> = BTreeMap::new();
     let mut running_since = Some(start);
-    let mut add_tracked = |slots: &mut BTreeMap<i64, Expected>, a: i64, b: i64| {
+    let add_tracked = |slots: &mut BTreeMap<i64, Expected>, a: i64, b: i64| {
         let mut t = a;
         while t < b {
             let k = t.div_euclid(l);

@@ -569,9 +569,11 @@ mod tests {
 
     #[test]
     fn round_trips_through_json() {
-        let mut c = Config::default();
-        c.screenshot_seed = Some(7);
-        c.max_expected_events = Some(900);
+        let c = Config {
+            screenshot_seed: Some(7),
+            max_expected_events: Some(900),
+            ..Config::default()
+        };
         let text = serde_json::to_string(&c).unwrap();
         assert_eq!(Config::from_json_str(&text).unwrap(), c);
     }

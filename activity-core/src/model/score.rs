@@ -38,8 +38,9 @@
 //! The counter keeps a ring of eight slot cells. A cell holds, for keyboard and for mouse, one
 //! 64-bit word packing a 16-bit slot tag with the count (saturating at `u32::MAX`), each on its own
 //! cache line so a keyboard thread and a mouse thread do not contend, plus the two per-second bit
-//! maps. Recording an event is one `fetch_add` on its word (the returned tag proves the cell still
-//! belongs to the event's slot) and, once per second per kind, one `fetch_or` on a bit-map word.
+//! maps. Recording an event is one compare-and-swap on its word, which succeeds only while the word
+//! carries the event's slot tag (so closing a slot concurrently can neither lose nor double an
+//! event), and, once per second per kind, one `fetch_or` on a bit-map word.
 //! Closing a slot swaps the words for the next tag and zeroes the maps. Events for a slot that is
 //! already closed, or more than seven slots ahead of the oldest open one, are not counted;
 //! [`InputCounter::dropped_events`] says how many there were.
@@ -93,7 +94,7 @@ pub enum ScoreError {
 const RING: usize = 8;
 const TAG_SHIFT: u32 = 48;
 const COUNT_MASK: u64 = (1 << TAG_SHIFT) - 1;
-/// Counts saturate here; the 16 bits above it in the count field absorb concurrent overshoot.
+/// Counts saturate here (a slot reports its counts as `u32`).
 const COUNT_LIMIT: u64 = u32::MAX as u64;
 /// `last_input` is refreshed at most this often, to keep the hot path to loads.
 const LAST_INPUT_GRANULARITY_MILLIS: i64 = 100;
@@ -288,12 +289,19 @@ impl InputCounter {
                 (&cell.mouse_count.0, &cell.mouse)
             }
         };
-        let old = count.fetch_add(1, Relaxed);
-        if old >> TAG_SHIFT != tag(slot) || old & COUNT_MASK >= COUNT_LIMIT {
-            // The cell was handed to another slot meanwhile, or the count is saturated: undo.
-            count.fetch_sub(1, Relaxed);
-            self.dropped.fetch_add(1, Relaxed);
-            return;
+        // Compare-and-swap rather than fetch_add: the increment lands only if the cell still
+        // carries this slot's tag, so a slot being closed meanwhile can never gain or lose it.
+        let mut cur = count.load(Relaxed);
+        loop {
+            if cur >> TAG_SHIFT != tag(slot) || cur & COUNT_MASK >= COUNT_LIMIT {
+                // The cell was handed to another slot meanwhile, or the count is saturated.
+                self.dropped.fetch_add(1, Relaxed);
+                return;
+            }
+            match count.compare_exchange_weak(cur, cur + 1, Relaxed, Relaxed) {
+                Ok(_) => break,
+                Err(actual) => cur = actual,
+            }
         }
         mark(bits, second);
     }
