@@ -35,10 +35,10 @@
 //!
 //! ## How the counter works
 //!
-//! The counter keeps a ring of eight slot cells. A cell holds, for keyboard and for mouse, one
-//! 64-bit word packing a 16-bit slot tag with the count (saturating at `u32::MAX`), each on its own
-//! cache line so a keyboard thread and a mouse thread do not contend, plus the two per-second bit
-//! maps. Recording an event is one compare-and-swap on its word, which succeeds only while the word
+//! The counter keeps a ring of eight slot cells. A cell holds, for keyboard and for mouse, 64-bit
+//! words packing a 16-bit slot tag with a count (saturating at `u32::MAX`), each on its own cache
+//! line and striped four ways by recording thread so that concurrent threads do not contend, plus
+//! the two per-second bit maps. Recording an event is one compare-and-swap on its word, which succeeds only while the word
 //! carries the event's slot tag (so closing a slot concurrently can neither lose nor double an
 //! event), and, once per second per kind, one `fetch_or` on a bit-map word.
 //! Closing a slot swaps the words for the next tag and zeroes the maps. Events for a slot that is
@@ -51,7 +51,7 @@
 //! instead of its own slot.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::*};
 
 use crate::clock::Timestamp;
 use crate::model::config::{MAX_SLOT_SECONDS, SECONDS_PER_DAY};
@@ -108,9 +108,36 @@ fn tag(slot: i64) -> u64 {
 #[repr(align(64))]
 struct TaggedCount(AtomicU64);
 
-struct Cell {
-    keyboard_count: TaggedCount,
-    mouse_count: TaggedCount,
+/// Counts are striped: each recording thread adds to one of this many copies, so two threads
+/// reporting the same kind of event do not contend for one cache line. Closing sums them.
+const STRIPES: usize = 4;
+const KEYBOARD: usize = 0;
+const MOUSE: usize = 1;
+
+static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static STRIPE: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// This thread's stripe, assigned round-robin on first use.
+#[inline]
+fn stripe() -> usize {
+    STRIPE
+        .try_with(|s| match s.get() {
+            usize::MAX => {
+                let v = NEXT_STRIPE.fetch_add(1, Relaxed) % STRIPES;
+                s.set(v);
+                v
+            }
+            v => v,
+        })
+        .unwrap_or(0)
+}
+
+struct SlotCell {
+    /// `[kind * STRIPES + stripe]`: tag in the top 16 bits, count below.
+    counts: Box<[TaggedCount]>,
     keyboard: Box<[AtomicU64]>,
     mouse: Box<[AtomicU64]>,
 }
@@ -123,28 +150,39 @@ struct Taken {
     mouse: SecondMap,
 }
 
-impl Cell {
-    fn new(words: usize) -> Cell {
-        Cell {
-            keyboard_count: TaggedCount(AtomicU64::new(0)),
-            mouse_count: TaggedCount(AtomicU64::new(0)),
+impl SlotCell {
+    fn new(words: usize) -> SlotCell {
+        SlotCell {
+            counts: (0..2 * STRIPES)
+                .map(|_| TaggedCount(AtomicU64::new(0)))
+                .collect(),
             keyboard: (0..words).map(|_| AtomicU64::new(0)).collect(),
             mouse: (0..words).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
+    #[inline]
+    fn count(&self, kind: usize) -> &AtomicU64 {
+        &self.counts[kind * STRIPES + stripe()].0
+    }
+
     /// Hands the cell to `next_slot` and returns what it held.
     fn take(&self, next_slot: i64, seconds: u32) -> Taken {
         let armed = tag(next_slot) << TAG_SHIFT;
-        let count =
-            |c: &TaggedCount| (c.0.swap(armed, AcqRel) & COUNT_MASK).min(COUNT_LIMIT) as u32;
+        let sum = |kind: usize| {
+            let total: u64 = self.counts[kind * STRIPES..(kind + 1) * STRIPES]
+                .iter()
+                .map(|c| c.0.swap(armed, AcqRel) & COUNT_MASK)
+                .sum();
+            total.min(COUNT_LIMIT) as u32
+        };
         let drain = |bits: &[AtomicU64]| SecondMap {
             words: bits.iter().map(|w| w.swap(0, AcqRel)).collect(),
             seconds,
         };
         Taken {
-            keyboard_events: count(&self.keyboard_count),
-            mouse_events: count(&self.mouse_count),
+            keyboard_events: sum(KEYBOARD),
+            mouse_events: sum(MOUSE),
             keyboard: drain(&self.keyboard),
             mouse: drain(&self.mouse),
         }
@@ -214,7 +252,7 @@ pub struct InputCounter {
     last_move: AtomicI64,
     last_input: AtomicI64,
     dropped: AtomicU64,
-    cells: Box<[Cell]>,
+    cells: Box<[SlotCell]>,
     control: Mutex<Control>,
 }
 
@@ -247,7 +285,7 @@ impl InputCounter {
             last_move: AtomicI64::new(NO_INPUT),
             last_input: AtomicI64::new(NO_INPUT),
             dropped: AtomicU64::new(0),
-            cells: (0..RING).map(|_| Cell::new(words)).collect(),
+            cells: (0..RING).map(|_| SlotCell::new(words)).collect(),
             control: Mutex::new(Control {
                 state: State::New,
                 periods: Vec::new(),
@@ -269,24 +307,32 @@ impl InputCounter {
             return;
         }
         let ms = at.as_millis();
-        let slot = ms.div_euclid(self.slot_millis);
+        // Which open slot: no division (a 64-bit divide would be most of the cost). The offset
+        // from the oldest open slot is at most RING slot lengths, so a few subtractions do.
         let base = self.base.load(Acquire);
-        if slot.wrapping_sub(base) as u64 >= RING as u64 {
+        let l = self.slot_millis;
+        let mut offset = ms.wrapping_sub(base.wrapping_mul(l));
+        if offset < 0 || offset >= RING as i64 * l {
             self.dropped.fetch_add(1, Relaxed);
             return;
         }
-        let cell = &self.cells[slot.rem_euclid(RING as i64) as usize];
-        let second = ((ms - slot * self.slot_millis) / 1000) as usize;
+        let mut slot = base;
+        while offset >= l {
+            offset -= l;
+            slot += 1;
+        }
+        let cell = &self.cells[(slot as usize) % RING];
+        let second = (offset / 1000) as usize;
         self.note_input(ms);
         let (count, bits) = match event {
-            InputEvent::KeyPress => (&cell.keyboard_count.0, &cell.keyboard),
-            InputEvent::ButtonPress | InputEvent::Wheel => (&cell.mouse_count.0, &cell.mouse),
+            InputEvent::KeyPress => (cell.count(KEYBOARD), &cell.keyboard),
+            InputEvent::ButtonPress | InputEvent::Wheel => (cell.count(MOUSE), &cell.mouse),
             InputEvent::PointerMove => {
                 mark(&cell.mouse, second);
                 if !self.movement_counts(ms) {
                     return;
                 }
-                (&cell.mouse_count.0, &cell.mouse)
+                (cell.count(MOUSE), &cell.mouse)
             }
         };
         // Compare-and-swap rather than fetch_add: the increment lands only if the cell still
