@@ -6,7 +6,7 @@
 //!
 //! This release contains the **model** layer: pure functions and lock-free counters with no I/O
 //! and no operating-system access, so every definition below can be exercised under a
-//! [`ManualClock`](clock::ManualClock).
+//! [`ManualClock`].
 //!
 //! ## Definitions
 //!
@@ -62,3 +62,8 @@ pub mod model;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorKind};
 pub use model::config::Config;
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -16,7 +16,7 @@
 //!   front window resumes when activity does.
 //! - **Privacy.** Exclusion rules are checked on the raw sample, before any record exists; an
 //!   excluded window's time is attributed to nobody. URLs are cleaned by
-//!   [`clean_url`](crate::model::web::clean_url) (query and fragment stripped by default).
+//!   [`clean_url`] (query and fragment stripped by default).
 //!
 //! ```text
 //!  samples   A@0  A@1  A@2  B@3  B@4  (idle 4.5..7)  B@7  B@8   flush@9

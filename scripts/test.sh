@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every check and test of the workspace. Works on a fresh Debian 12 machine with a Rust
+# toolchain: it installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools"
+if command -v rustup >/dev/null 2>&1; then
+    rustup component add rustfmt clippy >/dev/null 2>&1 || true
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+    cargo install --locked cargo-nextest
+fi
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "unit, property and integration tests (nextest)"
+cargo nextest run --workspace --all-targets --no-fail-fast
+
+step "doc tests"
+cargo test --workspace --doc
+
+step "docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "main job smoke run: replay_day"
+cargo run --quiet --example replay_day > target/replay_day.out
+grep -q "Top applications:" target/replay_day.out
+tail -n 15 target/replay_day.out
+
+step "all tests passed"
