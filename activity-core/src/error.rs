@@ -1,13 +1,14 @@
 //! The crate's error type: one enum wrapping each area's errors, with a stable [`ErrorKind`]
 //! that the C and Python bindings map to result codes and exception classes.
 
+use crate::media::MediaError;
 use crate::model::activity::ActivityError;
 use crate::model::config::ConfigError;
 use crate::model::schedule::ScheduleError;
 use crate::model::score::ScoreError;
 
 /// Any error of the library.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A configuration was refused.
@@ -22,6 +23,9 @@ pub enum Error {
     /// The screenshot schedule refused its settings.
     #[error(transparent)]
     Schedule(#[from] ScheduleError),
+    /// The media pipeline refused a frame or an option, or an encoder failed.
+    #[error(transparent)]
+    Media(#[from] MediaError),
 }
 
 /// The kind of an [`Error`]: stable across releases (new kinds may be added, none renumbered),
@@ -34,8 +38,10 @@ pub enum ErrorKind {
     InvalidConfig = 1,
     /// A call that does not fit the current state (start twice, resume when not paused…).
     InvalidState = 2,
-    /// Bad input data (out-of-order sample, unparsable URL, bad slot length…).
+    /// Bad input data (out-of-order sample, unparsable URL, bad slot length, bad frame…).
     InvalidInput = 3,
+    /// An encoder or resizer failed on valid input.
+    Internal = 4,
 }
 
 impl Error {
@@ -45,6 +51,8 @@ impl Error {
             Error::Config(_) | Error::Schedule(_) => ErrorKind::InvalidConfig,
             Error::Score(ScoreError::InvalidTransition { .. }) => ErrorKind::InvalidState,
             Error::Score(_) | Error::Activity(_) => ErrorKind::InvalidInput,
+            Error::Media(MediaError::Resize(_) | MediaError::Encode { .. }) => ErrorKind::Internal,
+            Error::Media(_) => ErrorKind::InvalidInput,
         }
     }
 }

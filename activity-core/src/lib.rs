@@ -57,6 +57,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod media;
 pub mod model;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};

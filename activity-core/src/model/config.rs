@@ -154,6 +154,22 @@ pub enum ImageFormat {
     Webp,
 }
 
+impl std::str::FromStr for ImageFormat {
+    type Err = String;
+
+    /// `jpeg`/`jpg`, `png` or `webp`, any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "jpeg" | "jpg" => Ok(ImageFormat::Jpeg),
+            "png" => Ok(ImageFormat::Png),
+            "webp" => Ok(ImageFormat::Webp),
+            _ => Err(format!(
+                "unsupported image format {s:?}: expected jpeg, png or webp"
+            )),
+        }
+    }
+}
+
 impl ImageFormat {
     /// The file extension, without a dot.
     pub fn extension(self) -> &'static str {
