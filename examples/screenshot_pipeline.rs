@@ -41,11 +41,15 @@ fn parse() -> Result<Args, String> {
             "--out" => out = Some(PathBuf::from(value("--out")?)),
             "--thumb" => {
                 let v = value("--thumb")?;
-                options.thumbnail_size = v.parse().map_err(|_| format!("--thumb: not a number: {v:?}"))?;
+                options.thumbnail_size = v
+                    .parse()
+                    .map_err(|_| format!("--thumb: not a number: {v:?}"))?;
             }
             "--quality" => {
                 let v = value("--quality")?;
-                options.quality = v.parse().map_err(|_| format!("--quality: not 1..=100: {v:?}"))?;
+                options.quality = v
+                    .parse()
+                    .map_err(|_| format!("--quality: not 1..=100: {v:?}"))?;
             }
             "--format" => options.format = value("--format")?.parse()?,
             "--blur" => {
@@ -81,7 +85,8 @@ fn run() -> Result<(), String> {
     let frame = Frame::packed(img.as_raw(), w, h, PixelFormat::Rgba8).map_err(|e| e.to_string())?;
     let p = process(&frame, &args.options).map_err(|e| e.to_string())?;
 
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let stem = args
         .input
         .file_stem()
@@ -90,7 +95,10 @@ fn run() -> Result<(), String> {
     let ext = p.format.extension();
     let full_path = args.out.join(format!("{stem}.{ext}"));
     let thumb_path = args.out.join(format!("{stem}-thumb.{ext}"));
-    for (path, bytes) in [(&full_path, &p.full.bytes), (&thumb_path, &p.thumbnail.bytes)] {
+    for (path, bytes) in [
+        (&full_path, &p.full.bytes),
+        (&thumb_path, &p.thumbnail.bytes),
+    ] {
         std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
 
@@ -101,12 +109,32 @@ fn run() -> Result<(), String> {
         Some(s) => println!("blur       {:8.2} ms  (strength {s})", ms(t.blur)),
         None => println!("blur           off"),
     }
-    println!("thumbnail  {:8.2} ms  ({}x{})", ms(t.thumbnail), p.thumbnail.width, p.thumbnail.height);
-    println!("encode     {:8.2} ms  full, {:.2} ms thumbnail ({:?} q{})", ms(t.encode_full), ms(t.encode_thumbnail), p.format, args.options.quality);
+    println!(
+        "thumbnail  {:8.2} ms  ({}x{})",
+        ms(t.thumbnail),
+        p.thumbnail.width,
+        p.thumbnail.height
+    );
+    println!(
+        "encode     {:8.2} ms  full, {:.2} ms thumbnail ({:?} q{})",
+        ms(t.encode_full),
+        ms(t.encode_thumbnail),
+        p.format,
+        args.options.quality
+    );
     println!("sha256     {:8.2} ms", ms(t.hash));
     println!("total      {:8.2} ms", ms(t.total));
-    println!("wrote      {} ({} bytes, sha256 {})", full_path.display(), p.full.bytes.len(), p.full.sha256_hex());
-    println!("wrote      {} ({} bytes)", thumb_path.display(), p.thumbnail.bytes.len());
+    println!(
+        "wrote      {} ({} bytes, sha256 {})",
+        full_path.display(),
+        p.full.bytes.len(),
+        p.full.sha256_hex()
+    );
+    println!(
+        "wrote      {} ({} bytes)",
+        thumb_path.display(),
+        p.thumbnail.bytes.len()
+    );
     Ok(())
 }
 

@@ -59,35 +59,87 @@ pub fn blur(frame: &Frame<'_>, strength: f32) -> Result<OwnedFrame, MediaError> 
 
     gaussian_u8x4(small.buffer_mut(), sw as usize, sh as usize, small_sigma);
 
-    let mut out = Image::new(w, h, PixelType::U8x4);
-    let up = ResizeOptions::new()
-        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
-        .use_alpha(false);
-    resizer
-        .resize(&small, &mut out, &up)
-        .map_err(|e| MediaError::Resize(e.to_string()))?;
-    OwnedFrame::new(out.into_vec(), w, h, frame.format())
+    let out = upscale_bilinear(
+        small.buffer(),
+        sw as usize,
+        sh as usize,
+        w as usize,
+        h as usize,
+    );
+    OwnedFrame::new(out, w, h, frame.format())
 }
 
-const WEIGHT_BITS: u32 = 14;
+/// For each output coordinate, the two source coordinates and the weight of the second in 1/256:
+/// the centre of output pixel `i` maps to `(i + ½) × src / dst − ½` in the source (the convention
+/// of fast_image_resize and Pillow), clamped at the edges.
+fn bilinear_taps(src: usize, dst: usize) -> Vec<(usize, usize, u16)> {
+    (0..dst)
+        .map(|i| {
+            let x = ((i as f64 + 0.5) * src as f64 / dst as f64 - 0.5).clamp(0.0, (src - 1) as f64);
+            let i0 = x.floor() as usize;
+            let i1 = (i0 + 1).min(src - 1);
+            let a = ((x - i0 as f64) * 256.0).round() as u16;
+            (i0, i1, a)
+        })
+        .collect()
+}
+
+/// Bilinear upscale of packed 4-channel pixels from `sw × sh` to `w × h`, in 8-bit fixed point.
+/// Each source row is widened once (rounded to 8 bits); each output row is then a blend of two
+/// widened rows, one pass over contiguous bytes in 16-bit arithmetic (which vectorises even on
+/// baseline x86-64). Weights sum to 256 exactly, so uniform stays uniform.
+fn upscale_bilinear(small: &[u8], sw: usize, sh: usize, w: usize, h: usize) -> Vec<u8> {
+    let xs = bilinear_taps(sw, w);
+    let row = w * BYTES_PER_PIXEL;
+    let mut wide = vec![0u8; row * sh];
+    for (y, dst) in wide.chunks_exact_mut(row).enumerate() {
+        let src = &small[y * sw * BYTES_PER_PIXEL..(y + 1) * sw * BYTES_PER_PIXEL];
+        for (d, &(i0, i1, a)) in dst.chunks_exact_mut(4).zip(&xs) {
+            let (p0, p1) = (&src[i0 * 4..i0 * 4 + 4], &src[i1 * 4..i1 * 4 + 4]);
+            for c in 0..4 {
+                let v = u16::from(p0[c]) * (256 - a) + u16::from(p1[c]) * a + 128;
+                d[c] = (v >> 8) as u8;
+            }
+        }
+    }
+    let ys = bilinear_taps(sh, h);
+    let mut out = vec![0u8; row * h];
+    for (dst, &(j0, j1, b)) in out.chunks_exact_mut(row).zip(&ys) {
+        let (r0, r1) = (
+            &wide[j0 * row..(j0 + 1) * row],
+            &wide[j1 * row..(j1 + 1) * row],
+        );
+        let b0 = 256 - b;
+        for ((d, &v0), &v1) in dst.iter_mut().zip(r0).zip(r1) {
+            // 255 × 256 + 128 fits in 16 bits.
+            *d = ((u16::from(v0) * b0 + u16::from(v1) * b + 128) >> 8) as u8;
+        }
+    }
+    out
+}
+
+/// Kernel weights are in 1/256: a weighted sum of 8-bit values then fits in 16 bits
+/// (255 × 256 + 128 < 65 536), so the convolution runs in 16-bit lanes.
+const WEIGHT_BITS: u32 = 8;
 
 /// Integer Gaussian weights for offsets `-r..=r`, summing to exactly `1 << WEIGHT_BITS`.
-fn kernel(sigma: f32) -> Vec<u32> {
+fn kernel(sigma: f32) -> Vec<u16> {
     let r = (3.0 * sigma).ceil().max(1.0) as i32;
     let raw: Vec<f64> = (-r..=r)
         .map(|i| (-(f64::from(i) * f64::from(i)) / (2.0 * f64::from(sigma).powi(2))).exp())
         .collect();
     let total: f64 = raw.iter().sum();
     let scale = f64::from(1u32 << WEIGHT_BITS);
-    let mut k: Vec<u32> = raw
+    let mut k: Vec<i32> = raw
         .iter()
-        .map(|v| (v / total * scale).round() as u32)
+        .map(|v| (v / total * scale).round() as i32)
         .collect();
-    let sum: u32 = k.iter().sum();
+    let sum: i32 = k.iter().sum();
     let centre = r as usize;
-    // Put the rounding remainder on the centre tap so the weights sum to one exactly.
-    k[centre] = (k[centre] + (1 << WEIGHT_BITS)).saturating_sub(sum);
-    k
+    // Put the rounding remainder on the centre tap so the weights sum to one exactly (the
+    // remainder is at most half a unit per tap, far below the centre weight for sigma <= 2.5).
+    k[centre] += (1 << WEIGHT_BITS) - sum;
+    k.into_iter().map(|v| v.max(0) as u16).collect()
 }
 
 /// Separable Gaussian on packed 4-channel pixels, edges clamped.
@@ -95,12 +147,12 @@ fn gaussian_u8x4(buf: &mut [u8], w: usize, h: usize, sigma: f32) {
     let k = kernel(sigma);
     let r = k.len() / 2;
     let row = w * BYTES_PER_PIXEL;
-    let half = 1u32 << (WEIGHT_BITS - 1);
+    let half = 1u16 << (WEIGHT_BITS - 1);
     let mut tmp = vec![0u8; buf.len()];
     // Horizontal: buf → tmp. Each row is copied with `r` clamped pixels on both sides, then every
     // tap is one pass over contiguous bytes (which the compiler vectorises).
     let mut line = vec![0u8; (w + 2 * r) * BYTES_PER_PIXEL];
-    let mut acc = vec![0u32; row];
+    let mut acc = vec![0u16; row];
     for (src, dst) in buf.chunks_exact(row).zip(tmp.chunks_exact_mut(row)) {
         let first = &src[..BYTES_PER_PIXEL];
         let last = &src[row - BYTES_PER_PIXEL..];
@@ -114,7 +166,7 @@ fn gaussian_u8x4(buf: &mut [u8], w: usize, h: usize, sigma: f32) {
         for (i, &wt) in k.iter().enumerate() {
             let shifted = &line[i * BYTES_PER_PIXEL..i * BYTES_PER_PIXEL + row];
             for (a, &v) in acc.iter_mut().zip(shifted) {
-                *a += wt * u32::from(v);
+                *a += wt * u16::from(v);
             }
         }
         for (d, a) in dst.iter_mut().zip(&acc) {
@@ -128,7 +180,7 @@ fn gaussian_u8x4(buf: &mut [u8], w: usize, h: usize, sigma: f32) {
             let sy = (y + i).saturating_sub(r).min(h - 1);
             let src = &tmp[sy * row..(sy + 1) * row];
             for (a, &s) in acc.iter_mut().zip(src) {
-                *a += wt * u32::from(s);
+                *a += wt * u16::from(s);
             }
         }
         for (d, a) in buf[y * row..(y + 1) * row].iter_mut().zip(&acc) {
@@ -145,7 +197,7 @@ mod tests {
     #[test]
     fn kernels_sum_to_one_exactly() {
         for s in [0.5f32, 1.0, 1.9, 2.4, 5.0] {
-            assert_eq!(kernel(s).iter().sum::<u32>(), 1 << WEIGHT_BITS, "sigma {s}");
+            assert_eq!(kernel(s).iter().sum::<u16>(), 1 << WEIGHT_BITS, "sigma {s}");
         }
     }
 
