@@ -28,6 +28,9 @@ use activity_core::model::config::ImageFormat;
 const SIGMA: f32 = 10.0;
 const SIZES: [(u32, u32); 2] = [(1920, 1080), (3840, 2160)];
 
+/// Picks one stage's figure out of a row of timings.
+type Column = fn(&Stages) -> f64;
+
 #[derive(Default, Clone, Copy)]
 struct Stages {
     blur: f64,
@@ -47,7 +50,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn median_stages(runs: &[Stages]) -> Stages {
-    let m = |f: fn(&Stages) -> f64| median(runs.iter().map(f).collect());
+    let m = |f: Column| median(runs.iter().map(f).collect());
     Stages {
         blur: m(|s| s.blur),
         thumbnail: m(|s| s.thumbnail),
@@ -204,7 +207,7 @@ fn main() {
             "  {:<18} {:>13} {:>9} {:>9} {:>14} {:>13}",
             "stage", "activity-core", "Pillow", "image", "Pillow/ours", "image/ours"
         );
-        let rows: [(&str, fn(&Stages) -> f64); 5] = [
+        let rows: [(&str, Column); 5] = [
             ("blur", |s| s.blur),
             ("thumbnail", |s| s.thumbnail),
             ("encode full", |s| s.encode_full),

@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "system packages"
+./scripts/install-deps.sh --test
+
+step "python packages"
+PIP="python3 -m pip install -q --disable-pip-version-check"
+$PIP pillow numpy scikit-image 2>/dev/null || $PIP --break-system-packages pillow numpy scikit-image
+python3 -c "import PIL, numpy, skimage" 
+
 step "tools"
 if command -v rustup >/dev/null 2>&1; then
     rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -28,6 +36,10 @@ cargo test --workspace --doc
 
 step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "OCR referee: tesseract must not read blurred text (also after deconvolution)"
+cargo build --quiet --release --example screenshot_pipeline
+python3 activity-core/tests/ocr_blur.py --pipeline target/release/examples/screenshot_pipeline
 
 step "main job smoke run: replay_day"
 cargo run --quiet --example replay_day > target/replay_day.out

@@ -24,7 +24,7 @@ pub fn screenlike(w: u32, h: u32) -> Vec<u8> {
         seed ^= seed << 17;
         seed
     };
-    let mut put = |px: &mut [u8], x: usize, y: usize, c: [u8; 3]| {
+    let put = |px: &mut [u8], x: usize, y: usize, c: [u8; 3]| {
         if x < w && y < h {
             let i = (y * w + x) * 4;
             px[i..i + 3].copy_from_slice(&c);
