@@ -17,6 +17,7 @@ text; the same help is given to the attack.
 """
 import argparse
 import collections
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -38,7 +39,9 @@ def ocr_words(img, workdir, name):
     big = img.convert("L").resize((img.width * 2, img.height * 2), Image.LANCZOS)
     path = os.path.join(workdir, name + "-ocr.png")
     big.save(path)
-    out = subprocess.run(["tesseract", path, "stdout", "--psm", "6"], capture_output=True, text=True, check=True).stdout
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")  # one thread each: sheets run in parallel
+    out = subprocess.run(["tesseract", path, "stdout", "--psm", "6"], capture_output=True, text=True,
+                         check=True, env=env).stdout
     return [w for w in re.findall(r"[a-z]+", out.lower()) if len(w) >= 4]
 
 
@@ -61,6 +64,25 @@ def deconvolve(img, sigma, iterations):
     return Image.fromarray(np.clip(d * 255.0, 0, 255).astype(np.uint8))
 
 
+def run_sheet(job):
+    """Renders, blurs and reads one sheet; returns (name, words, plain, blurred, [RL scores])."""
+    a, strength, workdir, fi, label, path, dark = job
+    name = f"{label}-{'dark' if dark else 'light'}"
+    sheet, truth = screenlike.text_sheet(path, SIZES, dark_on_light=dark, seed=100 + fi * 2 + dark)
+    src = os.path.join(workdir, name + ".png")
+    sheet.save(src)
+    blur_args = ["--blur"] if a.strength is None else ["--blur", str(a.strength)]
+    subprocess.run([a.pipeline, src, "--out", os.path.join(workdir, "blurred"), "--format", "png", *blur_args],
+                   check=True, capture_output=True)
+    blurred = Image.open(os.path.join(workdir, "blurred", name + ".png")).convert("RGB")
+    assert blurred.size == sheet.size, (blurred.size, sheet.size)
+    plain = score(truth, ocr_words(sheet, workdir, name + "-plain"))
+    blur = score(truth, ocr_words(blurred, workdir, name + "-blur"))
+    rl = [score(truth, ocr_words(deconvolve(blurred, s, a.iterations), workdir, f"{name}-rl{i}"))
+          for i, s in enumerate((strength, strength / 2))]
+    return name, len(truth), plain, blur, rl
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--pipeline", required=True, help="path to the screenshot_pipeline example binary")
@@ -75,29 +97,17 @@ def main():
 
     workdir = a.keep or tempfile.mkdtemp(prefix="ocr-blur-")
     os.makedirs(workdir, exist_ok=True)
+    jobs = [(fi, label, path, dark) for fi, (label, path) in enumerate(fonts) for dark in (True, False)]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        results = list(pool.map(run_sheet, [(a, strength, workdir, *j) for j in jobs]))
     totals = collections.Counter()
     print(f"{'sheet':<28} {'words':>5} {'plain':>7} {'blurred':>8} {'RL s':>7} {'RL s/2':>7}")
-    for fi, (label, path) in enumerate(fonts):
-        for dark in (True, False):
-            name = f"{label}-{'dark' if dark else 'light'}"
-            sheet, truth = screenlike.text_sheet(path, SIZES, dark_on_light=dark, seed=100 + fi * 2 + dark)
-            src = os.path.join(workdir, name + ".png")
-            sheet.save(src)
-            blur_args = ["--blur"] if a.strength is None else ["--blur", str(a.strength)]
-            subprocess.run([a.pipeline, src, "--out", os.path.join(workdir, "blurred"), "--format", "png", *blur_args],
-                           check=True, capture_output=True)
-            blurred = Image.open(os.path.join(workdir, "blurred", name + ".png")).convert("RGB")
-            assert blurred.size == sheet.size, (blurred.size, sheet.size)
-            plain = score(truth, ocr_words(sheet, workdir, name + "-plain"))
-            blur = score(truth, ocr_words(blurred, workdir, name + "-blur"))
-            rl = [score(truth, ocr_words(deconvolve(blurred, s, a.iterations), workdir, f"{name}-rl{i}"))
-                  for i, s in enumerate((strength, strength / 2))]
-            n = len(truth)
-            totals["words"] += n
-            totals["plain"] += plain * n
-            totals["blur"] += blur * n
-            totals["rl"] += max(rl) * n
-            print(f"{name:<28} {n:>5} {plain:>6.1%} {blur:>8.1%} {rl[0]:>7.1%} {rl[1]:>7.1%}")
+    for name, n, plain, blur, rl in results:
+        totals["words"] += n
+        totals["plain"] += plain * n
+        totals["blur"] += blur * n
+        totals["rl"] += max(rl) * n
+        print(f"{name:<28} {n:>5} {plain:>6.1%} {blur:>8.1%} {rl[0]:>7.1%} {rl[1]:>7.1%}")
     n = totals["words"]
     plain, blur, rl = totals["plain"] / n, totals["blur"] / n, totals["rl"] / n
     print(f"{'all':<28} {n:>5} {plain:>6.1%} {blur:>8.1%} {rl:>7.1%} (best guess per sheet)")
