@@ -59,6 +59,7 @@ pub mod clock;
 pub mod error;
 pub mod media;
 pub mod model;
+pub mod storage;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorKind};

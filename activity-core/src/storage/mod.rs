@@ -1,0 +1,26 @@
+//! Storage: where screenshots go and how they are named.
+//!
+//! This first part holds the provider configuration ([`config`]: struct and environment, with the
+//! variable names products already use), object keys ([`key`]) and secrets ([`secret`]). Backends,
+//! the record store and the upload outbox build on them.
+
+pub mod config;
+pub mod key;
+pub mod secret;
+
+/// Errors of the storage layer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// A key that is not allowed (it could escape the root, or no backend can store it).
+    #[error("invalid object key {key:?}: {reason}")]
+    InvalidKey {
+        /// The key (first 200 characters).
+        key: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// The settings were refused.
+    #[error(transparent)]
+    Config(#[from] config::StorageConfigError),
+}
