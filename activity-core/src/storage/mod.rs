@@ -1,11 +1,12 @@
 //! Storage: where screenshots go and how they are named.
 //!
-//! This first part holds the provider configuration ([`config`]: struct and environment, with the
-//! variable names products already use), object keys ([`key`]) and secrets ([`secret`]). Backends,
-//! the record store and the upload outbox build on them.
+//! So far: the provider configuration ([`config`]: struct and environment, with the variable names
+//! products already use), object keys ([`key`]), secrets ([`secret`]) and the SQLite record store
+//! ([`records`]). The provider backends and the upload outbox come next.
 
 pub mod config;
 pub mod key;
+pub mod records;
 pub mod secret;
 
 /// Errors of the storage layer.
