@@ -38,8 +38,9 @@ step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 step "OCR referee: tesseract must not read blurred text (also after deconvolution)"
-cargo build --quiet --release --example screenshot_pipeline
-python3 activity-core/tests/ocr_blur.py --pipeline target/release/examples/screenshot_pipeline
+# The dev build shares its dependencies with the tests above (no extra release build).
+cargo build --quiet --example screenshot_pipeline
+python3 activity-core/tests/ocr_blur.py --pipeline target/debug/examples/screenshot_pipeline
 
 step "main job smoke run: replay_day"
 cargo run --quiet --example replay_day > target/replay_day.out

@@ -2,10 +2,13 @@
 //!
 //! So far: the provider configuration ([`config`]: struct and environment, with the variable names
 //! products already use), object keys ([`key`]), secrets ([`secret`]) and the SQLite record store
-//! ([`records`]). The provider backends and the upload outbox come next.
+//! ([`records`]), the provider trait ([`backend`]) and the local provider ([`local`]). The
+//! S3-family and Cloudinary backends and the upload outbox come next.
 
+pub mod backend;
 pub mod config;
 pub mod key;
+pub mod local;
 pub mod records;
 pub mod secret;
 
@@ -24,4 +27,18 @@ pub enum StorageError {
     /// The settings were refused.
     #[error(transparent)]
     Config(#[from] config::StorageConfigError),
+    /// No object under this key.
+    #[error("no object at {0}")]
+    NotFound(String),
+    /// A signed-URL expiry of zero or more than 7 days.
+    #[error("signed URL expiry must be between 1 s and 7 days, got {0:?}")]
+    InvalidExpiry(std::time::Duration),
+    /// The provider failed (network, permissions, disk…); the message says how.
+    #[error("{provider} storage: {message}")]
+    Backend {
+        /// `LOCAL`, `S3`, …
+        provider: &'static str,
+        /// What went wrong (never a secret).
+        message: String,
+    },
 }

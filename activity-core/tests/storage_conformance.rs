@@ -1,0 +1,194 @@
+//! One conformance suite for every storage backend (so far: Local), plus the local provider's
+//! signed URLs.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use activity_core::storage::StorageError;
+use activity_core::storage::backend::ObjectStorage;
+use activity_core::storage::config::LocalConfig;
+use activity_core::storage::local::{LocalStorage, SignatureError};
+use activity_core::storage::secret::Secret;
+use activity_core::{ManualClock, Timestamp};
+use bytes::Bytes;
+
+/// The behaviour every provider must have.
+async fn conformance(store: &dyn ObjectStorage, prefix: &str) {
+    let k1 = format!("{prefix}/2026/11/30/emp/0850/a.jpg");
+    let k2 = format!("{prefix}/2026/11/30/emp/0850/a-thumb.jpg");
+    let k3 = format!("{prefix}/2026/12/01/emp/0000/b.jpg");
+    let body = Bytes::from((0..=255u8).cycle().take(100_000).collect::<Vec<u8>>());
+
+    // put / get, and put again (idempotent), then overwrite.
+    store.put(&k1, body.clone()).await.unwrap();
+    store.put(&k1, body.clone()).await.unwrap();
+    assert_eq!(store.get(&k1).await.unwrap(), body);
+    store.put(&k2, Bytes::from_static(b"thumb")).await.unwrap();
+    store.put(&k3, Bytes::from_static(b"old")).await.unwrap();
+    store.put(&k3, Bytes::from_static(b"new")).await.unwrap();
+    assert_eq!(store.get(&k3).await.unwrap(), Bytes::from_static(b"new"));
+
+    // head
+    let h = store.head(&k1).await.unwrap().expect("exists");
+    assert_eq!((h.key.as_str(), h.size), (k1.as_str(), 100_000));
+    assert_eq!(
+        store.head(&format!("{prefix}/missing.jpg")).await.unwrap(),
+        None
+    );
+
+    // list by prefix: exactly the keys below it, in order.
+    let listed: Vec<String> = store
+        .list(&format!("{prefix}/2026/11"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(listed, [k2.clone(), k1.clone()]);
+    assert_eq!(store.list(prefix).await.unwrap().len(), 3);
+
+    // delete, twice; get of a missing object is NotFound.
+    store.delete(&k1).await.unwrap();
+    store.delete(&k1).await.unwrap();
+    assert!(matches!(
+        store.get(&k1).await,
+        Err(StorageError::NotFound(_))
+    ));
+    assert_eq!(store.head(&k1).await.unwrap(), None);
+
+    // Keys that could escape the root are refused by every method.
+    for bad in ["../x.jpg", "/etc/passwd", "a//b", "a/./b", ""] {
+        assert!(
+            matches!(
+                store.put(bad, Bytes::new()).await,
+                Err(StorageError::InvalidKey { .. })
+            ),
+            "{bad:?}"
+        );
+        assert!(
+            matches!(store.get(bad).await, Err(StorageError::InvalidKey { .. })),
+            "{bad:?}"
+        );
+        assert!(
+            matches!(
+                store.delete(bad).await,
+                Err(StorageError::InvalidKey { .. })
+            ),
+            "{bad:?}"
+        );
+        assert!(matches!(
+            store.signed_url(bad, Duration::from_secs(60)).await,
+            Err(StorageError::InvalidKey { .. })
+        ));
+    }
+    // Signed URL expiries are bounded.
+    for bad in [Duration::ZERO, Duration::from_secs(8 * 24 * 3600)] {
+        assert!(matches!(
+            store.signed_url(&k2, bad).await,
+            Err(StorageError::InvalidExpiry(_))
+        ));
+    }
+    for k in [&k2, &k3] {
+        store.delete(k).await.unwrap();
+    }
+    assert!(store.list(prefix).await.unwrap().is_empty());
+}
+
+fn local(dir: &str, clock: Arc<ManualClock>) -> LocalStorage {
+    let root = std::env::temp_dir().join(format!("ac-local-{}-{dir}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    LocalStorage::with_clock(
+        &LocalConfig {
+            root,
+            url_secret: Secret::new("0123456789abcdef0123456789abcdef-test"),
+            public_url: Some("http://127.0.0.1:8080/files/".parse().unwrap()),
+        },
+        clock,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn local_backend_conforms() {
+    let store = local(
+        "conformance",
+        Arc::new(ManualClock::new(Timestamp::from_secs(1_796_025_600))),
+    );
+    conformance(&store, "screenshots").await;
+    // Files really are under the root, nowhere else.
+    store
+        .put("screenshots/x/y.jpg", Bytes::from_static(b"1"))
+        .await
+        .unwrap();
+    assert!(store.root().join("screenshots/x/y.jpg").is_file());
+}
+
+#[tokio::test]
+async fn local_signed_urls_verify_and_refuse_tampering_and_expiry() {
+    let clock = Arc::new(ManualClock::new(Timestamp::from_secs(1_796_025_600)));
+    let store = local("signed", clock.clone());
+    let key = "screenshots/2026/11/30/emp/0850/a b+c.jpg";
+    store.put(key, Bytes::from_static(b"img")).await.unwrap();
+    let url = store
+        .signed_url(key, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert!(
+        url.as_str()
+            .starts_with("http://127.0.0.1:8080/files/screenshots/"),
+        "{url}"
+    );
+    let pq = |u: &url::Url| format!("{}?{}", u.path(), u.query().unwrap_or(""));
+    assert_eq!(store.verify(&pq(&url)).unwrap(), key);
+
+    // Tampered key, expiry or signature.
+    let other = pq(&url).replace("a%20b+c.jpg", "other.jpg");
+    assert_eq!(store.verify(&other), Err(SignatureError::BadSignature));
+    let exp: i64 = url
+        .query_pairs()
+        .find(|(k, _)| k == "expires")
+        .unwrap()
+        .1
+        .parse()
+        .unwrap();
+    let later = pq(&url).replace(
+        &format!("expires={exp}"),
+        &format!("expires={}", exp + 3600),
+    );
+    assert_eq!(store.verify(&later), Err(SignatureError::BadSignature));
+    let mut sig_flipped = pq(&url);
+    let last = sig_flipped.pop().unwrap();
+    sig_flipped.push(if last == '0' { '1' } else { '0' });
+    assert_eq!(
+        store.verify(&sig_flipped),
+        Err(SignatureError::BadSignature)
+    );
+    assert!(matches!(
+        store.verify("/files/screenshots/a.jpg"),
+        Err(SignatureError::Malformed(_))
+    ));
+    assert!(matches!(
+        store.verify("/elsewhere/a.jpg?expires=1&signature=00"),
+        Err(SignatureError::Malformed(_))
+    ));
+
+    // Expired: ten minutes and one second later.
+    clock.advance_millis(601_000);
+    assert!(matches!(
+        store.verify(&pq(&url)),
+        Err(SignatureError::Expired(_))
+    ));
+}
+
+#[test]
+fn a_short_signing_secret_is_refused() {
+    let e = LocalStorage::new(&LocalConfig {
+        root: std::env::temp_dir().join("ac-local-short"),
+        url_secret: Secret::new("short"),
+        public_url: None,
+    })
+    .unwrap_err();
+    assert!(e.to_string().contains("LOCAL_URL_SIGNING_SECRET"), "{e}");
+}
