@@ -11,8 +11,12 @@ step "system packages"
 
 step "python packages"
 PIP="python3 -m pip install -q --disable-pip-version-check"
-$PIP pillow numpy scikit-image 2>/dev/null || $PIP --break-system-packages pillow numpy scikit-image
-python3 -c "import PIL, numpy, skimage" 
+# Pillow/NumPy/scikit-image: the OCR referee and the benchmark frames; moto: the S3 server the
+# storage tests start on 127.0.0.1.
+PY_PACKAGES=(pillow numpy scikit-image "moto[server]")
+$PIP "${PY_PACKAGES[@]}" 2>/dev/null || $PIP --break-system-packages "${PY_PACKAGES[@]}"
+python3 -c "import PIL, numpy, skimage, moto"
+command -v moto_server >/dev/null
 
 step "tools"
 if command -v rustup >/dev/null 2>&1; then

@@ -2,14 +2,16 @@
 //!
 //! So far: the provider configuration ([`config`]: struct and environment, with the variable names
 //! products already use), object keys ([`key`]), secrets ([`secret`]) and the SQLite record store
-//! ([`records`]), the provider trait ([`backend`]) and the local provider ([`local`]). The
-//! S3-family and Cloudinary backends and the upload outbox come next.
+//! ([`records`]), the provider trait ([`backend`]), the local provider ([`local`]) and the
+//! S3-protocol providers — S3, Wasabi, DigitalOcean Spaces ([`s3`]). Cloudinary and the upload
+//! outbox come next.
 
 pub mod backend;
 pub mod config;
 pub mod key;
 pub mod local;
 pub mod records;
+pub mod s3;
 pub mod secret;
 
 /// Errors of the storage layer.
