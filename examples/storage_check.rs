@@ -18,6 +18,7 @@ use activity_core::media::encode::encode;
 use activity_core::media::{Frame, PixelFormat};
 use activity_core::model::config::ImageFormat;
 use activity_core::storage::backend::ObjectStorage;
+use activity_core::storage::cloudinary::CloudinaryStorage;
 use activity_core::storage::config::ProviderConfig;
 use activity_core::storage::local::LocalStorage;
 use activity_core::storage::s3::S3Storage;

@@ -268,3 +268,129 @@ fn virtual_hosted_style_with_an_ip_endpoint_is_an_error_not_a_panic() {
     let e = S3Storage::new(&ProviderConfig::S3(c)).unwrap_err();
     assert!(e.to_string().contains("AWS_S3_FORCE_PATH_STYLE"), "{e}");
 }
+
+use activity_core::storage::cloudinary::CloudinaryStorage;
+use activity_core::storage::config::CloudinaryConfig;
+
+/// The loopback Cloudinary stand-in (`tests/cloudinary_fake.py`); killed when dropped.
+struct FakeCloudinary {
+    child: std::process::Child,
+    origin: String,
+}
+
+impl FakeCloudinary {
+    fn start() -> FakeCloudinary {
+        use std::io::BufRead;
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cloudinary_fake.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .args([
+                "--cloud",
+                "demo",
+                "--key",
+                "123456789012345",
+                "--secret",
+                "real-secret-real-secret",
+                "--page",
+                "2",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("port=")
+            .expect("port line")
+            .to_string();
+        FakeCloudinary {
+            child,
+            origin: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn config(&self, secret: &str) -> CloudinaryConfig {
+        CloudinaryConfig {
+            cloud_name: "demo".into(),
+            api_key: "123456789012345".into(),
+            api_secret: Secret::new(secret),
+            secure: false,
+            cdn_url: Some(self.origin.parse().unwrap()),
+            upload_prefix: Some(self.origin.parse().unwrap()),
+        }
+    }
+}
+
+impl Drop for FakeCloudinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloudinary_conforms_against_a_loopback_server_that_checks_signatures() {
+    let fake = FakeCloudinary::start();
+    let store = CloudinaryStorage::new(&fake.config("real-secret-real-secret")).unwrap();
+    conformance(&store, "screenshots").await;
+
+    // The signed download URL works with a plain GET, until it expires.
+    let key = "screenshots/2026/11/30/emp/0850/c.jpg";
+    store
+        .put(key, Bytes::from_static(b"jpeg bytes"))
+        .await
+        .unwrap();
+    let url = store
+        .signed_url(key, Duration::from_secs(120))
+        .await
+        .unwrap();
+    let resp = reqwest::get(url.clone()).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.bytes().await.unwrap(),
+        Bytes::from_static(b"jpeg bytes")
+    );
+    let tampered = url.as_str().replace("c.jpg", "d.jpg").replace(
+        "public_id=screenshots%2F2026%2F11%2F30%2Femp%2F0850%2Fc",
+        "public_id=screenshots%2F2026%2F11%2F30%2Femp%2F0850%2Fd",
+    );
+    assert_eq!(reqwest::get(tampered).await.unwrap().status(), 401);
+    let past = CloudinaryStorage::with_clock(
+        &fake.config("real-secret-real-secret"),
+        Arc::new(ManualClock::new(Timestamp::from_secs(1_600_000_000))),
+    )
+    .unwrap();
+    let expired = past
+        .signed_url(key, Duration::from_secs(120))
+        .await
+        .unwrap();
+    assert_eq!(reqwest::get(expired).await.unwrap().status(), 401);
+
+    // A wrong secret: the server refuses the signature and nothing is stored.
+    let wrong = CloudinaryStorage::new(&fake.config("wrong-secret-wrong-secret")).unwrap();
+    let e = wrong
+        .put("screenshots/x/y.jpg", Bytes::from_static(b"z"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("Invalid Signature"), "{e}");
+    assert!(
+        !e.to_string().contains("wrong-secret"),
+        "secret leaked: {e}"
+    );
+    assert_eq!(store.head("screenshots/x/y.jpg").await.unwrap(), None);
+    let e = wrong.delete(key).await.unwrap_err();
+    assert!(e.to_string().contains("Invalid Signature"), "{e}");
+    assert!(
+        store.head(key).await.unwrap().is_some(),
+        "a refused destroy deleted nothing"
+    );
+    // Keys without an extension cannot map to a Cloudinary public id + format.
+    assert!(matches!(
+        store.put("screenshots/noext", Bytes::new()).await,
+        Err(StorageError::InvalidKey { .. })
+    ));
+}

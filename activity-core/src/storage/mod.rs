@@ -3,10 +3,11 @@
 //! So far: the provider configuration ([`config`]: struct and environment, with the variable names
 //! products already use), object keys ([`key`]), secrets ([`secret`]) and the SQLite record store
 //! ([`records`]), the provider trait ([`backend`]), the local provider ([`local`]) and the
-//! S3-protocol providers — S3, Wasabi, DigitalOcean Spaces ([`s3`]). Cloudinary and the upload
-//! outbox come next.
+//! S3-protocol providers — S3, Wasabi, DigitalOcean Spaces ([`s3`]) — and Cloudinary
+//! ([`cloudinary`]). The upload outbox comes next.
 
 pub mod backend;
+pub mod cloudinary;
 pub mod config;
 pub mod key;
 pub mod local;
