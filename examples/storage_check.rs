@@ -95,12 +95,13 @@ async fn run(keep: bool) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        ProviderConfig::Cloudinary(_) => {
-            eprintln!(
-                "CLOUDINARY: this version has no Cloudinary backend yet (planned); nothing was sent"
-            );
-            return ExitCode::from(2);
-        }
+        ProviderConfig::Cloudinary(c) => match CloudinaryStorage::new(c) {
+            Ok(s) => (Box::new(s), None),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        },
         other => match S3Storage::new(other) {
             Ok(s) => (Box::new(s), None),
             Err(e) => {
