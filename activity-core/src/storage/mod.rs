@@ -4,13 +4,14 @@
 //! products already use), object keys ([`key`]), secrets ([`secret`]) and the SQLite record store
 //! ([`records`]), the provider trait ([`backend`]), the local provider ([`local`]) and the
 //! S3-protocol providers — S3, Wasabi, DigitalOcean Spaces ([`s3`]) — and Cloudinary
-//! ([`cloudinary`]). The upload outbox comes next.
+//! ([`cloudinary`]) — and the upload outbox ([`outbox`]).
 
 pub mod backend;
 pub mod cloudinary;
 pub mod config;
 pub mod key;
 pub mod local;
+pub mod outbox;
 pub mod records;
 pub mod s3;
 pub mod secret;

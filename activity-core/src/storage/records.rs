@@ -171,6 +171,51 @@ pub enum Write {
     Activity(Box<ActivityRecord>),
     /// A screenshot's metadata (replaces a row with the same id).
     Screenshot(Box<ScreenshotRow>),
+    /// An upload waiting in the outbox.
+    OutboxAdd(Box<OutboxEntry>),
+    /// The provider confirmed the upload: the outbox row goes, and the screenshot is marked
+    /// uploaded when none of its uploads is left.
+    OutboxDone {
+        /// The outbox row.
+        id: i64,
+    },
+    /// An upload attempt failed: count it and say when to try again.
+    OutboxRetry {
+        /// The outbox row.
+        id: i64,
+        /// When the next attempt is due.
+        next_attempt: Timestamp,
+        /// What went wrong.
+        error: String,
+    },
+    /// Deletes a screenshot's record and its outbox rows.
+    DeleteScreenshot {
+        /// The screenshot id.
+        id: String,
+    },
+}
+
+/// One upload waiting in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// Row id (0 when not yet stored).
+    pub id: i64,
+    /// The screenshot the object belongs to.
+    pub screenshot_id: String,
+    /// Object key to upload to.
+    pub object_key: String,
+    /// The spool file holding the bytes.
+    pub spool_path: String,
+    /// SHA-256 (hex) of the bytes.
+    pub sha256: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_attempt: Timestamp,
+    /// When it was queued.
+    pub created: Timestamp,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
 }
 
 type Ack = mpsc::SyncSender<Result<(), RecordError>>;
@@ -389,9 +434,73 @@ fn apply(
                 c[2],
             ])?;
         }
+        Write::OutboxAdd(e) => {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO outbox (screenshot_id, object_key, spool_path, sha256, attempts,
+                     next_attempt_ms, created_ms, last_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                e.screenshot_id,
+                e.object_key,
+                e.spool_path,
+                e.sha256,
+                e.attempts,
+                e.next_attempt.as_millis(),
+                e.created.as_millis(),
+                e.last_error,
+            ])?;
+        }
+        Write::OutboxDone { id } => {
+            let shot: Option<String> = tx
+                .prepare_cached("SELECT screenshot_id FROM outbox WHERE id = ?1")?
+                .query_row(params![id], |r| r.get(0))
+                .optional()?;
+            tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?
+                .execute(params![id])?;
+            if let Some(shot) = shot {
+                tx.prepare_cached(
+                    "UPDATE screenshots SET upload_state = 'uploaded' WHERE id = ?1
+                     AND NOT EXISTS (SELECT 1 FROM outbox WHERE screenshot_id = ?1)",
+                )?
+                .execute(params![shot])?;
+            }
+        }
+        Write::OutboxRetry {
+            id,
+            next_attempt,
+            error,
+        } => {
+            tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, next_attempt.as_millis(), error])?;
+        }
+        Write::DeleteScreenshot { id } => {
+            tx.prepare_cached("DELETE FROM outbox WHERE screenshot_id = ?1")?
+                .execute(params![id])?;
+            tx.prepare_cached("DELETE FROM screenshots WHERE id = ?1")?
+                .execute(params![id])?;
+        }
     }
     Ok(())
 }
+
+fn outbox_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    Ok(OutboxEntry {
+        id: r.get(0)?,
+        screenshot_id: r.get(1)?,
+        object_key: r.get(2)?,
+        spool_path: r.get(3)?,
+        sha256: r.get(4)?,
+        attempts: r.get(5)?,
+        next_attempt: Timestamp::from_millis(r.get(6)?),
+        created: Timestamp::from_millis(r.get(7)?),
+        last_error: r.get(8)?,
+    })
+}
+
+const OUTBOX_COLUMNS: &str = "id, screenshot_id, object_key, spool_path, sha256, attempts, next_attempt_ms, created_ms, last_error";
 
 fn writer_loop(mut conn: Connection, path: PathBuf, jobs: mpsc::Receiver<Job>) {
     let err = sql_error(&path);
@@ -609,6 +718,31 @@ impl RecordStore {
                 })
             })
             .optional()
+        })
+    }
+
+    /// Outbox entries due at `now` (next attempt ≤ now), oldest first, at most `limit`.
+    pub fn outbox_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, RecordError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE next_attempt_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT ?2"
+            ))?;
+            let rows = st.query_map(params![now.as_millis(), limit as i64], outbox_entry)?;
+            rows.collect()
+        })
+    }
+
+    /// Every outbox entry, oldest first.
+    pub fn outbox_all(&self) -> Result<Vec<OutboxEntry>, RecordError> {
+        self.read(|c| {
+            let mut st =
+                c.prepare_cached(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id"))?;
+            let rows = st.query_map([], outbox_entry)?;
+            rows.collect()
         })
     }
 

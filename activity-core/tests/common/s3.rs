@@ -15,11 +15,11 @@ pub struct Moto {
 impl Moto {
     /// Starts moto_server on a free loopback port and waits until it answers.
     pub fn start() -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Moto::start_on(free_port())
+    }
+
+    /// Starts moto_server on `port`.
+    pub fn start_on(port: u16) -> Moto {
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -57,6 +57,15 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback port nobody listens on (yet).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A plain HTTP/1.1 request without any S3 credentials: `(status, body)`, or `None` when the

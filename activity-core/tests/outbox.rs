@@ -1,0 +1,231 @@
+//! The upload outbox against a real S3 server (moto): an outage loses nothing and uploads
+//! nothing twice; deletion removes every copy.
+
+mod common;
+#[path = "common/s3.rs"]
+mod s3;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use activity_core::ManualClock;
+use activity_core::model::activity::WorkContext;
+use activity_core::model::config::ImageFormat;
+use activity_core::storage::StorageError;
+use activity_core::storage::backend::{ObjectInfo, ObjectStorage};
+use activity_core::storage::config::{ProviderConfig, S3Config};
+use activity_core::storage::key::screenshot_keys;
+use activity_core::storage::outbox::{Backoff, Outbox};
+use activity_core::storage::records::{RecordStore, ScreenshotRow};
+use activity_core::storage::s3::S3Storage;
+use activity_core::storage::secret::Secret;
+use async_trait::async_trait;
+use bytes::Bytes;
+use common::at;
+use sha2::{Digest, Sha256};
+
+/// The real backend, with a count of the puts it confirmed per key.
+#[derive(Debug)]
+struct Counting<S> {
+    inner: S,
+    puts: Mutex<HashMap<String, u32>>,
+}
+
+#[async_trait]
+impl<S: ObjectStorage> ObjectStorage for Counting<S> {
+    fn provider(&self) -> &'static str {
+        self.inner.provider()
+    }
+    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+        self.inner.put(key, bytes).await?;
+        *self
+            .puts
+            .lock()
+            .unwrap()
+            .entry(key.to_string())
+            .or_default() += 1;
+        Ok(())
+    }
+    async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
+        self.inner.get(key).await
+    }
+    async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
+        self.inner.head(key).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.inner.delete(key).await
+    }
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
+        self.inner.list(prefix).await
+    }
+    async fn signed_url(&self, key: &str, expires_in: Duration) -> Result<url::Url, StorageError> {
+        self.inner.signed_url(key, expires_in).await
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("ac-outbox-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn shot(i: u32) -> (ScreenshotRow, Vec<u8>, Vec<u8>) {
+    let id = format!("shot-{i:03}");
+    let keys = screenshot_keys(at(0), "emp-1", &id, ImageFormat::Jpeg).unwrap();
+    let full: Vec<u8> = (0..40_000u32)
+        .map(|k| (k.wrapping_mul(31).wrapping_add(i * 7) % 251) as u8)
+        .collect();
+    let thumb: Vec<u8> = (0..2_000u32)
+        .map(|k| (k.wrapping_mul(13).wrapping_add(i) % 241) as u8)
+        .collect();
+    let row = ScreenshotRow {
+        id,
+        slot_start: at(0),
+        taken_at: at(i64::from(i) * 1000),
+        monitor: "Xvfb-0".into(),
+        geometry: (0, 0, 1920, 1080),
+        blurred: false,
+        format: "jpg".into(),
+        full_key: keys.full,
+        thumb_key: keys.thumbnail,
+        full_bytes: full.len() as u64,
+        thumb_bytes: thumb.len() as u64,
+        sha256: hex(&Sha256::digest(&full)),
+        thumb_sha256: hex(&Sha256::digest(&thumb)),
+        provider: "S3".into(),
+        uploaded: false,
+        context: WorkContext {
+            employee: Some("emp-1".into()),
+            ..WorkContext::default()
+        },
+    };
+    (row, full, thumb)
+}
+
+fn s3_store(endpoint: &str) -> S3Storage {
+    S3Storage::new(&ProviderConfig::S3(S3Config {
+        access_key_id: "AKIDTESTTESTTEST".into(),
+        secret_access_key: Secret::new("testsecretkeytestsecretkeytestsecret00"),
+        region: "us-east-1".into(),
+        bucket: "shots".into(),
+        endpoint: Some(endpoint.parse().unwrap()),
+        force_path_style: true,
+        cdn_url: None,
+    }))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
+    const N: u32 = 12;
+    let port = s3::free_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let dir = temp("outage");
+    let clock = Arc::new(ManualClock::new(at(0)));
+    let records = RecordStore::open(dir.join("records.sqlite")).unwrap();
+    let outbox = Outbox::open(
+        records.clone(),
+        dir.join("spool"),
+        clock.clone(),
+        Backoff::default(),
+    )
+    .unwrap();
+    let store = Counting {
+        inner: s3_store(&endpoint),
+        puts: Mutex::new(HashMap::new()),
+    };
+
+    // The server is down: everything is queued durably, nothing is lost.
+    let shots: Vec<_> = (0..N).map(shot).collect();
+    for (row, full, thumb) in &shots {
+        outbox.enqueue(row, full, thumb).unwrap();
+    }
+    let r = outbox.drain_once(&store).await.unwrap();
+    assert_eq!((r.uploaded, r.failed), (0, 2 * N));
+    let p = outbox.pending().unwrap();
+    assert_eq!((p.count, p.oldest), (u64::from(2 * N), Some(at(0))));
+    assert_eq!(
+        std::fs::read_dir(outbox.spool_dir()).unwrap().count(),
+        2 * N as usize
+    );
+    // Not due again before the backoff: nothing is tried.
+    assert_eq!(outbox.drain_once(&store).await.unwrap(), Default::default());
+
+    // The server comes back.
+    let moto = s3::Moto::start_on(port);
+    moto.create_bucket("shots");
+    clock.advance_millis(10 * 60_000);
+    let r = outbox.drain_once(&store).await.unwrap();
+    assert_eq!((r.uploaded, r.failed), (2 * N, 0));
+    assert_eq!(outbox.pending().unwrap().count, 0);
+    assert_eq!(
+        std::fs::read_dir(outbox.spool_dir()).unwrap().count(),
+        0,
+        "spool emptied after confirmation"
+    );
+
+    // All arrived intact, each exactly once, and the records say so.
+    for (row, full, thumb) in &shots {
+        assert_eq!(
+            hex(&Sha256::digest(store.get(&row.full_key).await.unwrap())),
+            hex(&Sha256::digest(full))
+        );
+        assert_eq!(
+            hex(&Sha256::digest(store.get(&row.thumb_key).await.unwrap())),
+            hex(&Sha256::digest(thumb))
+        );
+        assert!(records.screenshot(&row.id).unwrap().unwrap().uploaded);
+    }
+    let puts = store.puts.lock().unwrap().clone();
+    assert_eq!(puts.len(), 2 * N as usize);
+    assert!(puts.values().all(|&n| n == 1), "{puts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_screenshot_removes_every_copy() {
+    let moto = s3::Moto::start();
+    moto.create_bucket("shots");
+    let dir = temp("delete");
+    let clock = Arc::new(ManualClock::new(at(0)));
+    let records = RecordStore::open(dir.join("records.sqlite")).unwrap();
+    let outbox = Outbox::open(
+        records.clone(),
+        dir.join("spool"),
+        clock.clone(),
+        Backoff::default(),
+    )
+    .unwrap();
+    let store = s3_store(&moto.endpoint);
+    let (uploaded, f1, t1) = shot(1);
+    let (queued, f2, t2) = shot(2);
+    outbox.enqueue(&uploaded, &f1, &t1).unwrap();
+    outbox.drain_once(&store).await.unwrap();
+    outbox.enqueue(&queued, &f2, &t2).unwrap(); // still only in the spool and outbox
+
+    for row in [&uploaded, &queued] {
+        outbox.delete_screenshot(&store, &row.id).await.unwrap();
+        assert_eq!(records.screenshot(&row.id).unwrap(), None);
+        assert_eq!(store.head(&row.full_key).await.unwrap(), None);
+        assert_eq!(store.head(&row.thumb_key).await.unwrap(), None);
+    }
+    assert_eq!(outbox.pending().unwrap().count, 0);
+    assert_eq!(std::fs::read_dir(outbox.spool_dir()).unwrap().count(), 0);
+    // And nothing comes back on the next drain.
+    clock.advance_millis(3_600_000);
+    assert_eq!(outbox.drain_once(&store).await.unwrap(), Default::default());
+    assert!(store.list("screenshots").await.unwrap().is_empty());
+}
+
+#[test]
+fn backoff_doubles_up_to_its_maximum() {
+    let b = Backoff::default();
+    let d: Vec<u64> = (0..12).map(|a| b.base_delay(a).as_secs()).collect();
+    assert_eq!(d, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
+    assert_eq!(b.base_delay(u32::MAX).as_secs(), 300);
+}
