@@ -229,3 +229,164 @@ fn backoff_doubles_up_to_its_maximum() {
     assert_eq!(d, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
     assert_eq!(b.base_delay(u32::MAX).as_secs(), 300);
 }
+
+/// Run only as the child of `kill_9_while_draining_loses_and_duplicates_nothing`: drains the
+/// outbox in `AC_OUTBOX_DIR` to the S3 server at `AC_S3_ENDPOINT`, slowly, until it is empty.
+#[test]
+#[ignore = "child process of the kill -9 test"]
+fn outbox_drain_child() {
+    let (Ok(dir), Ok(endpoint)) = (
+        std::env::var("AC_OUTBOX_DIR"),
+        std::env::var("AC_S3_ENDPOINT"),
+    ) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = std::path::PathBuf::from(dir);
+        let records = RecordStore::open(dir.join("records.sqlite")).unwrap();
+        let outbox = Outbox::open(
+            records,
+            dir.join("spool"),
+            Arc::new(activity_core::SystemClock),
+            Backoff::default(),
+        )
+        .unwrap();
+        let store = Slow(s3_store(&endpoint));
+        while outbox.pending().unwrap().count > 0 {
+            outbox.drain_once(&store).await.unwrap();
+        }
+        println!("done");
+    });
+}
+
+/// The real backend, 40 ms slower per upload, so a kill lands in the middle of a drain.
+#[derive(Debug)]
+struct Slow<S>(S);
+
+#[async_trait]
+impl<S: ObjectStorage> ObjectStorage for Slow<S> {
+    fn provider(&self) -> &'static str {
+        self.0.provider()
+    }
+    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        self.0.put(key, bytes).await?;
+        // Progress for the parent, which kills this process after a number of these.
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "put {key}");
+        let _ = out.flush();
+        Ok(())
+    }
+    async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
+        self.0.get(key).await
+    }
+    async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
+        self.0.head(key).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.0.delete(key).await
+    }
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
+        self.0.list(prefix).await
+    }
+    async fn signed_url(&self, key: &str, expires_in: Duration) -> Result<url::Url, StorageError> {
+        self.0.signed_url(key, expires_in).await
+    }
+}
+
+#[test]
+fn kill_9_while_draining_loses_and_duplicates_nothing() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    const N: u32 = 40;
+    let moto = s3::Moto::start();
+    moto.create_bucket("shots");
+    let dir = temp("kill");
+    let shots: Vec<_> = (0..N).map(shot).collect();
+    {
+        let records = RecordStore::open(dir.join("records.sqlite")).unwrap();
+        let outbox = Outbox::open(
+            records.clone(),
+            dir.join("spool"),
+            Arc::new(activity_core::SystemClock),
+            Backoff::default(),
+        )
+        .unwrap();
+        for (row, full, thumb) in &shots {
+            outbox.enqueue(row, full, thumb).unwrap();
+        }
+        records.close();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let child = |kill_after_puts: Option<usize>| {
+        let mut c = std::process::Command::new(&exe)
+            .args([
+                "--ignored",
+                "--exact",
+                "outbox_drain_child",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env("AC_OUTBOX_DIR", &dir)
+            .env("AC_S3_ENDPOINT", &moto.endpoint)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        match kill_after_puts {
+            Some(n) => {
+                use std::io::BufRead;
+                let lines = std::io::BufReader::new(c.stdout.take().unwrap()).lines();
+                let seen = lines
+                    .map_while(Result::ok)
+                    .filter(|l| l.starts_with("put "))
+                    .take(n)
+                    .count();
+                assert_eq!(seen, n, "the child stopped before {n} uploads");
+                c.kill().unwrap(); // SIGKILL, mid-drain
+                c.wait().unwrap();
+                None
+            }
+            None => Some(c.wait_with_output().unwrap()),
+        }
+    };
+    // First run: killed after 25 of the 80 uploads were confirmed.
+    child(Some(25));
+    let records = RecordStore::open(dir.join("records.sqlite")).unwrap();
+    assert_eq!(records.integrity_check().unwrap(), "ok");
+    let left = records.outbox_all().unwrap().len();
+    assert!(
+        (1..=2 * N as usize - 25).contains(&left),
+        "the kill should land mid-drain, {left} of {} left",
+        2 * N
+    );
+    records.close();
+    drop(records);
+
+    // Second run: finishes.
+    let out = child(None).unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("done"));
+
+    let store = s3_store(&moto.endpoint);
+    let listed = rt.block_on(store.list("screenshots")).unwrap();
+    assert_eq!(listed.len(), 2 * N as usize, "every object exactly once");
+    let records = RecordStore::open(dir.join("records.sqlite")).unwrap();
+    for (row, full, thumb) in &shots {
+        assert_eq!(
+            rt.block_on(store.get(&row.full_key)).unwrap().to_vec(),
+            *full
+        );
+        assert_eq!(
+            rt.block_on(store.get(&row.thumb_key)).unwrap().to_vec(),
+            *thumb
+        );
+        assert!(records.screenshot(&row.id).unwrap().unwrap().uploaded);
+    }
+    assert!(records.outbox_all().unwrap().is_empty());
+    assert_eq!(std::fs::read_dir(dir.join("spool")).unwrap().count(), 0);
+}
