@@ -46,3 +46,23 @@ pub enum StorageError {
         message: String,
     },
 }
+
+/// The backend a configuration asks for, ready to use.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), activity_core::storage::StorageError> {
+/// use activity_core::storage::{config::ProviderConfig, open};
+/// let store = open(&ProviderConfig::from_env()?)?;
+/// store.put("screenshots/2026/11/30/emp/0850/x.jpg", bytes::Bytes::from_static(b"...")).await?;
+/// # Ok(()) }
+/// ```
+pub fn open(
+    config: &config::ProviderConfig,
+) -> Result<Box<dyn backend::ObjectStorage>, StorageError> {
+    use config::ProviderConfig as P;
+    Ok(match config {
+        P::Local(c) => Box::new(local::LocalStorage::new(c)?),
+        P::Cloudinary(c) => Box::new(cloudinary::CloudinaryStorage::new(c)?),
+        other => Box::new(s3::S3Storage::new(other)?),
+    })
+}
