@@ -32,9 +32,12 @@ fn with(over: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static st
     v
 }
 
+/// (what the case is, the environment, the variable the error must name)
+type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static str);
+
 #[test]
 fn each_bad_setting_is_named() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "unknown provider",
             vec![("FILE_PROVIDER", "DROPBOX")],
