@@ -33,7 +33,11 @@ fn with(over: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static st
 }
 
 /// (what the case is, the environment, the variable the error must name)
-type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static str);
+type Case = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+);
 
 #[test]
 fn each_bad_setting_is_named() {
