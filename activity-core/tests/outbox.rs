@@ -75,6 +75,21 @@ fn temp(name: &str) -> std::path::PathBuf {
     d
 }
 
+/// A new record store and outbox in a temporary folder, on a manual clock at `at(0)`.
+fn fresh_outbox(name: &str) -> (Arc<ManualClock>, Arc<RecordStore>, Outbox) {
+    let dir = temp(name);
+    let clock = Arc::new(ManualClock::new(at(0)));
+    let records = RecordStore::open(dir.join("records.sqlite")).unwrap();
+    let outbox = Outbox::open(
+        records.clone(),
+        dir.join("spool"),
+        clock.clone(),
+        Backoff::default(),
+    )
+    .unwrap();
+    (clock, records, outbox)
+}
+
 fn shot(i: u32) -> (ScreenshotRow, Vec<u8>, Vec<u8>) {
     let id = format!("shot-{i:03}");
     let keys = screenshot_keys(at(0), "emp-1", &id, ImageFormat::Jpeg).unwrap();
@@ -126,16 +141,7 @@ async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
     const N: u32 = 12;
     let port = s3::free_port();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let dir = temp("outage");
-    let clock = Arc::new(ManualClock::new(at(0)));
-    let records = RecordStore::open(dir.join("records.sqlite")).unwrap();
-    let outbox = Outbox::open(
-        records.clone(),
-        dir.join("spool"),
-        clock.clone(),
-        Backoff::default(),
-    )
-    .unwrap();
+    let (clock, records, outbox) = fresh_outbox("outage");
     let store = Counting {
         inner: s3_store(&endpoint),
         puts: Mutex::new(HashMap::new()),
@@ -191,16 +197,7 @@ async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
 async fn deleting_a_screenshot_removes_every_copy() {
     let moto = s3::Moto::start();
     moto.create_bucket("shots");
-    let dir = temp("delete");
-    let clock = Arc::new(ManualClock::new(at(0)));
-    let records = RecordStore::open(dir.join("records.sqlite")).unwrap();
-    let outbox = Outbox::open(
-        records.clone(),
-        dir.join("spool"),
-        clock.clone(),
-        Backoff::default(),
-    )
-    .unwrap();
+    let (clock, records, outbox) = fresh_outbox("delete");
     let store = s3_store(&moto.endpoint);
     let (uploaded, f1, t1) = shot(1);
     let (queued, f2, t2) = shot(2);

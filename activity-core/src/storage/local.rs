@@ -13,10 +13,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::TryStreamExt;
 use hmac::{Hmac, Mac};
 use object_store::local::LocalFileSystem;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::Sha256;
 use url::Url;
 
@@ -25,6 +23,7 @@ use crate::storage::StorageError;
 use crate::storage::backend::{ObjectInfo, ObjectStorage, check_expiry};
 use crate::storage::config::LocalConfig;
 use crate::storage::key::validate_key;
+use crate::storage::objects;
 use crate::storage::secret::Secret;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -63,13 +62,7 @@ pub enum SignatureError {
 }
 
 fn backend_error(e: object_store::Error) -> StorageError {
-    match e {
-        object_store::Error::NotFound { path, .. } => StorageError::NotFound(path),
-        other => StorageError::Backend {
-            provider: "LOCAL",
-            message: other.to_string(),
-        },
-    }
+    objects::error("LOCAL", e)
 }
 
 impl LocalStorage {
@@ -187,14 +180,6 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn path(key: &str) -> Result<object_store::path::Path, StorageError> {
-    validate_key(key)?;
-    object_store::path::Path::parse(key).map_err(|e| StorageError::InvalidKey {
-        key: key.into(),
-        reason: e.to_string(),
-    })
-}
-
 #[async_trait]
 impl ObjectStorage for LocalStorage {
     fn provider(&self) -> &'static str {
@@ -202,60 +187,23 @@ impl ObjectStorage for LocalStorage {
     }
 
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
-        let p = path(key)?;
-        self.fs
-            .put(&p, PutPayload::from_bytes(bytes))
-            .await
-            .map_err(backend_error)?;
-        Ok(())
+        objects::put(&self.fs, "LOCAL", key, bytes).await
     }
 
     async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
-        let p = path(key)?;
-        let r = self.fs.get(&p).await.map_err(backend_error)?;
-        r.bytes().await.map_err(backend_error)
+        objects::get(&self.fs, "LOCAL", key).await
     }
 
     async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
-        let p = path(key)?;
-        match self.fs.head(&p).await {
-            Ok(m) => Ok(Some(ObjectInfo {
-                key: m.location.to_string(),
-                size: m.size,
-                last_modified: Some(Timestamp::from_millis(m.last_modified.timestamp_millis())),
-            })),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(backend_error(e)),
-        }
+        objects::head(&self.fs, "LOCAL", key).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        let p = path(key)?;
-        match self.fs.delete(&p).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(backend_error(e)),
-        }
+        objects::delete(&self.fs, "LOCAL", key).await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
-        let p = if prefix.is_empty() {
-            None
-        } else {
-            Some(path(prefix.trim_end_matches('/'))?)
-        };
-        let mut out: Vec<ObjectInfo> = self
-            .fs
-            .list(p.as_ref())
-            .map_ok(|m| ObjectInfo {
-                key: m.location.to_string(),
-                size: m.size,
-                last_modified: Some(Timestamp::from_millis(m.last_modified.timestamp_millis())),
-            })
-            .try_collect()
-            .await
-            .map_err(backend_error)?;
-        out.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(out)
+        objects::list(&self.fs, "LOCAL", prefix).await
     }
 
     async fn signed_url(&self, key: &str, expires_in: Duration) -> Result<Url, StorageError> {

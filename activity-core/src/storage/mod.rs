@@ -11,6 +11,7 @@ pub mod cloudinary;
 pub mod config;
 pub mod key;
 pub mod local;
+mod objects;
 pub mod outbox;
 pub mod records;
 pub mod s3;

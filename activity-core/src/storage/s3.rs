@@ -9,17 +9,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::TryStreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::signer::Signer;
-use object_store::{BackoffConfig, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
+use object_store::{BackoffConfig, RetryConfig};
 use url::Url;
 
-use crate::clock::Timestamp;
 use crate::storage::StorageError;
 use crate::storage::backend::{ObjectInfo, ObjectStorage, check_expiry};
 use crate::storage::config::{ProviderConfig, S3Config};
-use crate::storage::key::validate_key;
+use crate::storage::objects;
 
 /// An S3-protocol bucket.
 pub struct S3Storage {
@@ -85,32 +83,6 @@ impl S3Storage {
             store,
         })
     }
-
-    fn error(&self, e: object_store::Error) -> StorageError {
-        match e {
-            object_store::Error::NotFound { path, .. } => StorageError::NotFound(path),
-            other => StorageError::Backend {
-                provider: self.provider,
-                message: other.to_string(),
-            },
-        }
-    }
-}
-
-fn path(key: &str) -> Result<object_store::path::Path, StorageError> {
-    validate_key(key)?;
-    object_store::path::Path::parse(key).map_err(|e| StorageError::InvalidKey {
-        key: key.into(),
-        reason: e.to_string(),
-    })
-}
-
-fn info(m: object_store::ObjectMeta) -> ObjectInfo {
-    ObjectInfo {
-        key: m.location.to_string(),
-        size: m.size,
-        last_modified: Some(Timestamp::from_millis(m.last_modified.timestamp_millis())),
-    }
 }
 
 #[async_trait]
@@ -120,60 +92,31 @@ impl ObjectStorage for S3Storage {
     }
 
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
-        let p = path(key)?;
-        self.store
-            .put(&p, PutPayload::from_bytes(bytes))
-            .await
-            .map_err(|e| self.error(e))?;
-        Ok(())
+        objects::put(&self.store, self.provider, key, bytes).await
     }
 
     async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
-        let p = path(key)?;
-        let r = self.store.get(&p).await.map_err(|e| self.error(e))?;
-        r.bytes().await.map_err(|e| self.error(e))
+        objects::get(&self.store, self.provider, key).await
     }
 
     async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
-        let p = path(key)?;
-        match self.store.head(&p).await {
-            Ok(m) => Ok(Some(info(m))),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(self.error(e)),
-        }
+        objects::head(&self.store, self.provider, key).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        let p = path(key)?;
-        match self.store.delete(&p).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(self.error(e)),
-        }
+        objects::delete(&self.store, self.provider, key).await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
-        let p = if prefix.is_empty() {
-            None
-        } else {
-            Some(path(prefix.trim_end_matches('/'))?)
-        };
-        let mut out: Vec<ObjectInfo> = self
-            .store
-            .list(p.as_ref())
-            .map_ok(info)
-            .try_collect()
-            .await
-            .map_err(|e| self.error(e))?;
-        out.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(out)
+        objects::list(&self.store, self.provider, prefix).await
     }
 
     async fn signed_url(&self, key: &str, expires_in: Duration) -> Result<Url, StorageError> {
-        let p = path(key)?;
+        let p = objects::path(key)?;
         check_expiry(expires_in)?;
         self.store
             .signed_url(http::Method::GET, &p, expires_in)
             .await
-            .map_err(|e| self.error(e))
+            .map_err(|e| objects::error(self.provider, e))
     }
 }
