@@ -1,12 +1,20 @@
 //! # activity-core
 //!
 //! Embeddable activity tracking for time-tracking products: keyboard/mouse activity levels per
-//! time slot, application and website tracking, and the screenshot schedule. Later layers add the
-//! screenshot media pipeline, storage and the capture runtime (see `README.md`).
+//! time slot, application and website tracking, the screenshot schedule and media pipeline, and
+//! screenshot storage. The capture runtime (the `Tracker`) comes next (see `README.md`).
 //!
-//! This release contains the **model** layer: pure functions and lock-free counters with no I/O
-//! and no operating-system access, so every definition below can be exercised under a
-//! [`ManualClock`].
+//! Layers, top uses bottom:
+//!
+//! | module | layer |
+//! |---|---|
+//! | [`storage`] | provider trait and backends (local, S3, Wasabi, DigitalOcean Spaces, Cloudinary), SQLite record store, upload outbox |
+//! | [`media`] | pure functions on pixel buffers: blur, thumbnail, encode |
+//! | [`model`] | pure definitions, no I/O: config, slots, scoring, activity merging, schedule, reports |
+//! | [`clock`] | `Timestamp` and the `Clock` the rest reads time from |
+//!
+//! The model runs entirely under a [`ManualClock`], so every definition below can be tested
+//! deterministically.
 //!
 //! ## Definitions
 //!
