@@ -6,6 +6,9 @@ use crate::model::activity::ActivityError;
 use crate::model::config::ConfigError;
 use crate::model::schedule::ScheduleError;
 use crate::model::score::ScoreError;
+use crate::storage::StorageError;
+use crate::storage::outbox::OutboxError;
+use crate::storage::records::RecordError;
 
 /// Any error of the library.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -26,6 +29,15 @@ pub enum Error {
     /// The media pipeline refused a frame or an option, or an encoder failed.
     #[error(transparent)]
     Media(#[from] MediaError),
+    /// A storage provider or its settings refused, or the provider failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The record store failed.
+    #[error(transparent)]
+    Records(#[from] RecordError),
+    /// The upload outbox failed.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
 }
 
 /// The kind of an [`Error`]: stable across releases (new kinds may be added, none renumbered),
@@ -42,6 +54,10 @@ pub enum ErrorKind {
     InvalidInput = 3,
     /// An encoder or resizer failed on valid input.
     Internal = 4,
+    /// No such object (or record).
+    NotFound = 5,
+    /// A provider, the disk or the database failed; retrying later may work.
+    Io = 6,
 }
 
 impl Error {
@@ -53,6 +69,29 @@ impl Error {
             Error::Score(_) | Error::Activity(_) => ErrorKind::InvalidInput,
             Error::Media(MediaError::Resize(_) | MediaError::Encode { .. }) => ErrorKind::Internal,
             Error::Media(_) => ErrorKind::InvalidInput,
+            Error::Storage(StorageError::Config(_)) => ErrorKind::InvalidConfig,
+            Error::Storage(StorageError::NotFound(_)) => ErrorKind::NotFound,
+            Error::Storage(StorageError::Backend { .. }) => ErrorKind::Io,
+            Error::Storage(_) => ErrorKind::InvalidInput,
+            Error::Records(RecordError::Closed(_)) => ErrorKind::InvalidState,
+            Error::Records(_) | Error::Outbox(_) => ErrorKind::Io,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_stable_numbers() {
+        assert_eq!(ErrorKind::InvalidConfig as u32, 1);
+        assert_eq!(ErrorKind::Io as u32, 6);
+        let e: Error = StorageError::NotFound("k".into()).into();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let e: Error = RecordError::Closed("db".into()).into();
+        assert_eq!(e.kind(), ErrorKind::InvalidState);
+        let e: Error = MediaError::InvalidQuality(0).into();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
 }
