@@ -250,18 +250,34 @@ fn acknowledged_records_survive_kill_9() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
         let reader = std::thread::spawn(move || {
-            let mut got = Vec::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                got.push(line);
+                if tx.send(line).is_err() {
+                    break;
+                }
             }
-            got
         });
-        // Let it write for a while (different each round), then kill -9 mid-stream.
-        std::thread::sleep(Duration::from_millis(150 + 70 * u64::from(round)));
+        // Wait until the child has acknowledged a few batches (more each round), so the kill
+        // lands mid-stream however slow the machine is, then kill -9 a moment later.
+        let wanted = 3 + 4 * round as usize;
+        let mut lines = Vec::new();
+        while lines
+            .iter()
+            .filter(|l: &&String| l.starts_with("ack "))
+            .count()
+            < wanted
+        {
+            let l = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the child stopped acknowledging");
+            lines.push(l);
+        }
+        std::thread::sleep(Duration::from_millis(7 * u64::from(round)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let lines = reader.join().unwrap();
+        reader.join().unwrap();
+        lines.extend(rx.try_iter());
         let before = acked.len();
         for l in lines.iter().filter(|l| l.starts_with("ack ")) {
             let f: Vec<u64> = l[4..].split(' ').map(|x| x.parse().unwrap()).collect();
