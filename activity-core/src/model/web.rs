@@ -8,8 +8,10 @@
 //!   personal data.
 //! - The domain is the *registrable* domain from the Public Suffix List (`psl` crate, compiled
 //!   in), so `docs.rust-lang.org` and `www.rust-lang.org` both count for `rust-lang.org`, and
-//!   `a.example.co.uk` for `example.co.uk`. IP addresses, `localhost` and hosts with no public
-//!   suffix keep the host itself; URLs without a host (`file:`, `about:`) have no domain.
+//!   `a.example.co.uk` for `example.co.uk`. The list's private section counts too, so each
+//!   `alice.github.io` or `x.blogspot.com` site is its own domain. IP addresses, `localhost` and
+//!   hosts with no public suffix keep the host itself; URLs without a host (`file:`, `about:`)
+//!   have no domain.
 
 use url::{Host, Url};
 
@@ -98,6 +100,10 @@ mod tests {
             Some("example.co.uk")
         );
         assert_eq!(domain("https://GitHub.COM/").as_deref(), Some("github.com"));
+        assert_eq!(
+            domain("https://alice.github.io/blog").as_deref(),
+            Some("alice.github.io")
+        );
         assert_eq!(
             domain("http://127.0.0.1:8080/").as_deref(),
             Some("127.0.0.1")
