@@ -202,25 +202,11 @@ impl ProviderConfig {
                     public_url,
                 })
             }
-            "S3" => ProviderConfig::S3(s3(
-                &mut env,
-                "AWS",
-                "AWS_S3_BUCKET",
-                "AWS_S3_ENDPOINT",
-                None,
-            )),
-            "WASABI" => ProviderConfig::Wasabi(s3(
-                &mut env,
-                "WASABI",
-                "WASABI_S3_BUCKET",
-                "WASABI_SERVICE_URL",
-                None,
-            )),
+            "S3" => ProviderConfig::S3(s3(&mut env, "AWS", None)),
+            "WASABI" => ProviderConfig::Wasabi(s3(&mut env, "WASABI", None)),
             "DIGITALOCEAN" => ProviderConfig::DigitalOcean(s3(
                 &mut env,
                 "DIGITALOCEAN",
-                "DIGITALOCEAN_S3_BUCKET",
-                "DIGITALOCEAN_SERVICE_URL",
                 Some("DIGITALOCEAN_CDN_URL"),
             )),
             "CLOUDINARY" => {
@@ -288,30 +274,9 @@ impl ProviderConfig {
                     bad("LOCAL_STORAGE_ROOT", "empty".into());
                 }
             }
-            ProviderConfig::S3(c) => s3_problems(
-                c,
-                "AWS",
-                "AWS_S3_BUCKET",
-                "AWS_S3_ENDPOINT",
-                "AWS_S3_FORCE_PATH_STYLE",
-                &mut bad,
-            ),
-            ProviderConfig::Wasabi(c) => s3_problems(
-                c,
-                "WASABI",
-                "WASABI_S3_BUCKET",
-                "WASABI_SERVICE_URL",
-                "WASABI_S3_FORCE_PATH_STYLE",
-                &mut bad,
-            ),
-            ProviderConfig::DigitalOcean(c) => s3_problems(
-                c,
-                "DIGITALOCEAN",
-                "DIGITALOCEAN_S3_BUCKET",
-                "DIGITALOCEAN_SERVICE_URL",
-                "DIGITALOCEAN_S3_FORCE_PATH_STYLE",
-                &mut bad,
-            ),
+            ProviderConfig::S3(c) => s3_problems(c, "AWS", &mut bad),
+            ProviderConfig::Wasabi(c) => s3_problems(c, "WASABI", &mut bad),
+            ProviderConfig::DigitalOcean(c) => s3_problems(c, "DIGITALOCEAN", &mut bad),
             ProviderConfig::Cloudinary(c) => {
                 if c.cloud_name.is_empty() {
                     bad("CLOUDINARY_CLOUD_NAME", "missing".into());
@@ -365,24 +330,24 @@ impl ProviderConfig {
     }
 }
 
-fn s3(
-    env: &mut Env<'_>,
-    prefix: &str,
-    bucket: &str,
-    endpoint: &str,
-    cdn: Option<&str>,
-) -> S3Config {
-    let access_key_id = env.required(&format!("{prefix}_ACCESS_KEY_ID"));
-    let secret_access_key = env.secret(&format!("{prefix}_SECRET_ACCESS_KEY"));
-    let region = env.required(&format!("{prefix}_REGION"));
-    let bucket = env.required(bucket);
-    let endpoint = env.url(endpoint);
-    let path_style_var = if prefix == "AWS" {
-        "AWS_S3_FORCE_PATH_STYLE".to_string()
-    } else {
-        format!("{prefix}_S3_FORCE_PATH_STYLE")
-    };
-    let force_path_style = env.boolean(&path_style_var, false);
+/// The name of an S3-family variable: `AWS_S3_BUCKET`, `WASABI_S3_FORCE_PATH_STYLE`, … The
+/// endpoint is `AWS_S3_ENDPOINT` for AWS and `<PREFIX>_SERVICE_URL` for the others.
+fn s3_var(prefix: &str, what: &str) -> String {
+    match (prefix, what) {
+        ("AWS", "ENDPOINT") => "AWS_S3_ENDPOINT".into(),
+        (_, "ENDPOINT") => format!("{prefix}_SERVICE_URL"),
+        (_, "BUCKET" | "FORCE_PATH_STYLE") => format!("{prefix}_S3_{what}"),
+        _ => format!("{prefix}_{what}"),
+    }
+}
+
+fn s3(env: &mut Env<'_>, prefix: &str, cdn: Option<&str>) -> S3Config {
+    let access_key_id = env.required(&s3_var(prefix, "ACCESS_KEY_ID"));
+    let secret_access_key = env.secret(&s3_var(prefix, "SECRET_ACCESS_KEY"));
+    let region = env.required(&s3_var(prefix, "REGION"));
+    let bucket = env.required(&s3_var(prefix, "BUCKET"));
+    let endpoint = env.url(&s3_var(prefix, "ENDPOINT"));
+    let force_path_style = env.boolean(&s3_var(prefix, "FORCE_PATH_STYLE"), false);
     let cdn_url = cdn.and_then(|c| env.url(c));
     S3Config {
         access_key_id,
@@ -395,37 +360,35 @@ fn s3(
     }
 }
 
-fn s3_problems(
-    c: &S3Config,
-    prefix: &str,
-    bucket: &str,
-    endpoint: &str,
-    path_style: &str,
-    bad: &mut dyn FnMut(&str, String),
-) {
+fn s3_problems(c: &S3Config, prefix: &str, bad: &mut dyn FnMut(&str, String)) {
+    let (bucket, endpoint, path_style) = (
+        s3_var(prefix, "BUCKET"),
+        s3_var(prefix, "ENDPOINT"),
+        s3_var(prefix, "FORCE_PATH_STYLE"),
+    );
     if c.access_key_id.is_empty() {
-        bad(&format!("{prefix}_ACCESS_KEY_ID"), "missing".into());
+        bad(&s3_var(prefix, "ACCESS_KEY_ID"), "missing".into());
     }
     if c.secret_access_key.is_empty() {
-        bad(&format!("{prefix}_SECRET_ACCESS_KEY"), "missing".into());
+        bad(&s3_var(prefix, "SECRET_ACCESS_KEY"), "missing".into());
     }
     if c.region.is_empty() {
-        bad(&format!("{prefix}_REGION"), "missing".into());
+        bad(&s3_var(prefix, "REGION"), "missing".into());
     } else if !c
         .region
         .chars()
         .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
     {
         bad(
-            &format!("{prefix}_REGION"),
+            &s3_var(prefix, "REGION"),
             format!("{:?} is not a region name", c.region),
         );
     }
     if c.bucket.is_empty() {
-        bad(bucket, "missing".into());
+        bad(&bucket, "missing".into());
     } else if !valid_bucket(&c.bucket) {
         bad(
-            bucket,
+            &bucket,
             format!(
                 "{:?} is not a valid bucket name (3-63 of a-z 0-9 . -)",
                 c.bucket
@@ -436,7 +399,7 @@ fn s3_problems(
         let ip = matches!(e.host(), Some(Host::Ipv4(_) | Host::Ipv6(_)));
         if ip && !c.force_path_style {
             bad(
-                path_style,
+                &path_style,
                 format!(
                     "must be true for the IP-address endpoint {e} (a bucket cannot be a sub-domain of an IP)"
                 ),
@@ -444,7 +407,7 @@ fn s3_problems(
         }
         if e.path() != "/" || e.query().is_some() {
             bad(
-                endpoint,
+                &endpoint,
                 format!("{e} must be a bare origin (no path or query)"),
             );
         }

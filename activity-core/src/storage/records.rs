@@ -292,6 +292,16 @@ fn ctx(c: &WorkContext) -> [&str; 3] {
     ]
 }
 
+/// The work context stored in three consecutive columns from `first` ('' meaning none).
+fn context_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<WorkContext> {
+    let opt = |s: String| (!s.is_empty()).then_some(s);
+    Ok(WorkContext {
+        employee: opt(r.get(first)?),
+        project: opt(r.get(first + 1)?),
+        task: opt(r.get(first + 2)?),
+    })
+}
+
 fn words_to_blob(m: &SecondMap) -> Vec<u8> {
     m.words().iter().flat_map(|w| w.to_le_bytes()).collect()
 }
@@ -613,7 +623,6 @@ impl RecordStore {
             )?;
             let rows = st.query_map(params![from.as_millis(), to.as_millis()], |r| {
                 let seconds: u32 = r.get(1)?;
-                let opt = |s: String| (!s.is_empty()).then_some(s);
                 Ok(SlotRow {
                     counts: SlotCounts {
                         slot_start: Timestamp::from_millis(r.get(0)?),
@@ -624,11 +633,7 @@ impl RecordStore {
                         keyboard: blob_to_map(seconds, &r.get::<_, Vec<u8>>(8)?),
                         mouse: blob_to_map(seconds, &r.get::<_, Vec<u8>>(9)?),
                     },
-                    context: WorkContext {
-                        employee: opt(r.get(2)?),
-                        project: opt(r.get(3)?),
-                        task: opt(r.get(4)?),
-                    },
+                    context: context_at(r, 2)?,
                 })
             })?;
             rows.collect()
@@ -658,7 +663,6 @@ impl RecordStore {
                  FROM activities WHERE start_ms >= ?1 AND start_ms < ?2 ORDER BY start_ms, id",
             )?;
             let rows = st.query_map(params![from.as_millis(), to.as_millis()], |r| {
-                let opt = |s: String| (!s.is_empty()).then_some(s);
                 Ok(ActivityRecord {
                     kind: if r.get::<_, String>(0)? == "URL" {
                         ActivityKind::Url
@@ -672,11 +676,7 @@ impl RecordStore {
                     start: Timestamp::from_millis(r.get(5)?),
                     duration_millis: r.get(6)?,
                     slot_start: Timestamp::from_millis(r.get(7)?),
-                    context: WorkContext {
-                        employee: opt(r.get(8)?),
-                        project: opt(r.get(9)?),
-                        task: opt(r.get(10)?),
-                    },
+                    context: context_at(r, 8)?,
                 })
             })?;
             rows.collect()
@@ -693,7 +693,6 @@ impl RecordStore {
                  FROM screenshots WHERE id = ?1",
             )?
             .query_row(params![id], |r| {
-                let opt = |s: String| (!s.is_empty()).then_some(s);
                 Ok(ScreenshotRow {
                     id: r.get(0)?,
                     slot_start: Timestamp::from_millis(r.get(1)?),
@@ -710,11 +709,7 @@ impl RecordStore {
                     thumb_sha256: r.get(15)?,
                     provider: r.get(16)?,
                     uploaded: r.get::<_, String>(17)? == "uploaded",
-                    context: WorkContext {
-                        employee: opt(r.get(18)?),
-                        project: opt(r.get(19)?),
-                        task: opt(r.get(20)?),
-                    },
+                    context: context_at(r, 18)?,
                 })
             })
             .optional()
