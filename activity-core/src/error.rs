@@ -1,7 +1,9 @@
 //! The crate's error type: one enum wrapping each area's errors, with a stable [`ErrorKind`]
 //! that the C and Python bindings map to result codes and exception classes.
 
+use crate::capture::CaptureError;
 use crate::media::MediaError;
+use crate::runtime::RuntimeError;
 use crate::model::activity::ActivityError;
 use crate::model::config::ConfigError;
 use crate::model::schedule::ScheduleError;
@@ -38,6 +40,12 @@ pub enum Error {
     /// The upload outbox failed.
     #[error(transparent)]
     Outbox(#[from] OutboxError),
+    /// A capture source failed or is unavailable.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// The tracker runtime: a wrong state, unavailable sources, the data folder.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
 }
 
 /// The kind of an [`Error`]: stable across releases (new kinds may be added, none renumbered),
@@ -58,6 +66,9 @@ pub enum ErrorKind {
     NotFound = 5,
     /// A provider, the disk or the database failed; retrying later may work.
     Io = 6,
+    /// What was asked cannot work on this machine (no display, a Wayland session, a missing
+    /// extension or permission): see `capture::capabilities`.
+    Unavailable = 7,
 }
 
 impl Error {
@@ -75,6 +86,12 @@ impl Error {
             Error::Storage(_) => ErrorKind::InvalidInput,
             Error::Records(RecordError::Closed(_)) => ErrorKind::InvalidState,
             Error::Records(_) | Error::Outbox(_) => ErrorKind::Io,
+            Error::Capture(CaptureError::Unavailable { .. })
+            | Error::Runtime(RuntimeError::SourcesUnavailable(_)) => ErrorKind::Unavailable,
+            Error::Capture(_) => ErrorKind::Io,
+            Error::Runtime(RuntimeError::InvalidState { .. }) => ErrorKind::InvalidState,
+            Error::Runtime(RuntimeError::DataDir { .. }) => ErrorKind::Io,
+            Error::Runtime(_) => ErrorKind::Internal,
         }
     }
 }

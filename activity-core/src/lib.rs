@@ -63,15 +63,18 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod capture;
 pub mod clock;
 pub mod error;
 pub mod media;
 pub mod model;
+pub mod runtime;
 pub mod storage;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorKind};
 pub use model::config::Config;
+pub use runtime::{Tracker, TrackerEvent};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -25,6 +25,16 @@ const CASES: &[(&str, &str, &[&str])] = &[
         r#"{"screenshot_frequency": "ten"}"#,
         &["screenshot_frequency"],
     ),
+    (
+        "json",
+        r#"{"screenshot_frequency": "4s"}"#,
+        &["screenshot_frequency"],
+    ),
+    (
+        "toml",
+        "screenshot_frequency = \"2h\"",
+        &["screenshot_frequency"],
+    ),
     ("json", r#"{"slot_seconds": 700}"#, &["slot_seconds"]),
     ("json", r#"{"slot_seconds": 30}"#, &["slot_seconds"]),
     ("toml", "slot_seconds = 7200", &["slot_seconds"]),
@@ -136,12 +146,29 @@ fn files_load_by_extension_and_missing_files_name_the_path() {
     std::fs::create_dir_all(&dir).unwrap();
     let toml = dir.join("settings.toml");
     std::fs::write(&toml, "screenshot_frequency = 5\n").unwrap();
-    assert_eq!(Config::from_path(&toml).unwrap().screenshot_frequency, 5);
+    assert_eq!(Config::from_path(&toml).unwrap().screenshot_frequency.as_seconds(), 300);
     let json = dir.join("settings.json");
     std::fs::write(&json, r#"{"screenshotFrequency": 15}"#).unwrap();
-    assert_eq!(Config::from_path(&json).unwrap().screenshot_frequency, 15);
+    assert_eq!(Config::from_path(&json).unwrap().screenshot_frequency.as_seconds(), 900);
     let missing = dir.join("nope.json");
     let e = Config::from_path(&missing).unwrap_err();
     assert!(e.to_string().contains("nope.json"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn frequency_accepts_minutes_and_units() {
+    use activity_core::model::config::Frequency;
+    for (doc, seconds) in [
+        (r#"{"screenshot_frequency": 10}"#, 600),
+        (r#"{"screenshot_frequency": "10"}"#, 600),
+        (r#"{"screenshotFrequency": "20s"}"#, 20),
+        (r#"{"screenshot_frequency": "1h"}"#, 3600),
+    ] {
+        let c = Config::from_json_str(doc).unwrap();
+        assert_eq!(c.screenshot_frequency, Frequency::seconds(seconds), "{doc}");
+        // Round trip: whole minutes serialise as a number, seconds as a string.
+        let back = Config::from_json_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(back.screenshot_frequency, c.screenshot_frequency);
+    }
 }

@@ -14,7 +14,7 @@
 //! use activity_core::Config;
 //!
 //! let cfg = Config::from_json_str(r#"{"screenshotFrequency": 5, "blur": {"enabled": true}}"#).unwrap();
-//! assert_eq!(cfg.screenshot_frequency, 5);
+//! assert_eq!(cfg.screenshot_frequency.as_seconds(), 300);
 //! assert!(cfg.blur.enabled);
 //!
 //! let err = Config::from_toml_str("screenshot_frequency = 0\nslot_seconds = 700").unwrap_err();
@@ -44,8 +44,10 @@ pub const DEFAULT_EXPECTED_EVENTS_PER_SECOND: u32 = 2;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Minutes between screenshots, 1..=60. Default 10: one screenshot per 10-minute slot.
-    pub screenshot_frequency: u32,
+    /// Time between screenshots: a number of minutes (`10`, as Ever Gauzy's `screenshotFrequency`)
+    /// or a string with a unit (`"20s"`, `"10m"`); 5 s ..= 60 min. Default 10 minutes: one
+    /// screenshot per 10-minute slot. Seconds exist for demos and tests.
+    pub screenshot_frequency: Frequency,
     /// Take each screenshot at a uniformly random instant inside its interval instead of at the
     /// interval's start. Default `false`.
     pub random_screenshot: bool,
@@ -97,7 +99,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            screenshot_frequency: 10,
+            screenshot_frequency: Frequency::minutes(10),
             random_screenshot: false,
             screenshot_seed: None,
             is_screenshot_enabled: true,
@@ -234,6 +236,91 @@ impl<'de> Deserialize<'de> for Seconds {
                 parse_seconds(v)
                     .map(Seconds)
                     .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The time between screenshots. Deserialises from a number of minutes (`10`) or a string: plain
+/// digits are minutes too (`"10"`), a unit makes it explicit (`"20s"`, `"10m"`, `"1h"`).
+/// Serialises as a number of minutes when whole, else as `"<n>s"`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Frequency(u32);
+
+impl Frequency {
+    /// The shortest allowed frequency, in seconds.
+    pub const MIN_SECONDS: u32 = 5;
+    /// The longest allowed frequency, in seconds (one hour).
+    pub const MAX_SECONDS: u32 = 3_600;
+
+    /// `n` minutes.
+    pub const fn minutes(n: u32) -> Frequency {
+        Frequency(n.saturating_mul(60))
+    }
+
+    /// `n` seconds.
+    pub const fn seconds(n: u32) -> Frequency {
+        Frequency(n)
+    }
+
+    /// The frequency in seconds.
+    pub const fn as_seconds(self) -> u32 {
+        self.0
+    }
+
+    /// Parses like the deserialiser: plain digits are minutes, `s`/`m`/`h` units are honoured.
+    pub fn parse(text: &str) -> Option<Frequency> {
+        let t = text.trim();
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            return t.parse::<u32>().ok()?.checked_mul(60).map(Frequency);
+        }
+        parse_seconds(t).map(Frequency)
+    }
+}
+
+impl fmt::Display for Frequency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 % 60 == 0 {
+            write!(f, "{} min", self.0 / 60)
+        } else {
+            write!(f, "{} s", self.0)
+        }
+    }
+}
+
+impl Serialize for Frequency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 60 == 0 {
+            s.serialize_u32(self.0 / 60)
+        } else {
+            s.serialize_str(&format!("{}s", self.0))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Frequency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Frequency;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of minutes or a string such as \"20s\" or \"10m\"")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Frequency, E> {
+                u32::try_from(v)
+                    .ok()
+                    .and_then(|m| m.checked_mul(60))
+                    .map(Frequency)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Frequency, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Frequency, E> {
+                Frequency::parse(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
             }
         }
         d.deserialize_any(V)
@@ -433,10 +520,11 @@ impl Config {
                 message,
             })
         };
-        if !(1..=60).contains(&self.screenshot_frequency) {
+        let f = self.screenshot_frequency.as_seconds();
+        if !(Frequency::MIN_SECONDS..=Frequency::MAX_SECONDS).contains(&f) {
             bad(
                 "screenshot_frequency",
-                format!("must be 1..=60 minutes, got {}", self.screenshot_frequency),
+                format!("must be 5 s ..= 60 minutes, got {}", self.screenshot_frequency),
             );
         }
         let s = self.blur.strength;
@@ -534,7 +622,7 @@ mod tests {
     #[test]
     fn defaults_are_the_documented_ones() {
         let c = Config::default();
-        assert_eq!(c.screenshot_frequency, 10);
+        assert_eq!(c.screenshot_frequency, Frequency::minutes(10));
         assert!(!c.random_screenshot);
         assert!(c.is_screenshot_enabled && c.allow_screenshot_capture);
         assert!(!c.blur.enabled);
@@ -562,7 +650,7 @@ mod tests {
                 "allowScreenshotCapture": false, "trackAllDisplays": false, "idleAfter": "2m"}"#,
         )
         .unwrap();
-        assert_eq!(c.screenshot_frequency, 5);
+        assert_eq!(c.screenshot_frequency, Frequency::minutes(5));
         assert!(c.random_screenshot);
         assert!(!c.is_screenshot_enabled && !c.allow_screenshot_capture && !c.track_all_displays);
         assert_eq!(c.idle_after, Seconds(120));

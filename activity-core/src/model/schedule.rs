@@ -26,7 +26,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::clock::Timestamp;
-use crate::model::config::Config;
+use crate::model::config::{Config, Frequency};
 
 /// Errors of the schedule.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +35,9 @@ pub enum ScheduleError {
     /// The frequency is not 1..=60 minutes.
     #[error("screenshot_frequency must be 1..=60 minutes, got {0}")]
     InvalidFrequency(u32),
+    /// The period is not 5 s ..= 60 min.
+    #[error("screenshot_frequency must be 5 s ..= 60 minutes, got {0} s")]
+    InvalidPeriod(u32),
 }
 
 /// Whether a capture may happen now.
@@ -75,8 +78,21 @@ impl ScreenshotSchedule {
         if !(1..=60).contains(&frequency_minutes) {
             return Err(ScheduleError::InvalidFrequency(frequency_minutes));
         }
+        Self::every(Frequency::minutes(frequency_minutes), random, seed)
+    }
+
+    /// A schedule with any allowed [`Frequency`] (5 s ..= 60 min), aligned or random with `seed`.
+    pub fn every(
+        frequency: Frequency,
+        random: bool,
+        seed: u64,
+    ) -> Result<ScreenshotSchedule, ScheduleError> {
+        let s = frequency.as_seconds();
+        if !(Frequency::MIN_SECONDS..=Frequency::MAX_SECONDS).contains(&s) {
+            return Err(ScheduleError::InvalidPeriod(s));
+        }
         Ok(ScreenshotSchedule {
-            frequency_millis: i64::from(frequency_minutes) * 60_000,
+            frequency_millis: i64::from(s) * 1000,
             random,
             seed,
         })
@@ -84,7 +100,7 @@ impl ScreenshotSchedule {
 
     /// The schedule a configuration asks for; `seed` is used when the configuration sets none.
     pub fn from_config(config: &Config, seed: u64) -> Result<ScreenshotSchedule, ScheduleError> {
-        Self::new(
+        Self::every(
             config.screenshot_frequency,
             config.random_screenshot,
             config.screenshot_seed.unwrap_or(seed),

@@ -100,12 +100,31 @@ pub struct Pending {
 }
 
 /// What one drain did.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DrainReport {
     /// Uploads the provider confirmed.
     pub uploaded: u32,
     /// Attempts that failed (rescheduled).
     pub failed: u32,
+    /// Screenshots whose every object (full image and thumbnail) is now stored.
+    pub stored: Vec<String>,
+    /// The failed attempts, each rescheduled.
+    pub retrying: Vec<Retry>,
+}
+
+/// One failed upload, rescheduled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retry {
+    /// The screenshot the object belongs to.
+    pub screenshot_id: String,
+    /// The object key.
+    pub key: String,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_attempt: Timestamp,
+    /// Why it failed.
+    pub error: String,
 }
 
 /// The outbox. See the [module docs](self).
@@ -252,6 +271,13 @@ impl Outbox {
                     // Only now, with the provider's confirmation committed, the local copy goes.
                     let _ = std::fs::remove_file(&e.spool_path);
                     report.uploaded += 1;
+                    if self
+                        .records
+                        .screenshot(&e.screenshot_id)?
+                        .is_some_and(|s| s.uploaded)
+                    {
+                        report.stored.push(e.screenshot_id.clone());
+                    }
                 }
                 Err(message) => {
                     let next = self
@@ -262,9 +288,16 @@ impl Outbox {
                     self.records.write(vec![Write::OutboxRetry {
                         id: e.id,
                         next_attempt: next,
-                        error: message,
+                        error: message.clone(),
                     }])?;
                     report.failed += 1;
+                    report.retrying.push(Retry {
+                        screenshot_id: e.screenshot_id.clone(),
+                        key: e.object_key.clone(),
+                        attempts: e.attempts + 1,
+                        next_attempt: next,
+                        error: message,
+                    });
                 }
             }
         }

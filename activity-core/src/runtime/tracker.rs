@@ -1,0 +1,594 @@
+//! [`Tracker`] and its builder.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+
+use super::RuntimeError;
+use super::events::{Events, TrackerEvent};
+use super::worker::{Cmd, Shared, Sources, spawn};
+use crate::capture::{
+    Capabilities, InputSource, ScreenSource, SourceKind, WindowSource, capabilities,
+};
+use crate::clock::{Clock, SystemClock};
+use crate::error::Error;
+use crate::model::activity::WorkContext;
+use crate::model::config::Config;
+use crate::model::score::{InputCounter, InputEvent};
+use crate::storage::backend::ObjectStorage;
+use crate::storage::config::LocalConfig;
+use crate::storage::local::LocalStorage;
+use crate::storage::outbox::{Backoff, Outbox, Pending};
+use crate::storage::records::RecordStore;
+use crate::storage::secret::Secret;
+
+/// What the tracker does when a source the configuration needs cannot work on this machine.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum MissingSources {
+    /// `build` fails with [`RuntimeError::SourcesUnavailable`] naming each source and why
+    /// (default: a product learns at once that, say, screenshots cannot be taken here).
+    #[default]
+    Refuse,
+    /// Run the parts that work; each missing source is reported once at `start` as a
+    /// [`TrackerEvent::CaptureFailed`]. Injected events still count.
+    RunAvailable,
+}
+
+enum Choice<T> {
+    BuiltIn,
+    Custom(T),
+    Off,
+}
+
+/// Builds a [`Tracker`]. See [`Tracker::builder`].
+pub struct TrackerBuilder {
+    config: Config,
+    data_dir: Option<PathBuf>,
+    storage: Option<Arc<dyn ObjectStorage>>,
+    clock: Arc<dyn Clock>,
+    screens: Choice<Box<dyn ScreenSource>>,
+    input: Choice<Box<dyn InputSource>>,
+    windows: Choice<Box<dyn WindowSource>>,
+    missing: MissingSources,
+    events: Events,
+    backoff: Backoff,
+    context: WorkContext,
+    seed: Option<u64>,
+}
+
+impl std::fmt::Debug for TrackerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrackerBuilder")
+            .field("data_dir", &self.data_dir)
+            .field("missing", &self.missing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TrackerBuilder {
+    /// The folder for the record store (`activity.sqlite`), the upload spool (`spool/`) and, with
+    /// the default storage, the screenshots (`objects/`). Required.
+    pub fn data_dir(mut self, path: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(path.into());
+        self
+    }
+
+    /// Where screenshots go. Default: [`LocalStorage`] under `<data_dir>/objects`, with a URL
+    /// signing secret generated once and kept in `<data_dir>/url-signing.key` (mode 0600).
+    pub fn storage(mut self, storage: Arc<dyn ObjectStorage>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// The clock timestamps come from. Default [`SystemClock`].
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the built-in screen source.
+    pub fn screen_source(mut self, source: Box<dyn ScreenSource>) -> Self {
+        self.screens = Choice::Custom(source);
+        self
+    }
+
+    /// Replaces the built-in input source.
+    pub fn input_source(mut self, source: Box<dyn InputSource>) -> Self {
+        self.input = Choice::Custom(source);
+        self
+    }
+
+    /// Replaces the built-in window source.
+    pub fn window_source(mut self, source: Box<dyn WindowSource>) -> Self {
+        self.windows = Choice::Custom(source);
+        self
+    }
+
+    /// Uses no source of this kind: the embedder injects its events (or wants none).
+    pub fn without_source(mut self, kind: SourceKind) -> Self {
+        match kind {
+            SourceKind::Screens => self.screens = Choice::Off,
+            SourceKind::Input => self.input = Choice::Off,
+            SourceKind::Windows => self.windows = Choice::Off,
+        }
+        self
+    }
+
+    /// What to do when a needed built-in source cannot work here. Default
+    /// [`MissingSources::Refuse`].
+    pub fn missing_sources(mut self, policy: MissingSources) -> Self {
+        self.missing = policy;
+        self
+    }
+
+    /// Calls `handler` for every event, on the tracker's threads: keep it short.
+    pub fn on_event(mut self, handler: impl Fn(&TrackerEvent) + Send + Sync + 'static) -> Self {
+        self.events.add(handler);
+        self
+    }
+
+    /// Delivers every event to the returned channel as well.
+    pub fn event_channel(&mut self) -> mpsc::Receiver<TrackerEvent> {
+        self.events.channel()
+    }
+
+    /// The upload retry policy. Default: 1 s doubling to 5 min, ±20 % jitter.
+    pub fn upload_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The work context at start (employee, project, task). Default: none.
+    pub fn context(mut self, context: WorkContext) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// The seed for random screenshot instants when the configuration sets none. Default: a
+    /// fresh random seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Validates everything, opens the record store and outbox, checks the sources.
+    pub fn build(self) -> Result<Tracker, Error> {
+        self.config.validate()?;
+        let dir = self.data_dir.clone().ok_or_else(|| RuntimeError::DataDir {
+            path: String::new(),
+            message: "no data folder given (TrackerBuilder::data_dir)".into(),
+        })?;
+        let dir_error = |e: std::io::Error| RuntimeError::DataDir {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        };
+        std::fs::create_dir_all(&dir).map_err(dir_error)?;
+        let storage = match self.storage {
+            Some(s) => s,
+            None => Arc::new(default_storage(&dir, self.clock.clone())?),
+        };
+        let records = RecordStore::open(dir.join("activity.sqlite"))?;
+        let outbox = Outbox::open(
+            records.clone(),
+            dir.join("spool"),
+            self.clock.clone(),
+            self.backoff,
+        )?;
+        let caps = capabilities();
+        let needed = [
+            (SourceKind::Screens, self.config.screenshots_allowed()),
+            (SourceKind::Input, self.config.track_input),
+            (SourceKind::Windows, self.config.track_applications),
+        ];
+        let mut unavailable = Vec::new();
+        for (kind, needed) in needed {
+            let built_in = match kind {
+                SourceKind::Screens => matches!(self.screens, Choice::BuiltIn),
+                SourceKind::Input => matches!(self.input, Choice::BuiltIn),
+                SourceKind::Windows => matches!(self.windows, Choice::BuiltIn),
+            };
+            if let (true, true, Some(reason)) = (needed, built_in, caps.of(kind).reason()) {
+                unavailable.push((kind, reason.to_string()));
+            }
+        }
+        if !unavailable.is_empty() && self.missing == MissingSources::Refuse {
+            return Err(RuntimeError::SourcesUnavailable(unavailable).into());
+        }
+        let left_out = |kind: SourceKind| unavailable.iter().any(|(k, _)| *k == kind);
+        let sources = Sources {
+            screens: resolve(self.screens, left_out(SourceKind::Screens), built_in_screens),
+            input: resolve(self.input, left_out(SourceKind::Input), built_in_input),
+            windows: resolve(self.windows, left_out(SourceKind::Windows), built_in_windows),
+        };
+        let counter = InputCounter::new(self.config.slot_seconds)?;
+        let seed = self.seed.unwrap_or_else(rand::random);
+        Ok(Tracker {
+            shared: Arc::new(Shared {
+                config: self.config,
+                clock: self.clock,
+                counter,
+                records,
+                outbox: Arc::new(outbox),
+                storage,
+                events: self.events,
+                data_dir: dir,
+                seed,
+                unavailable,
+            }),
+            state: Mutex::new(State::Idle {
+                sources,
+                context: self.context,
+            }),
+        })
+    }
+}
+
+fn resolve<T>(choice: Choice<T>, left_out: bool, built_in: fn() -> Option<T>) -> Option<T> {
+    match choice {
+        Choice::Custom(s) => Some(s),
+        Choice::Off => None,
+        Choice::BuiltIn if left_out => None,
+        Choice::BuiltIn => built_in(),
+    }
+}
+
+fn built_in_screens() -> Option<Box<dyn ScreenSource>> {
+    #[cfg(feature = "screens")]
+    return Some(Box::new(crate::capture::x11::XcapScreens::new()));
+    #[cfg(not(feature = "screens"))]
+    None
+}
+
+fn built_in_input() -> Option<Box<dyn InputSource>> {
+    #[cfg(feature = "input")]
+    return Some(Box::new(crate::capture::x11::RdevInput::new()));
+    #[cfg(not(feature = "input"))]
+    None
+}
+
+fn built_in_windows() -> Option<Box<dyn WindowSource>> {
+    #[cfg(feature = "windows")]
+    return Some(Box::new(crate::capture::x11::ActiveWindowPoller::new()));
+    #[cfg(not(feature = "windows"))]
+    None
+}
+
+/// The default storage: local files under `<dir>/objects`, with a signing secret created once.
+fn default_storage(dir: &Path, clock: Arc<dyn Clock>) -> Result<LocalStorage, Error> {
+    let key_path = dir.join("url-signing.key");
+    let dir_error = |e: std::io::Error| RuntimeError::DataDir {
+        path: key_path.display().to_string(),
+        message: e.to_string(),
+    };
+    let secret = match std::fs::read_to_string(&key_path) {
+        Ok(s) => s.trim().to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let bytes: [u8; 32] = rand::random();
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            use std::io::Write as _;
+            let mut f = options.open(&key_path).map_err(dir_error)?;
+            f.write_all(hex.as_bytes()).map_err(dir_error)?;
+            f.sync_all().map_err(dir_error)?;
+            hex
+        }
+        Err(e) => return Err(dir_error(e).into()),
+    };
+    let root = dir.join("objects");
+    std::fs::create_dir_all(&root).map_err(|e| RuntimeError::DataDir {
+        path: root.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(LocalStorage::with_clock(
+        &LocalConfig {
+            root,
+            url_secret: Secret::new(secret),
+            public_url: None,
+        },
+        clock,
+    )?)
+}
+
+enum State {
+    Idle {
+        sources: Sources,
+        context: WorkContext,
+    },
+    Running {
+        tx: mpsc::Sender<Cmd>,
+        thread: JoinHandle<(Sources, WorkContext)>,
+        paused: bool,
+    },
+    /// Transient while a start or stop is in progress or after a thread died.
+    Broken,
+}
+
+impl State {
+    fn name(&self) -> &'static str {
+        match self {
+            State::Idle { .. } => "stopped",
+            State::Running { paused: false, .. } => "running",
+            State::Running { paused: true, .. } => "paused",
+            State::Broken => "broken (a tracker thread died)",
+        }
+    }
+}
+
+/// The activity tracker: the public entry point. `Send + Sync`; every method takes `&self`.
+///
+/// ```no_run
+/// use activity_core::{Config, Tracker};
+/// use activity_core::runtime::TrackerEvent;
+///
+/// let tracker = Tracker::builder(Config::default())
+///     .data_dir("./activity-data")
+///     .on_event(|e| if let TrackerEvent::SlotClosed { metrics, .. } = e {
+///         println!("{}: {} %", metrics.slot_start, metrics.activity_percent);
+///     })
+///     .build()?;
+/// tracker.start()?;
+/// // … the user works …
+/// tracker.stop()?;
+/// # Ok::<(), activity_core::Error>(())
+/// ```
+pub struct Tracker {
+    shared: Arc<Shared>,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for Tracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracker")
+            .field("data_dir", &self.shared.data_dir)
+            .field("state", &self.lock().name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tracker {
+    /// A builder with this configuration, the system clock, the built-in sources and
+    /// [`MissingSources::Refuse`].
+    pub fn builder(config: Config) -> TrackerBuilder {
+        TrackerBuilder {
+            config,
+            data_dir: None,
+            storage: None,
+            clock: Arc::new(SystemClock),
+            screens: Choice::BuiltIn,
+            input: Choice::BuiltIn,
+            windows: Choice::BuiltIn,
+            missing: MissingSources::default(),
+            events: Events::default(),
+            backoff: Backoff::default(),
+            context: WorkContext::default(),
+            seed: None,
+        }
+    }
+
+    /// What the built-in sources can do on this machine, and why not.
+    pub fn capabilities() -> Capabilities {
+        capabilities()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts tracking.
+    pub fn start(&self) -> Result<(), Error> {
+        let mut state = self.lock();
+        match std::mem::replace(&mut *state, State::Broken) {
+            State::Idle { sources, context } => {
+                let (tx, thread) = spawn(self.shared.clone(), sources, context)?;
+                *state = State::Running {
+                    tx,
+                    thread,
+                    paused: false,
+                };
+                Ok(())
+            }
+            other => {
+                let name = other.name();
+                *state = other;
+                Err(RuntimeError::InvalidState {
+                    operation: "start",
+                    state: name,
+                }
+                .into())
+            }
+        }
+    }
+
+    fn command(
+        &self,
+        operation: &'static str,
+        make: impl FnOnce(mpsc::SyncSender<Result<(), Error>>) -> Cmd,
+    ) -> Result<(), Error> {
+        let state = self.lock();
+        let State::Running { tx, .. } = &*state else {
+            return Err(RuntimeError::InvalidState {
+                operation,
+                state: state.name(),
+            }
+            .into());
+        };
+        let (ack, done) = mpsc::sync_channel(1);
+        tx.send(make(ack))
+            .map_err(|_| RuntimeError::ThreadDied("control"))?;
+        drop(state);
+        done.recv()
+            .map_err(|_| RuntimeError::ThreadDied("control"))?
+    }
+
+    /// Pauses: no input counted, no application time, no screenshot until [`resume`](Self::resume).
+    pub fn pause(&self) -> Result<(), Error> {
+        self.command("pause", Cmd::Pause)?;
+        if let State::Running { paused, .. } = &mut *self.lock() {
+            *paused = true;
+        }
+        Ok(())
+    }
+
+    /// Resumes after [`pause`](Self::pause).
+    pub fn resume(&self) -> Result<(), Error> {
+        self.command("resume", Cmd::Resume)?;
+        if let State::Running { paused, .. } = &mut *self.lock() {
+            *paused = false;
+        }
+        Ok(())
+    }
+
+    /// Stops: writes the open slot and activities, waits for a capture in progress, leaves the
+    /// outbox durable (uploads not finished resume on the next start).
+    pub fn stop(&self) -> Result<(), Error> {
+        let mut state = self.lock();
+        match std::mem::replace(&mut *state, State::Broken) {
+            State::Running { tx, thread, .. } => {
+                let (ack, done) = mpsc::sync_channel(1);
+                let sent = tx.send(Cmd::Stop(ack)).is_ok();
+                let result = if sent {
+                    done.recv()
+                        .unwrap_or(Err(RuntimeError::ThreadDied("control").into()))
+                } else {
+                    Err(RuntimeError::ThreadDied("control").into())
+                };
+                match thread.join() {
+                    Ok((sources, context)) => *state = State::Idle { sources, context },
+                    Err(_) => return Err(RuntimeError::ThreadDied("control").into()),
+                }
+                result
+            }
+            other => {
+                let name = other.name();
+                *state = other;
+                Err(RuntimeError::InvalidState {
+                    operation: "stop",
+                    state: name,
+                }
+                .into())
+            }
+        }
+    }
+
+    /// Sets whom and what the time is tracked for. Records and slot counts before this instant
+    /// keep the previous context.
+    pub fn set_context(
+        &self,
+        employee: Option<&str>,
+        project: Option<&str>,
+        task: Option<&str>,
+    ) -> Result<(), Error> {
+        let context = WorkContext {
+            employee: employee.map(str::to_owned),
+            project: project.map(str::to_owned),
+            task: task.map(str::to_owned),
+        };
+        let mut state = self.lock();
+        if let State::Idle { context: c, .. } = &mut *state {
+            *c = context;
+            return Ok(());
+        }
+        drop(state);
+        self.command("set the context", |ack| Cmd::SetContext(context, ack))
+    }
+
+    /// Counts one input event from the embedder's own hooks (only its kind: there is no way to
+    /// pass a key). Ignored while stopped or paused, or when `track_input` is off.
+    pub fn record_input(&self, event: InputEvent) {
+        if self.shared.config.track_input {
+            self.shared
+                .counter
+                .record(event, self.shared.clock.now());
+        }
+    }
+
+    /// A window sample from the embedder's own hooks: this application and title have the focus
+    /// now. Samples merge like the built-in poller's (send one at least every
+    /// `heartbeat_timeout`, or on every change and then once a second).
+    pub fn record_window(&self, application: &str, title: &str) -> Result<(), Error> {
+        let at = self.shared.clock.now();
+        let (a, t) = (application.to_owned(), title.to_owned());
+        self.command("record a window", |ack| Cmd::Window {
+            at,
+            application: a,
+            title: t,
+            url: None,
+            ack,
+        })
+    }
+
+    /// A URL sample (a browser integration): the active tab of `application` shows `url`.
+    pub fn record_url(&self, application: &str, title: &str, url: &str) -> Result<(), Error> {
+        let at = self.shared.clock.now();
+        let (a, t, u) = (application.to_owned(), title.to_owned(), url.to_owned());
+        self.command("record a URL", |ack| Cmd::Window {
+            at,
+            application: a,
+            title: t,
+            url: Some(u),
+            ack,
+        })
+    }
+
+    /// The record store (slots, activities, screenshots), for reports and exports.
+    pub fn records(&self) -> &Arc<RecordStore> {
+        &self.shared.records
+    }
+
+    /// The storage screenshots go to.
+    pub fn storage(&self) -> &Arc<dyn ObjectStorage> {
+        &self.shared.storage
+    }
+
+    /// Uploads not yet confirmed by the provider.
+    pub fn pending_uploads(&self) -> Result<Pending, Error> {
+        Ok(self.shared.outbox.pending()?)
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.shared.data_dir
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// Sources the configuration needed but that were left out as unavailable
+    /// ([`MissingSources::RunAvailable`]), with the reason.
+    pub fn unavailable_sources(&self) -> &[(SourceKind, String)] {
+        &self.shared.unavailable
+    }
+
+    /// Deletes a screenshot everywhere: both objects at the provider, the spool files, the outbox
+    /// rows and the record (waiting for an upload of it in flight).
+    pub fn delete_screenshot(&self, id: &str) -> Result<(), Error> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| RuntimeError::DataDir {
+                path: String::new(),
+                message: format!("cannot start a runtime for the deletion: {e}"),
+            })?;
+        rt.block_on(
+            self.shared
+                .outbox
+                .delete_screenshot(self.shared.storage.as_ref(), id),
+        )?;
+        Ok(())
+    }
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        if matches!(*self.lock(), State::Running { .. })
+            && let Err(e) = self.stop()
+        {
+            tracing::error!(error = %e, "stopping the tracker on drop failed");
+        }
+    }
+}
