@@ -3,11 +3,11 @@
 
 use crate::capture::CaptureError;
 use crate::media::MediaError;
-use crate::runtime::RuntimeError;
 use crate::model::activity::ActivityError;
 use crate::model::config::ConfigError;
 use crate::model::schedule::ScheduleError;
 use crate::model::score::ScoreError;
+use crate::runtime::RuntimeError;
 use crate::storage::StorageError;
 use crate::storage::outbox::OutboxError;
 use crate::storage::records::RecordError;

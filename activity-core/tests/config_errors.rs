@@ -146,10 +146,22 @@ fn files_load_by_extension_and_missing_files_name_the_path() {
     std::fs::create_dir_all(&dir).unwrap();
     let toml = dir.join("settings.toml");
     std::fs::write(&toml, "screenshot_frequency = 5\n").unwrap();
-    assert_eq!(Config::from_path(&toml).unwrap().screenshot_frequency.as_seconds(), 300);
+    assert_eq!(
+        Config::from_path(&toml)
+            .unwrap()
+            .screenshot_frequency
+            .as_seconds(),
+        300
+    );
     let json = dir.join("settings.json");
     std::fs::write(&json, r#"{"screenshotFrequency": 15}"#).unwrap();
-    assert_eq!(Config::from_path(&json).unwrap().screenshot_frequency.as_seconds(), 900);
+    assert_eq!(
+        Config::from_path(&json)
+            .unwrap()
+            .screenshot_frequency
+            .as_seconds(),
+        900
+    );
     let missing = dir.join("nope.json");
     let e = Config::from_path(&missing).unwrap_err();
     assert!(e.to_string().contains("nope.json"), "{e}");

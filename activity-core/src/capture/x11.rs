@@ -3,13 +3,13 @@
 //! that none of them offers: the pointer position, the probe behind
 //! [`capabilities`](super::capabilities), and the `WM_NAME` title fallback.
 
+#[cfg(feature = "windows")]
+use super::{ActiveWindow, WindowSource};
 use super::{Availability, CaptureError, SourceKind};
 #[cfg(feature = "input")]
 use super::{InputSink, InputSource};
 #[cfg(feature = "screens")]
 use super::{Monitor, ScreenSource};
-#[cfg(feature = "windows")]
-use super::{ActiveWindow, WindowSource};
 #[cfg(feature = "screens")]
 use crate::media::{OwnedFrame, PixelFormat};
 

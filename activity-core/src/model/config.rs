@@ -524,7 +524,10 @@ impl Config {
         if !(Frequency::MIN_SECONDS..=Frequency::MAX_SECONDS).contains(&f) {
             bad(
                 "screenshot_frequency",
-                format!("must be 5 s ..= 60 minutes, got {}", self.screenshot_frequency),
+                format!(
+                    "must be 5 s ..= 60 minutes, got {}",
+                    self.screenshot_frequency
+                ),
             );
         }
         let s = self.blur.strength;

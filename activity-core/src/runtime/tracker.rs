@@ -196,9 +196,17 @@ impl TrackerBuilder {
         }
         let left_out = |kind: SourceKind| unavailable.iter().any(|(k, _)| *k == kind);
         let sources = Sources {
-            screens: resolve(self.screens, left_out(SourceKind::Screens), built_in_screens),
+            screens: resolve(
+                self.screens,
+                left_out(SourceKind::Screens),
+                built_in_screens,
+            ),
             input: resolve(self.input, left_out(SourceKind::Input), built_in_input),
-            windows: resolve(self.windows, left_out(SourceKind::Windows), built_in_windows),
+            windows: resolve(
+                self.windows,
+                left_out(SourceKind::Windows),
+                built_in_windows,
+            ),
         };
         let counter = InputCounter::new(self.config.slot_seconds)?;
         let seed = self.seed.unwrap_or_else(rand::random);
@@ -499,9 +507,7 @@ impl Tracker {
     /// pass a key). Ignored while stopped or paused, or when `track_input` is off.
     pub fn record_input(&self, event: InputEvent) {
         if self.shared.config.track_input {
-            self.shared
-                .counter
-                .record(event, self.shared.clock.now());
+            self.shared.counter.record(event, self.shared.clock.now());
         }
     }
 

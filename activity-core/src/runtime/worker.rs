@@ -1,8 +1,8 @@
 //! The tracker's threads: control, capture, uploader.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,9 @@ use tokio::sync::Notify;
 
 use super::events::{Events, ScreenshotTaken, TrackerEvent};
 use super::{RuntimeError, SUSPEND_GAP_MILLIS};
-use crate::capture::{InputSink, InputSource, ScreenSource, SourceKind, WindowSource, select_monitors};
+use crate::capture::{
+    InputSink, InputSource, ScreenSource, SourceKind, WindowSource, select_monitors,
+};
 use crate::clock::{Clock, Timestamp};
 use crate::error::Error;
 use crate::media::{self, PipelineOptions};
@@ -373,11 +375,17 @@ impl Control {
         let (result, event) = match transition {
             IdleTransition::Started(t) => {
                 let at = self.at(t);
-                (self.merger.idle_started(at), TrackerEvent::IdleStarted { at: t })
+                (
+                    self.merger.idle_started(at),
+                    TrackerEvent::IdleStarted { at: t },
+                )
             }
             IdleTransition::Ended(t) => {
                 let at = self.at(t);
-                (self.merger.idle_ended(at), TrackerEvent::IdleEnded { at: t })
+                (
+                    self.merger.idle_ended(at),
+                    TrackerEvent::IdleEnded { at: t },
+                )
             }
         };
         if let Err(e) = result {
@@ -640,7 +648,12 @@ fn capture_once(
             slot_start: slot,
             taken_at,
             monitor: monitor.name.clone(),
-            geometry: (monitor.x, monitor.y, processed.full.width, processed.full.height),
+            geometry: (
+                monitor.x,
+                monitor.y,
+                processed.full.width,
+                processed.full.height,
+            ),
             blurred: processed.blurred,
             format: processed.format.extension().to_string(),
             full_key: keys.full.clone(),

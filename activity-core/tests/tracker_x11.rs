@@ -1,0 +1,534 @@
+//! The tracker on a real X server: Xvfb + openbox, xterm windows, xdotool input, the built-in
+//! sources (xcap, rdev, active-win-pos-rs), the local provider and SQLite.
+//!
+//! Each test starts its own X session and tracker and runs for a few seconds of real time.
+
+mod common;
+#[path = "common/x11.rs"]
+mod x11;
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use activity_core::model::activity::{ActivityKind, ActivityRecord};
+use activity_core::model::score::{active_percent, activity_percent};
+use activity_core::runtime::{ScreenshotTaken, TrackerEvent};
+use activity_core::storage::records::SlotRow;
+use activity_core::{Clock, Config, SystemClock, Timestamp, Tracker};
+use x11::XSession;
+
+fn now() -> Timestamp {
+    SystemClock.now()
+}
+
+fn sleep_ms(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+struct Run {
+    tracker: Tracker,
+    events: Receiver<TrackerEvent>,
+    _dir: tempdir::Dir,
+}
+
+mod tempdir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    pub fn new(name: &str) -> Dir {
+        let p = std::env::temp_dir().join(format!(
+            "activity-core-{name}-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::create_dir_all(&p).unwrap();
+        Dir(p)
+    }
+    fn rand_suffix() -> u64 {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+    }
+}
+
+fn config(json: &str) -> Config {
+    Config::from_json_str(json).unwrap()
+}
+
+fn run(name: &str, config: Config) -> Run {
+    let dir = tempdir::new(name);
+    let mut b = Tracker::builder(config).data_dir(&dir.0);
+    let events = b.event_channel();
+    let tracker = b.build().unwrap();
+    Run {
+        tracker,
+        events,
+        _dir: dir,
+    }
+}
+
+impl Run {
+    fn events(&self) -> Vec<TrackerEvent> {
+        self.events.try_iter().collect()
+    }
+
+    fn slots(&self) -> Vec<SlotRow> {
+        self.tracker
+            .records()
+            .slots(
+                Timestamp::from_millis(0),
+                Timestamp::from_millis(i64::MAX / 2),
+            )
+            .unwrap()
+    }
+
+    fn activities(&self) -> Vec<ActivityRecord> {
+        let mut a = self
+            .tracker
+            .records()
+            .activities(
+                Timestamp::from_millis(0),
+                Timestamp::from_millis(i64::MAX / 2),
+            )
+            .unwrap();
+        a.sort_by_key(|r| r.start);
+        a
+    }
+}
+
+fn taken(events: &[TrackerEvent]) -> Vec<ScreenshotTaken> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            TrackerEvent::ScreenshotTaken(s) => Some((**s).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Consecutive application records with the same title, merged (a run may be split at a slot
+/// boundary): (title, start, end).
+fn runs(records: &[ActivityRecord]) -> Vec<(String, Timestamp, Timestamp)> {
+    let mut out: Vec<(String, Timestamp, Timestamp)> = Vec::new();
+    for r in records.iter().filter(|r| r.kind == ActivityKind::App) {
+        let end = r.start.add_millis(r.duration_millis);
+        match out.last_mut() {
+            Some(last) if last.0 == r.title && r.start.millis_since(last.2).abs() <= 1000 => {
+                last.2 = end
+            }
+            _ => out.push((r.title.clone(), r.start, end)),
+        }
+    }
+    out
+}
+
+#[test]
+fn windows_activated_in_turn_become_records_with_their_titles() {
+    let mut x = XSession::start(1280, 800);
+    let a = x.xterm("Alpha report", true, "alpha");
+    let b = x.xterm("Beta notes", true, "beta");
+    // WM_NAME only: the crate returns an empty title, the source falls back to WM_NAME.
+    let c = x.xterm("Gamma legacy", false, "gamma");
+    x.activate(&a);
+    let r = run(
+        "windows",
+        config(r#"{"isScreenshotEnabled": false, "idle_after": "10m", "slot_seconds": 3600}"#),
+    );
+    r.tracker.start().unwrap();
+    let script = [
+        (&a, "Alpha report", 3000),
+        (&b, "Beta notes", 4000),
+        (&c, "Gamma legacy", 3000),
+        (&a, "Alpha report", 2000),
+    ];
+    let mut expected = Vec::new();
+    for (id, title, ms) in script {
+        x.activate(id);
+        let t0 = now();
+        sleep_ms(ms);
+        expected.push((title, t0));
+    }
+    let end = now();
+    r.tracker.stop().unwrap();
+    let got = runs(&r.activities());
+    let titles: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Alpha report", "Beta notes", "Gamma legacy", "Alpha report"],
+        "{got:?}"
+    );
+    for (i, ((title, t0), (_, start, stop))) in expected.iter().zip(&got).enumerate() {
+        let script_end = expected.get(i + 1).map_or(end, |n| n.1);
+        let want = script_end.millis_since(*t0);
+        let have = stop.millis_since(*start);
+        assert!(
+            (have - want).abs() <= 1000,
+            "{title}: recorded {have} ms, script {want} ms"
+        );
+    }
+    for rec in r.activities() {
+        assert_eq!(rec.application, "XTerm");
+        assert_eq!(rec.kind, ActivityKind::App);
+    }
+    let recorded = r
+        .events()
+        .iter()
+        .filter(|e| matches!(e, TrackerEvent::ActivityRecorded(_)))
+        .count();
+    assert_eq!(recorded, r.activities().len());
+}
+
+#[test]
+fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
+    let mut x = XSession::start(1024, 768);
+    let a = x.xterm("Input target", true, "input");
+    x.activate(&a);
+    let r = run(
+        "input",
+        config(
+            r#"{"isScreenshotEnabled": false, "slot_seconds": 3600, "max_expected_events": 3600,
+                "idle_after": "10m"}"#,
+        ),
+    );
+    let t_start = now();
+    r.tracker.start().unwrap();
+    sleep_ms(500);
+    // 20 key presses (releases do not count).
+    let keys: Vec<&str> = std::iter::repeat_n("a", 20).collect();
+    let mut args = vec!["key", "--delay", "60"];
+    args.extend(keys);
+    x.xdotool(&args);
+    // 5 clicks and 3 wheel steps (button 4 = wheel up).
+    x.xdotool(&["click", "--repeat", "5", "--delay", "80", "1"]);
+    x.xdotool(&["click", "--repeat", "3", "--delay", "80", "4"]);
+    // 4 pointer moves, 400 ms apart: each counts (at most one per 250 ms).
+    for (px, py) in [(100, 100), (300, 200), (500, 300), (700, 400)] {
+        x.xdotool(&["mousemove", &px.to_string(), &py.to_string()]);
+        sleep_ms(400);
+    }
+    sleep_ms(500);
+    r.tracker.stop().unwrap();
+    let elapsed_s = now().millis_since(t_start) as f64 / 1000.0;
+    let slots = r.slots();
+    let kb: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
+    let mouse: u32 = slots.iter().map(|s| s.counts.mouse_events).sum();
+    assert_eq!((kb, mouse), (20, 5 + 3 + 4), "{slots:?}");
+    let closed: Vec<_> = r
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            TrackerEvent::SlotClosed { metrics, .. } => Some(metrics),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(closed.len(), slots.len());
+    for (row, m) in slots.iter().zip(&closed) {
+        let c = &row.counts;
+        let tracked = c.tracked_seconds();
+        // The formula, by hand: min(100, round(100 × events / (max_expected × tracked / L))).
+        let by_hand = if tracked == 0 {
+            0
+        } else {
+            let v = 100.0 * c.events() as f64 / (3600.0 * f64::from(tracked) / 3600.0);
+            v.round().min(100.0) as u8
+        };
+        assert_eq!(m.activity_percent, by_hand);
+        assert_eq!(
+            m.activity_percent,
+            activity_percent(c.events(), tracked, 3600, 3600)
+        );
+        assert_eq!(
+            m.active_percent,
+            active_percent(c.active_seconds(), tracked)
+        );
+        assert_eq!(
+            (m.keyboard_events, m.mouse_events),
+            (c.keyboard_events, c.mouse_events)
+        );
+        assert!(m.active_seconds >= 2 && m.active_seconds <= tracked);
+    }
+    let tracked: u32 = slots.iter().map(|s| s.counts.tracked_seconds()).sum();
+    assert!(
+        (f64::from(tracked) - elapsed_s).abs() <= 1.5,
+        "tracked {tracked} s of {elapsed_s:.1} s"
+    );
+    if let [only] = closed.as_slice() {
+        // 32 events in ~T s at 1/s expected: about 100 × 32 / T %.
+        let expect = (100.0 * 32.0 / f64::from(only.tracked_seconds))
+            .round()
+            .min(100.0);
+        assert_eq!(f64::from(only.activity_percent), expect);
+    }
+}
+
+#[test]
+fn screenshots_follow_the_schedule_and_are_stored_with_thumbnails() {
+    let mut x = XSession::start(1280, 800);
+    let a = x.xterm(
+        "Screenshot subject",
+        true,
+        "The quick brown fox jumps over the lazy dog",
+    );
+    x.activate(&a);
+    let r = run(
+        "shots",
+        config(r#"{"screenshot_frequency": "5s", "slot_seconds": 60, "idle_after": "10m"}"#),
+    );
+    r.tracker.start().unwrap();
+    sleep_ms(11_500);
+    r.tracker.stop().unwrap();
+    let events = r.events();
+    let shots = taken(&events);
+    assert!(
+        (2..=3).contains(&shots.len()),
+        "{} screenshots",
+        shots.len()
+    );
+    let root = r.tracker.data_dir().join("objects");
+    for s in &shots {
+        let due = s.taken_at.as_millis() - s.taken_at.as_millis().rem_euclid(5000);
+        assert!(
+            s.taken_at.as_millis() - due < 1500,
+            "taken {} ms after its instant",
+            s.taken_at.as_millis() - due
+        );
+        assert_eq!((s.monitor.width, s.monitor.height), (1280, 800));
+        assert!(!s.blurred);
+        let full = image::open(root.join(&s.full_key)).unwrap();
+        assert_eq!((full.width(), full.height()), (1280, 800));
+        let thumb = image::open(root.join(&s.thumb_key)).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (320, 200));
+        let row = r.tracker.records().screenshot(&s.id).unwrap().unwrap();
+        assert!(row.uploaded, "{} not confirmed", s.id);
+        assert_eq!(row.geometry, (0, 0, 1280, 800));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, TrackerEvent::ScreenshotStored { id } if *id == s.id))
+        );
+    }
+    // The screen really is in the picture: the xterm's text makes sharp edges.
+    let full = image::open(root.join(&shots[0].full_key))
+        .unwrap()
+        .to_luma8();
+    assert!(
+        max_step(&full) > 100,
+        "no sharp edge in an unblurred screenshot"
+    );
+}
+
+/// The largest brightness step between horizontal neighbours.
+fn max_step(img: &image::GrayImage) -> i32 {
+    let mut m = 0;
+    for row in img.rows() {
+        let px: Vec<i32> = row.map(|p| i32::from(p.0[0])).collect();
+        for w in px.windows(2) {
+            m = m.max((w[1] - w[0]).abs());
+        }
+    }
+    m
+}
+
+#[test]
+fn with_blur_on_only_blurred_screenshots_are_stored() {
+    let mut x = XSession::start(1280, 800);
+    let a = x.xterm("Secret document", true, "Account 4711 balance 1234.56 EUR");
+    x.activate(&a);
+    let r = run(
+        "blur",
+        config(
+            r#"{"screenshot_frequency": "5s", "slot_seconds": 60, "idle_after": "10m",
+                "blur": {"enabled": true}}"#,
+        ),
+    );
+    r.tracker.start().unwrap();
+    sleep_ms(6_500);
+    r.tracker.stop().unwrap();
+    let shots = taken(&r.events());
+    assert!(!shots.is_empty());
+    let root = r.tracker.data_dir().join("objects");
+    for s in &shots {
+        assert!(s.blurred);
+        let row = r.tracker.records().screenshot(&s.id).unwrap().unwrap();
+        assert!(row.blurred);
+        for key in [&s.full_key, &s.thumb_key] {
+            let img = image::open(root.join(key)).unwrap().to_luma8();
+            // Blur at the default strength leaves no sharp step anywhere (text edges in the
+            // unblurred screenshot step by > 100).
+            assert!(max_step(&img) < 40, "{key}: step {}", max_step(&img));
+        }
+    }
+}
+
+#[test]
+fn pause_stops_screenshots_counts_and_activity() {
+    let mut x = XSession::start(1024, 768);
+    let a = x.xterm("Before pause", true, "a");
+    let b = x.xterm("During pause", true, "b");
+    x.activate(&a);
+    let r = run(
+        "pause",
+        config(r#"{"screenshot_frequency": "5s", "slot_seconds": 3600, "idle_after": "10m"}"#),
+    );
+    r.tracker.start().unwrap();
+    sleep_ms(300);
+    x.xdotool(&["key", "--delay", "50", "a", "a", "a", "a", "a"]);
+    sleep_ms(1000);
+    r.tracker.pause().unwrap();
+    let paused_at = now();
+    // 7 s paused: at least one screenshot instant falls inside.
+    x.xdotool(&[
+        "key", "--delay", "50", "b", "b", "b", "b", "b", "b", "b", "b", "b", "b",
+    ]);
+    x.xdotool(&["click", "--repeat", "4", "--delay", "80", "1"]);
+    x.activate(&b);
+    sleep_ms(6_000);
+    let resumed_at = now();
+    r.tracker.resume().unwrap();
+    sleep_ms(300);
+    x.xdotool(&["key", "--delay", "50", "c", "c", "c"]);
+    sleep_ms(2_000);
+    r.tracker.stop().unwrap();
+    let slots = r.slots();
+    let kb: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
+    let mouse: u32 = slots.iter().map(|s| s.counts.mouse_events).sum();
+    assert_eq!(kb, 5 + 3, "key presses during the pause were counted");
+    assert_eq!(mouse, 0, "clicks during the pause were counted");
+    for s in taken(&r.events()) {
+        assert!(
+            s.taken_at < paused_at || s.taken_at >= resumed_at,
+            "screenshot at {} during the pause",
+            s.taken_at
+        );
+    }
+    let acts = r.activities();
+    assert!(!acts.is_empty());
+    for rec in &acts {
+        let end = rec.start.add_millis(rec.duration_millis);
+        assert!(
+            end <= paused_at.add_millis(100) || rec.start >= resumed_at.add_millis(-100),
+            "{rec:?} overlaps the pause {paused_at}..{resumed_at}"
+        );
+    }
+    // The window activated during the pause shows up only after the resume.
+    let during: Vec<_> = acts.iter().filter(|r| r.title == "During pause").collect();
+    assert!(!during.is_empty());
+    assert!(
+        during
+            .iter()
+            .all(|r| r.start >= resumed_at.add_millis(-100))
+    );
+    let tracked: u32 = slots.iter().map(|s| s.counts.tracked_seconds()).sum();
+    let total = now().millis_since(paused_at) / 1000;
+    assert!(tracked < total as u32 + 3, "the pause was tracked");
+}
+
+#[test]
+fn screenshot_switches_off_stop_only_screenshots() {
+    let mut x = XSession::start(800, 600);
+    let a = x.xterm("Still tracked", true, "a");
+    x.activate(&a);
+    for switch in [
+        r#""isScreenshotEnabled": false"#,
+        r#""allowScreenshotCapture": false"#,
+    ] {
+        let r = run(
+            "switches",
+            config(&format!(
+                r#"{{"screenshot_frequency": "5s", "slot_seconds": 3600, "idle_after": "10m", {switch}}}"#
+            )),
+        );
+        r.tracker.start().unwrap();
+        sleep_ms(500);
+        x.xdotool(&["key", "--delay", "50", "x", "x", "x"]);
+        sleep_ms(5_500);
+        r.tracker.stop().unwrap();
+        let events = r.events();
+        assert!(
+            taken(&events).is_empty(),
+            "{switch}: a screenshot was taken"
+        );
+        assert!(
+            std::fs::read_dir(r.tracker.data_dir().join("objects"))
+                .unwrap()
+                .next()
+                .is_none(),
+            "{switch}: something was stored"
+        );
+        let kb: u32 = r.slots().iter().map(|s| s.counts.keyboard_events).sum();
+        assert_eq!(kb, 3, "{switch}: input not tracked");
+        let acts = r.activities();
+        assert!(
+            acts.iter()
+                .any(|a| a.title == "Still tracked" && a.duration_millis >= 4000),
+            "{switch}: window not tracked: {acts:?}"
+        );
+    }
+}
+
+#[test]
+fn no_input_for_idle_after_starts_idle_and_input_ends_it() {
+    let mut x = XSession::start(800, 600);
+    let a = x.xterm("Idle window", true, "idle");
+    x.activate(&a);
+    let r = run(
+        "idle",
+        config(r#"{"isScreenshotEnabled": false, "slot_seconds": 3600, "idle_after": "3s"}"#),
+    );
+    r.tracker.start().unwrap();
+    sleep_ms(500);
+    x.xdotool(&["key", "a"]);
+    let last_key = now();
+    sleep_ms(6_000);
+    x.xdotool(&["key", "b"]);
+    let wake_key = now();
+    sleep_ms(2_500);
+    r.tracker.stop().unwrap();
+    let events = r.events();
+    let started: Vec<Timestamp> = events
+        .iter()
+        .filter_map(|e| match e {
+            TrackerEvent::IdleStarted { at } => Some(*at),
+            _ => None,
+        })
+        .collect();
+    let ended: Vec<Timestamp> = events
+        .iter()
+        .filter_map(|e| match e {
+            TrackerEvent::IdleEnded { at } => Some(*at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started.len(), 1, "{events:?}");
+    assert_eq!(ended.len(), 1, "{events:?}");
+    let idle_from = started[0];
+    let idle_to = ended[0];
+    assert!(
+        (idle_from.millis_since(last_key) - 3000).abs() <= 500,
+        "idle started {} ms after the last key",
+        idle_from.millis_since(last_key)
+    );
+    assert!(idle_to.millis_since(wake_key).abs() <= 500);
+    let acts = r.activities();
+    for rec in &acts {
+        let end = rec.start.add_millis(rec.duration_millis);
+        assert!(
+            end <= idle_from.add_millis(50) || rec.start >= idle_to.add_millis(-50),
+            "{rec:?} has time inside the idle period {idle_from}..{idle_to}"
+        );
+    }
+    let app_ms: i64 = acts.iter().map(|a| a.duration_millis).sum();
+    let idle_ms = idle_to.millis_since(idle_from);
+    assert!(idle_ms > 2_000);
+    let mut per_title = BTreeMap::new();
+    for a in &acts {
+        *per_title.entry(a.title.clone()).or_insert(0) += a.duration_millis;
+    }
+    assert!(app_ms > 2_000, "{per_title:?}");
+}
