@@ -1,0 +1,187 @@
+//! Without a display: `capabilities()` says so clearly, and the tracker refuses or runs the parts
+//! it can, as configured. (Each test sets its own environment; nextest runs each test in its own
+//! process.)
+
+use activity_core::capture::{Availability, Session, SourceKind, capabilities};
+use activity_core::model::score::InputEvent;
+use activity_core::runtime::{MissingSources, RuntimeError, TrackerEvent};
+use activity_core::{Config, Error, ErrorKind, Timestamp, Tracker};
+
+fn set_env(display: Option<&str>, wayland: Option<&str>) {
+    // SAFETY: first thing in the test, before any thread is started.
+    unsafe {
+        match display {
+            Some(d) => std::env::set_var("DISPLAY", d),
+            None => std::env::remove_var("DISPLAY"),
+        }
+        match wayland {
+            Some(w) => std::env::set_var("WAYLAND_DISPLAY", w),
+            None => std::env::remove_var("WAYLAND_DISPLAY"),
+        }
+        std::env::remove_var("XDG_SESSION_TYPE");
+    }
+}
+
+fn acts_all_in(t: &Tracker, employee: &str) -> bool {
+    t.records()
+        .activities(
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(i64::MAX / 2),
+        )
+        .unwrap()
+        .iter()
+        .all(|a| a.context.employee.as_deref() == Some(employee))
+}
+
+fn data_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("activity-core-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn without_display_capabilities_say_why_and_how_to_fix_it() {
+    set_env(None, None);
+    let caps = capabilities();
+    assert_eq!(caps.session, Session::None);
+    for kind in [SourceKind::Screens, SourceKind::Input, SourceKind::Windows] {
+        let reason = caps.of(kind).reason().expect("unavailable");
+        assert!(reason.contains("DISPLAY is not set"), "{reason}");
+        assert!(reason.contains("Xvfb"), "no fix given: {reason}");
+    }
+    assert!(caps.to_string().contains("session: no display"));
+}
+
+#[test]
+fn a_dead_display_is_reported_as_unreachable() {
+    set_env(Some(":187"), None);
+    let caps = capabilities();
+    assert_eq!(
+        caps.session,
+        Session::X11 {
+            display: ":187".into()
+        }
+    );
+    let reason = caps.screens.reason().expect("unavailable");
+    assert!(
+        reason.contains("cannot connect to the X server at DISPLAY=:187"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_wayland_session_is_named_as_the_reason() {
+    set_env(None, Some("wayland-0"));
+    let caps = capabilities();
+    assert!(matches!(caps.session, Session::Wayland { .. }));
+    assert_eq!(caps.screens, Availability::Available);
+    assert!(caps.input.reason().unwrap().contains("Wayland"));
+    assert!(caps.windows.reason().unwrap().contains("Wayland"));
+}
+
+#[test]
+fn without_display_the_tracker_refuses_by_default_naming_each_source() {
+    set_env(None, None);
+    let err = Tracker::builder(Config::default())
+        .data_dir(data_dir("refuse"))
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    let Error::Runtime(RuntimeError::SourcesUnavailable(list)) = &err else {
+        panic!("{err:?}")
+    };
+    let kinds: Vec<SourceKind> = list.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        kinds,
+        [SourceKind::Screens, SourceKind::Input, SourceKind::Windows]
+    );
+    let text = err.to_string();
+    assert!(text.contains("screens: no display"), "{text}");
+    // What the configuration does not need is not asked for.
+    let cfg = Config::from_json_str(
+        r#"{"isScreenshotEnabled": false, "track_applications": false, "track_input": false}"#,
+    )
+    .unwrap();
+    Tracker::builder(cfg)
+        .data_dir(data_dir("refuse-none-needed"))
+        .build()
+        .expect("nothing needed, nothing refused");
+}
+
+#[test]
+fn without_display_the_tracker_can_run_what_works_with_injected_events() {
+    set_env(None, None);
+    let dir = data_dir("run-available");
+    let mut b = Tracker::builder(Config::default())
+        .data_dir(&dir)
+        .missing_sources(MissingSources::RunAvailable);
+    let events = b.event_channel();
+    let t = b.build().unwrap();
+    assert_eq!(t.unavailable_sources().len(), 3);
+    t.set_context(Some("emp-7"), Some("Apollo"), None).unwrap();
+    t.start().unwrap();
+    for _ in 0..3 {
+        t.record_input(InputEvent::KeyPress);
+    }
+    t.record_input(InputEvent::ButtonPress);
+    t.record_window("Editor", "notes.txt").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    t.record_window("Editor", "notes.txt").unwrap();
+    t.record_url("Firefox", "Docs", "https://docs.rs/tokio?x=1")
+        .unwrap();
+    t.stop().unwrap();
+    let all: Vec<TrackerEvent> = events.try_iter().collect();
+    let failed: Vec<_> = all
+        .iter()
+        .filter_map(|e| match e {
+            TrackerEvent::CaptureFailed { source, reason } => Some((*source, reason.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed.len(), 3, "{failed:?}");
+    assert!(failed.iter().all(|(_, r)| r.contains("DISPLAY is not set")));
+    let slots = t
+        .records()
+        .slots(
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(i64::MAX / 2),
+        )
+        .unwrap();
+    let kb: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
+    let mouse: u32 = slots.iter().map(|s| s.counts.mouse_events).sum();
+    assert_eq!((kb, mouse), (3, 1));
+    assert!(
+        slots
+            .iter()
+            .all(|s| s.context.project.as_deref() == Some("Apollo"))
+    );
+    let acts = t
+        .records()
+        .activities(
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(i64::MAX / 2),
+        )
+        .unwrap();
+    let editor: i64 = acts
+        .iter()
+        .filter(|a| a.title == "notes.txt")
+        .map(|a| a.duration_millis)
+        .sum();
+    assert!((1_000..=1_600).contains(&editor), "{acts:?}");
+    let url = acts.iter().find(|a| a.url.is_some()).expect("URL record");
+    assert_eq!(url.url.as_deref(), Some("https://docs.rs/tokio"));
+    assert_eq!(url.domain.as_deref(), Some("docs.rs"));
+    // Starting twice or resuming a running tracker is a clear state error.
+    t.start().unwrap();
+    let e = t.start().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidState);
+    assert!(
+        e.to_string()
+            .contains("cannot start: the tracker is running"),
+        "{e}"
+    );
+    let e = t.resume().unwrap_err();
+    assert!(e.to_string().contains("cannot resume"), "{e}");
+    t.stop().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
