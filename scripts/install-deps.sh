@@ -4,7 +4,16 @@
 set -euo pipefail
 
 # cmake + nasm: libjpeg-turbo is built from its bundled source (the `turbojpeg` feature).
-PACKAGES=(cmake nasm pkg-config)
+# The X11 capture sources (xcap, rdev, active-win-pos-rs and the xcb crate) link libxcb, libX11,
+# libXtst, libXi, D-Bus, PipeWire, Wayland, EGL and GBM (xcap's Wayland path); libclang for
+# bindgen.
+PACKAGES=(cmake nasm pkg-config libx11-dev libxcb1-dev libegl-dev libxi-dev libxtst-dev
+    libdbus-1-dev libpipewire-0.3-dev libwayland-dev libgbm-dev libclang-dev)
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--display" ]; then
+    # A virtual desktop: Xvfb, the openbox window manager (the active window needs EWMH), xterm
+    # windows, xdotool as the user, xprop to set window titles.
+    PACKAGES+=(xvfb openbox xterm xdotool x11-utils fonts-dejavu-core)
+fi
 if [ "${1:-}" = "--test" ]; then
     # tesseract and the fonts: the OCR referee of the blur test; pip: its Python tools.
     PACKAGES+=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation2 python3-pip)

@@ -46,9 +46,20 @@ step "OCR referee: tesseract must not read blurred text (also after deconvolutio
 cargo build --quiet --example screenshot_pipeline
 python3 activity-core/tests/ocr_blur.py --pipeline target/debug/examples/screenshot_pipeline
 
-step "main job smoke run: replay_day"
-cargo run --quiet --example replay_day > target/replay_day.out
-grep -q "Top applications:" target/replay_day.out
-tail -n 15 target/replay_day.out
+step "main job smoke run: track on a virtual display, with an export"
+# The dev build shares its dependencies with the tests above; scripts/track.sh builds release.
+cargo build --quiet --example track
+rm -rf target/track-smoke
+target/debug/examples/track --virtual-display --for 25s --slot 1m --frequency 10s \
+    --data-dir target/track-smoke --export target/track-smoke/export.json > target/track.out
+tail -n 20 target/track.out
+python3 - <<'PY'
+import json
+d = json.load(open("target/track-smoke/export.json"))
+assert d["slots"] and d["activities"] and d["screenshots"], d
+assert all(s["tracked_seconds"] > 0 for s in d["slots"])
+assert all(s["width"] == 1920 and s["height"] == 1080 for s in d["screenshots"])
+print("export ok:", {k: len(v) for k, v in d.items()})
+PY
 
 step "all tests passed"
