@@ -122,11 +122,12 @@ fn hhmm(t: Timestamp) -> String {
 fn track(args: &Args) -> Result<(), String> {
     let caps = capabilities();
     if caps.session == Session::None {
-        return Err(format!(
+        return Err(
             "no display: DISPLAY is not set, so there is no desktop to track.\n\
              Run inside a desktop session, or add --virtual-display to start Xvfb and openbox \
              for a demo (apt install xvfb openbox xterm xdotool)."
-        ));
+                .into(),
+        );
     }
     let config_json = json!({
         "screenshot_frequency": format!("{}s", args.frequency),

@@ -1,13 +1,15 @@
 //! # activity-core
 //!
 //! Embeddable activity tracking for time-tracking products: keyboard/mouse activity levels per
-//! time slot, application and website tracking, the screenshot schedule and media pipeline, and
-//! screenshot storage. The capture runtime (the `Tracker`) comes next (see `README.md`).
+//! time slot, application and website tracking, periodic screenshots with blur and thumbnails, and
+//! screenshot storage. The entry point is [`Tracker`].
 //!
 //! Layers, top uses bottom:
 //!
 //! | module | layer |
 //! |---|---|
+//! | [`runtime`] | [`Tracker`]: threads, sources, pipeline, record store and uploader; events to the embedder |
+//! | [`capture`] | OS-facing sources behind small traits (xcap, rdev, active-win-pos-rs), [`capture::capabilities`] |
 //! | [`storage`] | provider trait and backends (local, S3, Wasabi, DigitalOcean Spaces, Cloudinary), SQLite record store, upload outbox |
 //! | [`media`] | pure functions on pixel buffers: blur, thumbnail, encode |
 //! | [`model`] | pure definitions, no I/O: config, slots, scoring, activity merging, schedule, reports |

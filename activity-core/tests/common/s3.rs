@@ -1,4 +1,5 @@
 //! A real S3-protocol server for tests: moto_server (pip install "moto[server]") on 127.0.0.1.
+#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

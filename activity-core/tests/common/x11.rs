@@ -64,7 +64,9 @@ impl XSession {
         // the process when the server goes away. So the server must outlive the test process:
         // a watchdog kills it once this process has exited (openbox and the xterms then exit
         // with their server).
-        Command::new("sh")
+        // The watchdog outlives this process on purpose, so it is never waited for.
+        #[allow(clippy::zombie_processes)]
+        let _watchdog = Command::new("sh")
             .args([
                 "-c",
                 &format!(
