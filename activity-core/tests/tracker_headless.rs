@@ -155,6 +155,7 @@ fn without_display_the_tracker_can_run_what_works_with_injected_events() {
             .iter()
             .all(|s| s.context.project.as_deref() == Some("Apollo"))
     );
+    assert!(acts_all_in(&t, "emp-7"));
     let acts = t
         .records()
         .activities(
