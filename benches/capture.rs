@@ -40,7 +40,15 @@ fn main() {
         return;
     }
     let mut xvfb = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1920x1080x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -61,11 +69,20 @@ fn main() {
         .expect("xterm");
     std::thread::sleep(Duration::from_millis(1500));
 
-    let dir = std::env::temp_dir().join(format!("activity-core-capture-bench-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "activity-core-capture-bench-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let records = RecordStore::open(dir.join("r.sqlite")).unwrap();
-    let outbox = Outbox::open(records, dir.join("spool"), Arc::new(SystemClock), Backoff::default()).unwrap();
+    let outbox = Outbox::open(
+        records,
+        dir.join("spool"),
+        Arc::new(SystemClock),
+        Backoff::default(),
+    )
+    .unwrap();
     let mut screens = XcapScreens::new();
     let monitor = screens.monitors().unwrap().remove(0);
     assert_eq!((monitor.width, monitor.height), (1920, 1080));
@@ -82,10 +99,21 @@ fn main() {
     let copy_ms = t.elapsed().as_secs_f64() * 1000.0 / f64::from(N);
     std::hint::black_box(sink);
 
-    println!("one 1920x1080 screenshot, capture -> outbox, mean of {N} (this process's CPU; X server apart)");
-    println!("{:<34} {:>9} {:>9} {:>10} {:>12}", "", "CPU ms", "wall ms", "vs copy", "Xvfb CPU ms");
-    println!("{:<34} {:>9} {:>9.2} {:>9.1}x {:>12}", "reference: copy the frame", "", copy_ms, 1.0, "");
-    for (name, blur) in [("plain (thumbnail + JPEG q80)", None), ("blurred (blur 12 + thumb + JPEG)", Some(12.0))] {
+    println!(
+        "one 1920x1080 screenshot, capture -> outbox, mean of {N} (this process's CPU; X server apart)"
+    );
+    println!(
+        "{:<34} {:>9} {:>9} {:>10} {:>12}",
+        "", "CPU ms", "wall ms", "vs copy", "Xvfb CPU ms"
+    );
+    println!(
+        "{:<34} {:>9} {:>9.2} {:>9.1}x {:>12}",
+        "reference: copy the frame", "", copy_ms, 1.0, ""
+    );
+    for (name, blur) in [
+        ("plain (thumbnail + JPEG q80)", None),
+        ("blurred (blur 12 + thumb + JPEG)", Some(12.0)),
+    ] {
         let options = PipelineOptions {
             blur,
             ..PipelineOptions::default()
@@ -117,7 +145,9 @@ fn main() {
                 uploaded: false,
                 context: Default::default(),
             };
-            outbox.enqueue(&row, &p.full.bytes, &p.thumbnail.bytes).unwrap();
+            outbox
+                .enqueue(&row, &p.full.bytes, &p.thumbnail.bytes)
+                .unwrap();
             let t3 = Instant::now();
             stage[0] += (t1 - t0).as_secs_f64();
             stage[1] += (t2 - t1).as_secs_f64();
@@ -126,7 +156,10 @@ fn main() {
         let wall = w0.elapsed().as_secs_f64() * 1000.0 / f64::from(N);
         let cpu = (ticks("self") - c0) as f64 * TICK_MS / f64::from(N);
         let xcpu = (ticks(&xvfb_pid) - x0) as f64 * TICK_MS / f64::from(N);
-        println!("{name:<34} {cpu:>9.1} {wall:>9.1} {:>9.1}x {xcpu:>12.1}", cpu / copy_ms);
+        println!(
+            "{name:<34} {cpu:>9.1} {wall:>9.1} {:>9.1}x {xcpu:>12.1}",
+            cpu / copy_ms
+        );
         let n = f64::from(N);
         println!(
             "    stages (wall ms): capture {:.1}, media {:.1}, outbox {:.1}",
