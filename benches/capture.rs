@@ -1,7 +1,8 @@
 //! CPU cost of one 1080p screenshot from capture to outbox, on a real X server (Xvfb started
 //! here, 1920×1080, an xterm with text on it).
 //!
-//! Stages: xcap reads the screen (X11 GetImage + per-pixel conversion to RGBA), the media pipeline
+//! Stages: reading the screen (the X11 fast path: one GetImage, BGRX used as is; or xcap's path:
+//! GetImage + a per-pixel conversion to RGBA, measured for comparison), the media pipeline
 //! (thumbnail + JPEG q80, or blur + thumbnail + JPEG), the outbox (spool files fsynced + one
 //! SQLite commit). CPU time is this process's user + system time (`/proc/self/stat`), so it
 //! includes every thread; the X server's own CPU for answering GetImage is reported apart.
@@ -110,9 +111,11 @@ fn main() {
         "{:<34} {:>9} {:>9.2} {:>9.1}x {:>12}",
         "reference: copy the frame", "", copy_ms, 1.0, ""
     );
-    for (name, blur) in [
-        ("plain (thumbnail + JPEG q80)", None),
-        ("blurred (blur 12 + thumb + JPEG)", Some(12.0)),
+    for (name, blur, fast) in [
+        ("plain, X11 fast path", None, true),
+        ("plain, xcap's conversion", None, false),
+        ("blurred, X11 fast path", Some(12.0), true),
+        ("blurred, xcap's conversion", Some(12.0), false),
     ] {
         let options = PipelineOptions {
             blur,
@@ -122,11 +125,15 @@ fn main() {
         let (c0, x0, w0) = (ticks("self"), ticks(&xvfb_pid), Instant::now());
         for i in 0..N {
             let t0 = Instant::now();
-            let f = screens.capture(&monitor).unwrap();
+            let f = if fast {
+                screens.capture(&monitor).unwrap()
+            } else {
+                screens.capture_with_xcap(&monitor).unwrap()
+            };
             let t1 = Instant::now();
             let p = process(&f.as_frame(), &options).unwrap();
             let t2 = Instant::now();
-            let id = format!("bench-{name:.5}-{i}");
+            let id = format!("bench-{}-{i}", name.replace([' ', ',', '\''], "-"));
             let row = ScreenshotRow {
                 id: id.clone(),
                 slot_start: activity_core::Timestamp::from_millis(0),

@@ -532,3 +532,29 @@ fn no_input_for_idle_after_starts_idle_and_input_ends_it() {
     }
     assert!(app_ms > 2_000, "{per_title:?}");
 }
+
+#[test]
+fn the_x11_fast_path_reads_the_pixels_xcap_reads() {
+    use activity_core::capture::ScreenSource;
+    use activity_core::capture::x11::XcapScreens;
+    use activity_core::media::PixelFormat;
+    let mut x = XSession::start(1024, 768);
+    let a = x.xterm("Pixels", true, "Pixel for pixel: 0123456789 ABC abc");
+    x.activate(&a);
+    sleep_ms(500);
+    let mut screens = XcapScreens::new();
+    let monitor = screens.monitors().unwrap().remove(0);
+    let fast = screens.capture(&monitor).unwrap();
+    let slow = screens.capture_with_xcap(&monitor).unwrap();
+    // The fast path hands the server's BGRX bytes over unconverted.
+    assert_eq!(fast.as_frame().format(), PixelFormat::Bgra8);
+    assert_eq!(slow.as_frame().format(), PixelFormat::Rgba8);
+    assert_eq!((fast.width(), fast.height()), (1024, 768));
+    assert_eq!((slow.width(), slow.height()), (1024, 768));
+    let mut distinct = std::collections::BTreeSet::new();
+    for (p, q) in fast.data().chunks_exact(4).zip(slow.data().chunks_exact(4)) {
+        assert_eq!([p[2], p[1], p[0]], [q[0], q[1], q[2]]);
+        distinct.insert([q[0], q[1], q[2]]);
+    }
+    assert!(distinct.len() > 10, "the screen was blank: {distinct:?}");
+}
