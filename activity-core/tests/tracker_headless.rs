@@ -186,3 +186,57 @@ fn without_display_the_tracker_can_run_what_works_with_injected_events() {
     t.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_clock_jump_is_a_suspend_and_is_not_tracked() {
+    use activity_core::ManualClock;
+    use std::sync::Arc;
+    set_env(None, None);
+    let t0 = Timestamp::from_millis(1_796_025_600_000); // a slot boundary
+    let clock = Arc::new(ManualClock::new(t0));
+    let dir = data_dir("suspend");
+    let mut b = Tracker::builder(Config::default())
+        .data_dir(&dir)
+        .clock(clock.clone())
+        .without_source(SourceKind::Screens)
+        .without_source(SourceKind::Input)
+        .without_source(SourceKind::Windows);
+    let events = b.event_channel();
+    let t = b.build().unwrap();
+    t.start().unwrap();
+    clock.advance_millis(2_000);
+    t.record_input(InputEvent::KeyPress);
+    std::thread::sleep(std::time::Duration::from_millis(1_300));
+    // The lid closes for 20 minutes.
+    clock.advance_millis(20 * 60_000);
+    std::thread::sleep(std::time::Duration::from_millis(1_300));
+    clock.advance_millis(3_000);
+    t.record_input(InputEvent::KeyPress);
+    std::thread::sleep(std::time::Duration::from_millis(1_300));
+    t.stop().unwrap();
+    let all: Vec<TrackerEvent> = events.try_iter().collect();
+    let suspended: Vec<_> = all
+        .iter()
+        .filter_map(|e| match e {
+            TrackerEvent::Suspended { from, to } => Some((*from, *to)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        suspended,
+        [(t0.add_millis(2_000), t0.add_millis(2_000 + 20 * 60_000))],
+        "{all:?}"
+    );
+    let slots = t
+        .records()
+        .slots(
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(i64::MAX / 2),
+        )
+        .unwrap();
+    let tracked: u32 = slots.iter().map(|s| s.counts.tracked_seconds()).sum();
+    let keys: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
+    assert_eq!(tracked, 5, "2 s before and 3 s after the gap: {slots:?}");
+    assert_eq!(keys, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
