@@ -557,4 +557,13 @@ fn the_x11_fast_path_reads_the_pixels_xcap_reads() {
         distinct.insert([q[0], q[1], q[2]]);
     }
     assert!(distinct.len() > 10, "the screen was blank: {distinct:?}");
+    // The pointer position the one-monitor mode hit-tests with.
+    x.xdotool(&["mousemove", "321", "234"]);
+    assert_eq!(screens.pointer().unwrap(), Some((321, 234)));
+    let chosen = activity_core::capture::select_monitors(
+        &screens.monitors().unwrap(),
+        false,
+        screens.pointer().unwrap(),
+    );
+    assert_eq!(chosen, vec![monitor]);
 }
