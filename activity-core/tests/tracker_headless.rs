@@ -240,3 +240,122 @@ fn a_clock_jump_is_a_suspend_and_is_not_tracked() {
     assert_eq!(keys, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Run only as the child of `slot_counts_survive_kill_9_up_to_the_last_checkpoint`: tracks with
+/// injected input and a 200 ms checkpoint, prints `ready` once a checkpoint holds all its input,
+/// then waits to be killed.
+#[test]
+#[ignore = "child process of the checkpoint crash test"]
+fn checkpoint_child() {
+    let Ok(dir) = std::env::var("AC_TRACKER_DIR") else {
+        return;
+    };
+    set_env(None, None);
+    let t = Tracker::builder(Config::default())
+        .data_dir(&dir)
+        .without_source(SourceKind::Screens)
+        .without_source(SourceKind::Input)
+        .without_source(SourceKind::Windows)
+        .checkpoint_every(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    t.set_context(Some("emp-1"), Some("Crash"), None).unwrap();
+    t.start().unwrap();
+    for _ in 0..7 {
+        t.record_input(InputEvent::KeyPress);
+    }
+    t.record_input(InputEvent::ButtonPress);
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let cp = t.records().checkpoints().unwrap();
+        if cp.iter().map(|c| c.counts.keyboard_events).sum::<u32>() == 7
+            && cp.iter().map(|c| c.counts.tracked_millis).sum::<i64>() >= 1_000
+        {
+            break;
+        }
+    }
+    println!("ready");
+    use std::io::Write as _;
+    std::io::stdout().flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(600));
+}
+
+#[test]
+fn slot_counts_survive_kill_9_up_to_the_last_checkpoint() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    set_env(None, None);
+    let dir = data_dir("checkpoint-crash");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "checkpoint_child", "--nocapture"])
+        .env("AC_TRACKER_DIR", &dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(
+        lines.any(|l| l.is_ok_and(|l| l.trim() == "ready")),
+        "the child never checkpointed its input"
+    );
+    child.kill().unwrap(); // SIGKILL: no stop, no flush
+    child.wait().unwrap();
+    // The next tracker on this folder recovers the checkpointed counts.
+    let t = Tracker::builder(Config::default())
+        .data_dir(&dir)
+        .missing_sources(MissingSources::RunAvailable)
+        .build()
+        .unwrap();
+    assert!(t.records().checkpoints().unwrap().is_empty());
+    let slots = t
+        .records()
+        .slots(
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(i64::MAX / 2),
+        )
+        .unwrap();
+    let kb: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
+    let mouse: u32 = slots.iter().map(|s| s.counts.mouse_events).sum();
+    let tracked: i64 = slots.iter().map(|s| s.counts.tracked_millis).sum();
+    assert_eq!((kb, mouse), (7, 1), "{slots:?}");
+    assert!(tracked >= 1_000, "{tracked} ms");
+    assert!(
+        slots
+            .iter()
+            .all(|s| s.context.project.as_deref() == Some("Crash"))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_clean_stop_leaves_no_checkpoint_behind() {
+    set_env(None, None);
+    let dir = data_dir("checkpoint-clean");
+    let t = Tracker::builder(Config::default())
+        .data_dir(&dir)
+        .without_source(SourceKind::Screens)
+        .without_source(SourceKind::Input)
+        .without_source(SourceKind::Windows)
+        .checkpoint_every(std::time::Duration::from_millis(100))
+        .build()
+        .unwrap();
+    t.start().unwrap();
+    t.record_input(InputEvent::KeyPress);
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    assert!(!t.records().checkpoints().unwrap().is_empty());
+    t.stop().unwrap();
+    assert!(t.records().checkpoints().unwrap().is_empty());
+    let slots = t
+        .records()
+        .slots(
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(i64::MAX / 2),
+        )
+        .unwrap();
+    // Checkpoints are not parts: the key is counted once.
+    assert_eq!(
+        slots.iter().map(|s| s.counts.keyboard_events).sum::<u32>(),
+        1
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -226,17 +226,22 @@ struct Control {
 }
 
 impl Control {
-    fn tracked_millis(&self, slot: &Interval) -> i64 {
+    /// Tracked time inside `part`, counting a running period only up to `part.end`.
+    fn tracked_millis_until(&self, part: &Interval) -> i64 {
         let open = match self.state {
-            State::Running { since } => Interval::new(since, slot.end),
+            State::Running { since } => Interval::new(since, part.end),
             _ => None,
         };
         self.periods
             .iter()
             .chain(open.iter())
-            .filter_map(|p| p.intersect(slot))
+            .filter_map(|p| p.intersect(part))
             .map(|p| p.duration_millis())
             .sum()
+    }
+
+    fn tracked_millis(&self, slot: &Interval) -> i64 {
+        self.tracked_millis_until(slot)
     }
 }
 
@@ -465,6 +470,57 @@ impl InputCounter {
                 break;
             }
             out.extend(self.close_oldest(&mut ctl));
+        }
+        out
+    }
+
+    /// The counts of the slots still open, as of `now`, without closing anything: a checkpoint
+    /// to persist so that a crash loses little. Events racing the reading may or may not be in
+    /// it; the slot's close later gives the exact figures.
+    pub fn peek(&self, now: Timestamp) -> Vec<SlotCounts> {
+        let ctl = self.lock();
+        if matches!(ctl.state, State::New | State::Stopped) {
+            return Vec::new();
+        }
+        let base = self.base.load(Acquire);
+        let last = slot_index(now, self.slot_seconds).min(base + RING as i64 - 1);
+        let mut out = Vec::new();
+        for slot in base..=last {
+            let cell = &self.cells[slot.rem_euclid(RING as i64) as usize];
+            let sum = |kind: usize| {
+                let total: u64 = cell.counts[kind * STRIPES..(kind + 1) * STRIPES]
+                    .iter()
+                    .map(|c| c.0.load(Acquire))
+                    .filter(|v| v >> TAG_SHIFT == tag(slot))
+                    .map(|v| v & COUNT_MASK)
+                    .sum();
+                total.min(COUNT_LIMIT) as u32
+            };
+            let map = |bits: &[AtomicU64]| SecondMap {
+                words: bits.iter().map(|w| w.load(Acquire)).collect(),
+                seconds: self.slot_seconds,
+            };
+            let interval = slot_interval(slot, self.slot_seconds);
+            let upto = Interval {
+                start: interval.start,
+                end: interval.end.min(now),
+            };
+            let counts = SlotCounts {
+                slot_start: interval.start,
+                slot_seconds: self.slot_seconds,
+                tracked_millis: if upto.end > upto.start {
+                    ctl.tracked_millis_until(&upto)
+                } else {
+                    0
+                },
+                keyboard_events: sum(KEYBOARD),
+                mouse_events: sum(MOUSE),
+                keyboard: map(&cell.keyboard),
+                mouse: map(&cell.mouse),
+            };
+            if counts.tracked_millis > 0 || counts.events() > 0 {
+                out.push(counts);
+            }
         }
         out
     }
@@ -733,6 +789,39 @@ mod tests {
 
     fn at(ms: i64) -> Timestamp {
         Timestamp::from_millis(BASE + ms)
+    }
+
+    #[test]
+    fn peek_reads_open_slots_without_closing_them() {
+        let c = InputCounter::new(600).unwrap();
+        assert!(c.peek(at(0)).is_empty());
+        c.start(at(0)).unwrap();
+        c.record(InputEvent::KeyPress, at(1_000));
+        c.record(InputEvent::ButtonPress, at(2_500));
+        c.pause(at(4_000)).unwrap();
+        c.resume(at(6_000)).unwrap();
+        let p = c.peek(at(10_000));
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].keyboard_events, p[0].mouse_events), (1, 1));
+        assert_eq!(p[0].tracked_millis, 8_000);
+        assert_eq!(p[0].active_seconds(), 2);
+        // Nothing was closed: later events land in the same slot, and the close has them all.
+        c.record(InputEvent::KeyPress, at(11_000));
+        let closed = c.stop(at(20_000)).unwrap();
+        assert_eq!(closed.len(), 1);
+        assert_eq!((closed[0].keyboard_events, closed[0].mouse_events), (2, 1));
+        assert_eq!(closed[0].tracked_millis, 18_000);
+        // A peek across a boundary sees both slots, the later one only up to `now`.
+        let c = InputCounter::new(600).unwrap();
+        c.start(at(590_000)).unwrap();
+        c.record(InputEvent::KeyPress, at(595_000));
+        c.record(InputEvent::KeyPress, at(605_000));
+        let p = c.peek(at(610_000));
+        let got: Vec<(u32, i64)> = p
+            .iter()
+            .map(|s| (s.keyboard_events, s.tracked_millis))
+            .collect();
+        assert_eq!(got, [(1, 10_000), (1, 10_000)]);
     }
 
     #[test]

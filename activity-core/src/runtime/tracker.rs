@@ -54,6 +54,7 @@ pub struct TrackerBuilder {
     backoff: Backoff,
     context: WorkContext,
     seed: Option<u64>,
+    checkpoint: std::time::Duration,
 }
 
 impl std::fmt::Debug for TrackerBuilder {
@@ -151,7 +152,15 @@ impl TrackerBuilder {
         self
     }
 
-    /// Validates everything, opens the record store and outbox, checks the sources.
+    /// How often the counts of the open slot are checkpointed to the record store, so that a
+    /// crash loses at most this much of them. Default 60 s; at least 100 ms.
+    pub fn checkpoint_every(mut self, every: std::time::Duration) -> Self {
+        self.checkpoint = every.max(std::time::Duration::from_millis(100));
+        self
+    }
+
+    /// Validates everything, opens the record store and outbox, checks the sources. Slot counts
+    /// checkpointed by a process that died are recovered into the record store here.
     pub fn build(self) -> Result<Tracker, Error> {
         self.config.validate()?;
         let dir = self.data_dir.clone().ok_or_else(|| RuntimeError::DataDir {
@@ -168,6 +177,13 @@ impl TrackerBuilder {
             None => Arc::new(default_storage(&dir, self.clock.clone())?),
         };
         let records = RecordStore::open(dir.join("activity.sqlite"))?;
+        let recovered = records.recover_checkpoints()?;
+        if !recovered.is_empty() {
+            tracing::info!(
+                parts = recovered.len(),
+                "recovered slot counts checkpointed before an unclean exit"
+            );
+        }
         let outbox = Outbox::open(
             records.clone(),
             dir.join("spool"),
@@ -222,6 +238,7 @@ impl TrackerBuilder {
                 data_dir: dir,
                 seed,
                 unavailable,
+                checkpoint_millis: i64::try_from(self.checkpoint.as_millis()).unwrap_or(i64::MAX),
             }),
             state: Mutex::new(State::Idle {
                 sources,
@@ -373,6 +390,7 @@ impl Tracker {
             backoff: Backoff::default(),
             context: WorkContext::default(),
             seed: None,
+            checkpoint: std::time::Duration::from_secs(60),
         }
     }
 

@@ -39,6 +39,7 @@ pub(crate) struct Shared {
     pub(crate) data_dir: PathBuf,
     pub(crate) seed: u64,
     pub(crate) unavailable: Vec<(SourceKind, String)>,
+    pub(crate) checkpoint_millis: i64,
 }
 
 /// The capture sources, handed to the threads at start and back at stop.
@@ -159,6 +160,7 @@ pub(crate) fn spawn(
 
     let (tx, rx) = mpsc::channel();
     let idle_after = shared.config.idle_after.as_millis();
+    let next_checkpoint = now.add_millis(shared.checkpoint_millis);
     let mut control = Control {
         next_shot: capture.is_some().then(|| schedule.next_after(now)),
         next_boundary: slot_start(now, shared.config.slot_seconds)
@@ -176,6 +178,7 @@ pub(crate) fn spawn(
         last_tick: now,
         latest: now,
         next_poll: now,
+        next_checkpoint,
         pending: Vec::new(),
     };
     let thread = spawn_named("control", move || {
@@ -203,6 +206,7 @@ struct Control {
     next_poll: Timestamp,
     next_shot: Option<Timestamp>,
     next_boundary: Timestamp,
+    next_checkpoint: Timestamp,
     /// Writes gathered during one turn of the loop, committed together.
     pending: Vec<Write>,
 }
@@ -232,7 +236,10 @@ impl Control {
     }
 
     fn next_wake(&self, now: Timestamp) -> Timestamp {
-        let mut wake = now.add_millis(POLL_MILLIS).min(self.next_boundary);
+        let mut wake = now
+            .add_millis(POLL_MILLIS)
+            .min(self.next_boundary)
+            .min(self.next_checkpoint);
         if !self.paused {
             if self.sources.windows.is_some() && self.shared.config.track_applications {
                 wake = wake.min(self.next_poll);
@@ -413,6 +420,16 @@ impl Control {
         }
         if now >= self.next_boundary {
             self.close_slots(now);
+        }
+        // After closing, so only slots still open are checkpointed.
+        if now >= self.next_checkpoint {
+            for counts in self.shared.counter.peek(now) {
+                self.pending.push(Write::SlotCheckpoint(Box::new(SlotRow {
+                    counts,
+                    context: self.context.clone(),
+                })));
+            }
+            self.next_checkpoint = now.add_millis(self.shared.checkpoint_millis);
         }
     }
 

@@ -28,7 +28,7 @@ use crate::model::activity::{ActivityKind, ActivityRecord, WorkContext};
 use crate::model::score::{SecondMap, SlotCounts};
 
 /// The schema version this library writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// Most operations committed in one transaction.
 pub const MAX_BATCH: usize = 4096;
 
@@ -85,6 +85,18 @@ const MIGRATIONS: &[&str] = &[
         next_attempt_ms INTEGER NOT NULL,
         created_ms INTEGER NOT NULL,
         last_error TEXT
+    );",
+    // 2: checkpoints of the slot parts still open, so a crash loses little of their counts.
+    "CREATE TABLE slot_checkpoints (
+        slot_start INTEGER NOT NULL,
+        slot_seconds INTEGER NOT NULL,
+        employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL,
+        tracked_ms INTEGER NOT NULL,
+        keyboard_events INTEGER NOT NULL,
+        mouse_events INTEGER NOT NULL,
+        keyboard_map BLOB NOT NULL,
+        mouse_map BLOB NOT NULL,
+        PRIMARY KEY (slot_start, employee, project, task)
     );",
 ];
 
@@ -167,6 +179,10 @@ pub struct ScreenshotRow {
 pub enum Write {
     /// A closed slot (merged into an existing row of the same slot and context).
     Slot(Box<SlotRow>),
+    /// The counts so far of a slot part still open (replacing the previous checkpoint of the
+    /// same slot and context). Writing the part as a [`Write::Slot`] removes it;
+    /// [`RecordStore::recover_checkpoints`] turns what a crash left into slot parts.
+    SlotCheckpoint(Box<SlotRow>),
     /// An activity record.
     Activity(Box<ActivityRecord>),
     /// A screenshot's metadata (replaces a row with the same id).
@@ -318,6 +334,24 @@ fn blob_to_map(seconds: u32, b: &[u8]) -> SecondMap {
     SecondMap::from_words(seconds, words)
 }
 
+/// A slot row from the columns slot_start, slot_seconds, employee, project, task, tracked_ms,
+/// keyboard_events, mouse_events, keyboard_map, mouse_map.
+fn slot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SlotRow> {
+    let seconds: u32 = r.get(1)?;
+    Ok(SlotRow {
+        counts: SlotCounts {
+            slot_start: Timestamp::from_millis(r.get(0)?),
+            slot_seconds: seconds,
+            tracked_millis: r.get(5)?,
+            keyboard_events: r.get(6)?,
+            mouse_events: r.get(7)?,
+            keyboard: blob_to_map(seconds, &r.get::<_, Vec<u8>>(8)?),
+            mouse: blob_to_map(seconds, &r.get::<_, Vec<u8>>(9)?),
+        },
+        context: context_at(r, 2)?,
+    })
+}
+
 /// A slot row already in the database, to merge a new part into.
 struct StoredSlot {
     id: i64,
@@ -390,6 +424,34 @@ fn apply(
                 merged.mouse_events,
                 words_to_blob(&merged.keyboard),
                 words_to_blob(&merged.mouse),
+            ])?;
+            // The part is final: its checkpoint is superseded.
+            tx.prepare_cached(
+                "DELETE FROM slot_checkpoints
+                 WHERE slot_start = ?1 AND employee = ?2 AND project = ?3 AND task = ?4",
+            )?
+            .execute(params![s.slot_start.as_millis(), c[0], c[1], c[2]])?;
+        }
+        Write::SlotCheckpoint(row) => {
+            let c = ctx(&row.context);
+            let s = &row.counts;
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO slot_checkpoints (slot_start, slot_seconds, employee,
+                     project, task, tracked_ms, keyboard_events, mouse_events, keyboard_map,
+                     mouse_map)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                s.slot_start.as_millis(),
+                s.slot_seconds,
+                c[0],
+                c[1],
+                c[2],
+                s.tracked_millis,
+                s.keyboard_events,
+                s.mouse_events,
+                words_to_blob(&s.keyboard),
+                words_to_blob(&s.mouse),
             ])?;
         }
         Write::Activity(a) => {
@@ -621,23 +683,38 @@ impl RecordStore {
                         mouse_events, keyboard_map, mouse_map
                  FROM slots WHERE slot_start >= ?1 AND slot_start < ?2 ORDER BY slot_start, id",
             )?;
-            let rows = st.query_map(params![from.as_millis(), to.as_millis()], |r| {
-                let seconds: u32 = r.get(1)?;
-                Ok(SlotRow {
-                    counts: SlotCounts {
-                        slot_start: Timestamp::from_millis(r.get(0)?),
-                        slot_seconds: seconds,
-                        tracked_millis: r.get(5)?,
-                        keyboard_events: r.get(6)?,
-                        mouse_events: r.get(7)?,
-                        keyboard: blob_to_map(seconds, &r.get::<_, Vec<u8>>(8)?),
-                        mouse: blob_to_map(seconds, &r.get::<_, Vec<u8>>(9)?),
-                    },
-                    context: context_at(r, 2)?,
-                })
-            })?;
+            let rows = st.query_map(params![from.as_millis(), to.as_millis()], slot_row)?;
             rows.collect()
         })
+    }
+
+    /// Checkpoints of slot parts that were open when they were written (after a crash: the parts
+    /// the process did not get to close).
+    pub fn checkpoints(&self) -> Result<Vec<SlotRow>, RecordError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT slot_start, slot_seconds, employee, project, task, tracked_ms, keyboard_events,
+                        mouse_events, keyboard_map, mouse_map
+                 FROM slot_checkpoints ORDER BY slot_start",
+            )?;
+            let rows = st.query_map([], slot_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Turns the checkpoints a crash left behind into slot parts (merged like any part) in one
+    /// commit. Call it before tracking starts on this database; returns the parts recovered.
+    pub fn recover_checkpoints(&self) -> Result<Vec<SlotRow>, RecordError> {
+        let parts = self.checkpoints()?;
+        if !parts.is_empty() {
+            self.write(
+                parts
+                    .iter()
+                    .map(|p| Write::Slot(Box::new(p.clone())))
+                    .collect(),
+            )?;
+        }
+        Ok(parts)
     }
 
     /// Number of activity records.
