@@ -216,29 +216,39 @@ impl Serialize for Seconds {
 
 impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl de::Visitor<'_> for V {
-            type Value = Seconds;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number of seconds or a string such as \"90s\", \"5m\" or \"1h\"")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Seconds, E> {
-                u32::try_from(v)
-                    .map(Seconds)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Seconds, E> {
-                u64::try_from(v)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
-                    .and_then(|v| self.visit_u64(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Seconds, E> {
-                parse_seconds(v)
-                    .map(Seconds)
-                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
-            }
-        }
-        d.deserialize_any(V)
+        d.deserialize_any(DurationVisitor {
+            expecting: "a number of seconds or a string such as \"90s\", \"5m\" or \"1h\"",
+            number: |n| Some(Seconds(n)),
+            text: |t| parse_seconds(t).map(Seconds),
+        })
+    }
+}
+
+/// Deserialises a duration setting from a number (in the setting's own unit) or a string.
+struct DurationVisitor<T> {
+    expecting: &'static str,
+    number: fn(u32) -> Option<T>,
+    text: fn(&str) -> Option<T>,
+}
+
+impl<T> de::Visitor<'_> for DurationVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        u32::try_from(v)
+            .ok()
+            .and_then(self.number)
+            .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        u64::try_from(v)
+            .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            .and_then(|v| self.visit_u64(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        (self.text)(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
     }
 }
 
@@ -301,29 +311,11 @@ impl Serialize for Frequency {
 
 impl<'de> Deserialize<'de> for Frequency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl de::Visitor<'_> for V {
-            type Value = Frequency;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number of minutes or a string such as \"20s\" or \"10m\"")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Frequency, E> {
-                u32::try_from(v)
-                    .ok()
-                    .and_then(|m| m.checked_mul(60))
-                    .map(Frequency)
-                    .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(v), &self))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Frequency, E> {
-                u64::try_from(v)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
-                    .and_then(|v| self.visit_u64(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Frequency, E> {
-                Frequency::parse(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
-            }
-        }
-        d.deserialize_any(V)
+        d.deserialize_any(DurationVisitor {
+            expecting: "a number of minutes or a string such as \"20s\" or \"10m\"",
+            number: |m| m.checked_mul(60).map(Frequency),
+            text: Frequency::parse,
+        })
     }
 }
 
