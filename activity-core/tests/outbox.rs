@@ -14,12 +14,9 @@ use activity_core::model::activity::WorkContext;
 use activity_core::model::config::ImageFormat;
 use activity_core::storage::StorageError;
 use activity_core::storage::backend::{ObjectInfo, ObjectStorage};
-use activity_core::storage::config::{ProviderConfig, S3Config};
 use activity_core::storage::key::screenshot_keys;
 use activity_core::storage::outbox::{Backoff, Outbox};
 use activity_core::storage::records::{RecordStore, ScreenshotRow};
-use activity_core::storage::s3::S3Storage;
-use activity_core::storage::secret::Secret;
 use async_trait::async_trait;
 use bytes::Bytes;
 use common::at;
@@ -123,19 +120,6 @@ fn shot(i: u32) -> (ScreenshotRow, Vec<u8>, Vec<u8>) {
     (row, full, thumb)
 }
 
-fn s3_store(endpoint: &str) -> S3Storage {
-    S3Storage::new(&ProviderConfig::S3(S3Config {
-        access_key_id: "AKIDTESTTESTTEST".into(),
-        secret_access_key: Secret::new("testsecretkeytestsecretkeytestsecret00"),
-        region: "us-east-1".into(),
-        bucket: "shots".into(),
-        endpoint: Some(endpoint.parse().unwrap()),
-        force_path_style: true,
-        cdn_url: None,
-    }))
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
     const N: u32 = 12;
@@ -143,7 +127,7 @@ async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
     let endpoint = format!("http://127.0.0.1:{port}");
     let (clock, records, outbox) = fresh_outbox("outage");
     let store = Counting {
-        inner: s3_store(&endpoint),
+        inner: s3::s3_store(&endpoint),
         puts: Mutex::new(HashMap::new()),
     };
 
@@ -198,7 +182,7 @@ async fn deleting_a_screenshot_removes_every_copy() {
     let moto = s3::Moto::start();
     moto.create_bucket("shots");
     let (clock, records, outbox) = fresh_outbox("delete");
-    let store = s3_store(&moto.endpoint);
+    let store = s3::s3_store(&moto.endpoint);
     let (uploaded, f1, t1) = shot(1);
     let (queued, f2, t2) = shot(2);
     outbox.enqueue(&uploaded, &f1, &t1).unwrap();
@@ -252,7 +236,7 @@ fn outbox_drain_child() {
             Backoff::default(),
         )
         .unwrap();
-        let store = Slow(s3_store(&endpoint));
+        let store = Slow(s3::s3_store(&endpoint));
         while outbox.pending().unwrap().count > 0 {
             outbox.drain_once(&store).await.unwrap();
         }
@@ -369,7 +353,7 @@ fn kill_9_while_draining_loses_and_duplicates_nothing() {
     let out = child(None).unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("done"));
 
-    let store = s3_store(&moto.endpoint);
+    let store = s3::s3_store(&moto.endpoint);
     let listed = rt.block_on(store.list("screenshots")).unwrap();
     assert_eq!(listed.len(), 2 * N as usize, "every object exactly once");
     let records = RecordStore::open(dir.join("records.sqlite")).unwrap();

@@ -14,10 +14,7 @@ use std::time::{Duration, Instant};
 
 use activity_core::runtime::TrackerEvent;
 use activity_core::storage::backend::ObjectStorage;
-use activity_core::storage::config::{ProviderConfig, S3Config};
 use activity_core::storage::outbox::Backoff;
-use activity_core::storage::s3::S3Storage;
-use activity_core::storage::secret::Secret;
 use activity_core::{Config, Tracker};
 use sha2::Digest;
 
@@ -28,18 +25,7 @@ fn screenshots_taken_while_s3_is_down_all_arrive_when_it_returns() {
     x.activate(&w);
     let port = s3::free_port();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let storage = Arc::new(
-        S3Storage::new(&ProviderConfig::S3(S3Config {
-            access_key_id: "AKIDTESTTESTTEST".into(),
-            secret_access_key: Secret::new("testsecretkeytestsecretkeytestsecret00"),
-            region: "us-east-1".into(),
-            bucket: "shots".into(),
-            endpoint: Some(endpoint.parse().unwrap()),
-            force_path_style: true,
-            cdn_url: None,
-        }))
-        .unwrap(),
-    );
+    let storage = Arc::new(s3::s3_store(&endpoint));
     let dir = std::env::temp_dir().join(format!("activity-core-outage-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let config = Config::from_json_str(

@@ -115,3 +115,19 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
         b = &b[eol + 2 + n + 2..];
     }
 }
+
+/// An S3 provider for the bucket `shots` behind `endpoint` (path style, test credentials).
+pub fn s3_store(endpoint: &str) -> activity_core::storage::s3::S3Storage {
+    use activity_core::storage::config::{ProviderConfig, S3Config};
+    use activity_core::storage::secret::Secret;
+    activity_core::storage::s3::S3Storage::new(&ProviderConfig::S3(S3Config {
+        access_key_id: "AKIDTESTTESTTEST".into(),
+        secret_access_key: Secret::new("testsecretkeytestsecretkeytestsecret00"),
+        region: "us-east-1".into(),
+        bucket: "shots".into(),
+        endpoint: Some(endpoint.parse().unwrap()),
+        force_path_style: true,
+        cdn_url: None,
+    }))
+    .unwrap()
+}
