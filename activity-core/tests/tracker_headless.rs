@@ -3,8 +3,10 @@
 //! process.)
 
 use activity_core::capture::{Availability, Session, SourceKind, capabilities};
+use activity_core::model::activity::ActivityRecord;
 use activity_core::model::score::InputEvent;
-use activity_core::runtime::{MissingSources, RuntimeError, TrackerEvent};
+use activity_core::runtime::{MissingSources, RuntimeError, TrackerBuilder, TrackerEvent};
+use activity_core::storage::records::SlotRow;
 use activity_core::{Config, Error, ErrorKind, Timestamp, Tracker};
 
 fn set_env(display: Option<&str>, wayland: Option<&str>) {
@@ -22,13 +24,42 @@ fn set_env(display: Option<&str>, wayland: Option<&str>) {
     }
 }
 
-fn acts_all_in(t: &Tracker, employee: &str) -> bool {
+fn all_slots(t: &Tracker) -> Vec<SlotRow> {
+    let forever = Timestamp::from_millis(i64::MAX / 2);
     t.records()
-        .activities(
-            Timestamp::from_millis(0),
-            Timestamp::from_millis(i64::MAX / 2),
-        )
+        .slots(Timestamp::from_millis(0), forever)
         .unwrap()
+}
+
+fn all_activities(t: &Tracker) -> Vec<ActivityRecord> {
+    let forever = Timestamp::from_millis(i64::MAX / 2);
+    t.records()
+        .activities(Timestamp::from_millis(0), forever)
+        .unwrap()
+}
+
+/// (keyboard events, mouse events) over all slots.
+fn event_totals(slots: &[SlotRow]) -> (u32, u32) {
+    let kb = slots.iter().map(|s| s.counts.keyboard_events).sum();
+    let mouse = slots.iter().map(|s| s.counts.mouse_events).sum();
+    (kb, mouse)
+}
+
+/// No built-in source: every event is injected.
+trait WithoutSources {
+    fn without_sources(self) -> Self;
+}
+
+impl WithoutSources for TrackerBuilder {
+    fn without_sources(self) -> Self {
+        self.without_source(SourceKind::Screens)
+            .without_source(SourceKind::Input)
+            .without_source(SourceKind::Windows)
+    }
+}
+
+fn acts_all_in(t: &Tracker, employee: &str) -> bool {
+    all_activities(t)
         .iter()
         .all(|a| a.context.employee.as_deref() == Some(employee))
 }
@@ -140,15 +171,8 @@ fn without_display_the_tracker_can_run_what_works_with_injected_events() {
         .collect();
     assert_eq!(failed.len(), 3, "{failed:?}");
     assert!(failed.iter().all(|(_, r)| r.contains("DISPLAY is not set")));
-    let slots = t
-        .records()
-        .slots(
-            Timestamp::from_millis(0),
-            Timestamp::from_millis(i64::MAX / 2),
-        )
-        .unwrap();
-    let kb: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
-    let mouse: u32 = slots.iter().map(|s| s.counts.mouse_events).sum();
+    let slots = all_slots(&t);
+    let (kb, mouse) = event_totals(&slots);
     assert_eq!((kb, mouse), (3, 1));
     assert!(
         slots
@@ -156,13 +180,7 @@ fn without_display_the_tracker_can_run_what_works_with_injected_events() {
             .all(|s| s.context.project.as_deref() == Some("Apollo"))
     );
     assert!(acts_all_in(&t, "emp-7"));
-    let acts = t
-        .records()
-        .activities(
-            Timestamp::from_millis(0),
-            Timestamp::from_millis(i64::MAX / 2),
-        )
-        .unwrap();
+    let acts = all_activities(&t);
     let editor: i64 = acts
         .iter()
         .filter(|a| a.title == "notes.txt")
@@ -198,9 +216,7 @@ fn a_clock_jump_is_a_suspend_and_is_not_tracked() {
     let mut b = Tracker::builder(Config::default())
         .data_dir(&dir)
         .clock(clock.clone())
-        .without_source(SourceKind::Screens)
-        .without_source(SourceKind::Input)
-        .without_source(SourceKind::Windows);
+        .without_sources();
     let events = b.event_channel();
     let t = b.build().unwrap();
     t.start().unwrap();
@@ -227,15 +243,9 @@ fn a_clock_jump_is_a_suspend_and_is_not_tracked() {
         [(t0.add_millis(2_000), t0.add_millis(2_000 + 20 * 60_000))],
         "{all:?}"
     );
-    let slots = t
-        .records()
-        .slots(
-            Timestamp::from_millis(0),
-            Timestamp::from_millis(i64::MAX / 2),
-        )
-        .unwrap();
+    let slots = all_slots(&t);
     let tracked: u32 = slots.iter().map(|s| s.counts.tracked_seconds()).sum();
-    let keys: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
+    let keys = event_totals(&slots).0;
     assert_eq!(tracked, 5, "2 s before and 3 s after the gap: {slots:?}");
     assert_eq!(keys, 2);
     let _ = std::fs::remove_dir_all(&dir);
@@ -253,9 +263,7 @@ fn checkpoint_child() {
     set_env(None, None);
     let t = Tracker::builder(Config::default())
         .data_dir(&dir)
-        .without_source(SourceKind::Screens)
-        .without_source(SourceKind::Input)
-        .without_source(SourceKind::Windows)
+        .without_sources()
         .checkpoint_every(std::time::Duration::from_millis(200))
         .build()
         .unwrap();
@@ -307,15 +315,8 @@ fn slot_counts_survive_kill_9_up_to_the_last_checkpoint() {
         .build()
         .unwrap();
     assert!(t.records().checkpoints().unwrap().is_empty());
-    let slots = t
-        .records()
-        .slots(
-            Timestamp::from_millis(0),
-            Timestamp::from_millis(i64::MAX / 2),
-        )
-        .unwrap();
-    let kb: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
-    let mouse: u32 = slots.iter().map(|s| s.counts.mouse_events).sum();
+    let slots = all_slots(&t);
+    let (kb, mouse) = event_totals(&slots);
     let tracked: i64 = slots.iter().map(|s| s.counts.tracked_millis).sum();
     assert_eq!((kb, mouse), (7, 1), "{slots:?}");
     assert!(tracked >= 1_000, "{tracked} ms");
@@ -333,9 +334,7 @@ fn a_clean_stop_leaves_no_checkpoint_behind() {
     let dir = data_dir("checkpoint-clean");
     let t = Tracker::builder(Config::default())
         .data_dir(&dir)
-        .without_source(SourceKind::Screens)
-        .without_source(SourceKind::Input)
-        .without_source(SourceKind::Windows)
+        .without_sources()
         .checkpoint_every(std::time::Duration::from_millis(100))
         .build()
         .unwrap();
@@ -345,17 +344,8 @@ fn a_clean_stop_leaves_no_checkpoint_behind() {
     assert!(!t.records().checkpoints().unwrap().is_empty());
     t.stop().unwrap();
     assert!(t.records().checkpoints().unwrap().is_empty());
-    let slots = t
-        .records()
-        .slots(
-            Timestamp::from_millis(0),
-            Timestamp::from_millis(i64::MAX / 2),
-        )
-        .unwrap();
+    let slots = all_slots(&t);
     // Checkpoints are not parts: the key is counted once.
-    assert_eq!(
-        slots.iter().map(|s| s.counts.keyboard_events).sum::<u32>(),
-        1
-    );
+    assert_eq!(event_totals(&slots).0, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
