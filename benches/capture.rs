@@ -10,8 +10,6 @@
 //!
 //! `cargo bench --bench capture` (needs xvfb, openbox, xterm: `scripts/install-deps.sh --display`)
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +19,9 @@ use activity_core::capture::x11::XcapScreens;
 use activity_core::media::{PipelineOptions, process};
 use activity_core::storage::outbox::{Backoff, Outbox};
 use activity_core::storage::records::{RecordStore, ScreenshotRow};
+
+#[path = "../activity-core/tests/common/x11.rs"]
+mod x11;
 
 const N: u32 = 30;
 
@@ -40,34 +41,11 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let mut xvfb = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1920x1080x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb (scripts/install-deps.sh --display)");
-    let mut line = String::new();
-    BufReader::new(xvfb.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let display = format!(":{}", line.trim());
-    // SAFETY: before any thread is started.
-    unsafe { std::env::set_var("DISPLAY", &display) };
-    let mut term = Command::new("xterm")
-        .args(["-geometry", "160x50+0+0", "-fa", "DejaVu Sans Mono", "-fs", "12", "-e", "sh", "-c",
-            "for i in $(seq 1 60); do echo \"line $i: The quick brown fox jumps over the lazy dog 0123456789\"; done; exec sleep 600"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("xterm");
+    // The tests' X session: Xvfb + openbox, ended after this process exits.
+    let mut x = x11::XSession::start(1920, 1080);
+    let text = "The quick brown fox jumps over the lazy dog 0123456789. ".repeat(12);
+    let term = x.xterm("Capture bench", true, &text);
+    x.activate(&term);
     std::thread::sleep(Duration::from_millis(1500));
 
     let dir = std::env::temp_dir().join(format!(
@@ -87,7 +65,7 @@ fn main() {
     let mut screens = XcapScreens::new();
     let monitor = screens.monitors().unwrap().remove(0);
     assert_eq!((monitor.width, monitor.height), (1920, 1080));
-    let xvfb_pid = xvfb.id().to_string();
+    let xvfb_pid = x.server_pid().to_string();
 
     // Reference: one copy of the frame.
     let frame = screens.capture(&monitor).unwrap();
@@ -175,11 +153,5 @@ fn main() {
             stage[2] * 1000.0 / n
         );
     }
-    let _ = term.kill();
-    let _ = term.wait();
     let _ = std::fs::remove_dir_all(&dir);
-    // Xvfb is left to exit with this process's X connections (see tests/common/x11.rs: killing
-    // it first can make Xlib end the process); kill it last.
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
 }

@@ -100,6 +100,11 @@ impl XSession {
         s
     }
 
+    /// The X server's process id.
+    pub fn server_pid(&self) -> u32 {
+        self.children[0].id()
+    }
+
     /// Runs xdotool with these arguments and returns its output.
     pub fn xdotool(&self, args: &[&str]) -> String {
         let out = Command::new("xdotool")
