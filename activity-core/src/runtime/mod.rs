@@ -66,6 +66,9 @@ pub enum RuntimeError {
         /// What went wrong.
         message: String,
     },
+    /// The operating system refused a thread (or the runtime of one).
+    #[error("cannot start {0}")]
+    Thread(String),
     /// A tracker thread ended unexpectedly.
     #[error("the tracker's {0} thread ended unexpectedly")]
     ThreadDied(&'static str),

@@ -594,10 +594,7 @@ impl Tracker {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| RuntimeError::DataDir {
-                path: String::new(),
-                message: format!("cannot start a runtime for the deletion: {e}"),
-            })?;
+            .map_err(|e| RuntimeError::Thread(format!("a runtime for the deletion: {e}")))?;
         rt.block_on(
             self.shared
                 .outbox

@@ -91,13 +91,7 @@ fn spawn_named<T: Send + 'static>(
     std::thread::Builder::new()
         .name(format!("activity-core-{name}"))
         .spawn(f)
-        .map_err(|e| {
-            RuntimeError::DataDir {
-                path: String::new(),
-                message: format!("cannot start the {name} thread: {e}"),
-            }
-            .into()
-        })
+        .map_err(|e| RuntimeError::Thread(format!("the {name} thread: {e}")).into())
 }
 
 /// Starts the threads of a run. Returns the command channel and the control thread, which hands
@@ -343,26 +337,21 @@ impl Control {
     ) -> Result<(), Error> {
         self.observe_idle(at);
         let at = self.at(at);
-        let result = match url {
-            None => self.merger.window(&WindowSample {
+        let window = self.merger.window(&WindowSample {
+            at,
+            application: application.clone(),
+            title: title.clone(),
+        });
+        // A URL sample also feeds the browser window's application record.
+        let url = url.map_or(Ok(()), |url| {
+            self.merger.url(&UrlSample {
                 at,
                 application,
                 title,
-            }),
-            Some(url) => {
-                let r = self.merger.window(&WindowSample {
-                    at,
-                    application: application.clone(),
-                    title: title.clone(),
-                });
-                r.and(self.merger.url(&UrlSample {
-                    at,
-                    application,
-                    title,
-                    url: Some(url),
-                }))
-            }
-        };
+                url: Some(url),
+            })
+        });
+        let result = window.and(url);
         self.take_activities();
         Ok(result?)
     }
