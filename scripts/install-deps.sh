@@ -12,7 +12,7 @@ PACKAGES=(cmake nasm pkg-config libx11-dev libxcb1-dev libegl-dev libxi-dev libx
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--display" ]; then
     # A virtual desktop: Xvfb, the openbox window manager (the active window needs EWMH), xterm
     # windows, xdotool as the user, xprop to set window titles.
-    PACKAGES+=(xvfb openbox xterm xdotool x11-utils fonts-dejavu-core)
+    PACKAGES+=(xvfb openbox xterm xdotool x11-utils fontconfig fonts-dejavu-core)
 fi
 if [ "${1:-}" = "--test" ]; then
     # tesseract and the fonts: the OCR referee of the blur test; pip: its Python tools.

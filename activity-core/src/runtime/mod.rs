@@ -27,9 +27,11 @@
 //!   failure), never queued up.
 //! - A slot split by a context change is written as one part per context; parts of a slot for
 //!   the same context (stop and start inside a slot) merge in the record store.
-//! - `stop` writes the open slot and activities, waits for a capture in progress, and stops the
-//!   uploader after its current upload; what is not uploaded stays in the outbox and goes on the
-//!   next start.
+//! - `stop` writes the open slot and activities, waits for a capture in progress, then lets the
+//!   uploader make one last pass over the uploads that are due, for at most
+//!   [`TrackerBuilder::stop_flush`] (10 s by default), so the screenshots of the last moments
+//!   are stored when the storage is reachable. Retries keep their backoff; what is not uploaded
+//!   by then stays in the outbox and goes on the next start.
 
 mod events;
 mod tracker;

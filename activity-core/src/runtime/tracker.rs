@@ -55,6 +55,7 @@ pub struct TrackerBuilder {
     context: WorkContext,
     seed: Option<u64>,
     checkpoint: std::time::Duration,
+    stop_flush: std::time::Duration,
 }
 
 impl std::fmt::Debug for TrackerBuilder {
@@ -159,6 +160,14 @@ impl TrackerBuilder {
         self
     }
 
+    /// How long [`Tracker::stop`] waits for the uploads that are due (the screenshots of the last
+    /// moments) before it leaves them in the outbox for the next start. Default 10 s; zero
+    /// leaves every upload not yet finished to the next start.
+    pub fn stop_flush(mut self, limit: std::time::Duration) -> Self {
+        self.stop_flush = limit;
+        self
+    }
+
     /// Validates everything, opens the record store and outbox, checks the sources. Slot counts
     /// checkpointed by a process that died are recovered into the record store here.
     pub fn build(self) -> Result<Tracker, Error> {
@@ -239,6 +248,7 @@ impl TrackerBuilder {
                 seed,
                 unavailable,
                 checkpoint_millis: i64::try_from(self.checkpoint.as_millis()).unwrap_or(i64::MAX),
+                stop_flush: self.stop_flush,
             }),
             state: Mutex::new(State::Idle {
                 sources,
@@ -391,6 +401,7 @@ impl Tracker {
             context: WorkContext::default(),
             seed: None,
             checkpoint: std::time::Duration::from_secs(60),
+            stop_flush: std::time::Duration::from_secs(10),
         }
     }
 
@@ -467,8 +478,10 @@ impl Tracker {
         Ok(())
     }
 
-    /// Stops: writes the open slot and activities, waits for a capture in progress, leaves the
-    /// outbox durable (uploads not finished resume on the next start).
+    /// Stops: writes the open slot and activities, waits for a capture in progress, then gives
+    /// the uploads that are due up to [`TrackerBuilder::stop_flush`] (10 s by default) to reach
+    /// the storage. What is not stored by then stays in the durable outbox and is uploaded on the
+    /// next start, by this process or the next one.
     pub fn stop(&self) -> Result<(), Error> {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, State::Broken) {

@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     pub(crate) seed: u64,
     pub(crate) unavailable: Vec<(SourceKind, String)>,
     pub(crate) checkpoint_millis: i64,
+    /// How long `stop` lets the uploader deliver what is due before it leaves it to the next start.
+    pub(crate) stop_flush: Duration,
 }
 
 /// The capture sources, handed to the threads at start and back at stop.
@@ -714,32 +716,49 @@ fn upload_loop(shared: &Shared, wake: &Notify, stop: &Notify) {
     };
     rt.block_on(async {
         loop {
-            match shared.outbox.drain_once(shared.storage.as_ref()).await {
-                Ok(report) => {
-                    for id in report.stored {
-                        shared.events.emit(TrackerEvent::ScreenshotStored { id });
-                    }
-                    for r in report.retrying {
-                        shared.events.emit(TrackerEvent::UploadRetrying {
-                            screenshot_id: r.screenshot_id,
-                            key: r.key,
-                            attempts: r.attempts,
-                            next_attempt: r.next_attempt,
-                            error: r.error,
-                        });
-                    }
-                }
-                Err(e) => tracing::error!(error = %e, "outbox drain failed"),
-            }
+            drain_and_report(shared).await;
             // Something waiting (a retry not yet due): look again soon. Nothing: sleep until
             // a capture wakes us.
             let busy = shared.outbox.pending().is_ok_and(|p| p.count > 0);
             let delay = Duration::from_secs(if busy { 1 } else { 60 });
             tokio::select! {
-                _ = stop.notified() => return,
+                // `stop` comes after the capture thread has ended: one last pass delivers what
+                // it enqueued (retries keep their backoff), bounded so that an unreachable
+                // storage cannot hold `stop` up; what is left waits in the outbox.
+                _ = stop.notified() => {
+                    let last = drain_and_report(shared);
+                    if tokio::time::timeout(shared.stop_flush, last).await.is_err() {
+                        tracing::warn!(
+                            pending = shared.outbox.pending().map(|p| p.count).unwrap_or(0),
+                            "uploads not finished at stop wait in the outbox for the next start"
+                        );
+                    }
+                    return;
+                }
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(delay) => {}
             }
         }
     });
+}
+
+/// One outbox pass, reported as events.
+async fn drain_and_report(shared: &Shared) {
+    match shared.outbox.drain_once(shared.storage.as_ref()).await {
+        Ok(report) => {
+            for id in report.stored {
+                shared.events.emit(TrackerEvent::ScreenshotStored { id });
+            }
+            for r in report.retrying {
+                shared.events.emit(TrackerEvent::UploadRetrying {
+                    screenshot_id: r.screenshot_id,
+                    key: r.key,
+                    attempts: r.attempts,
+                    next_attempt: r.next_attempt,
+                    error: r.error,
+                });
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "outbox drain failed"),
+    }
 }

@@ -24,7 +24,22 @@ fn kill(c: &mut Child) {
 impl XSession {
     /// Starts Xvfb (`-displayfd`: the server picks a free display number) and openbox, and
     /// points this process's `DISPLAY` at it. Call first thing in a test, before any thread.
+    ///
+    /// openbox normally manages the screen within 0.1 s. A session whose window manager is not
+    /// up after 15 s (seen once on a loaded CI machine) is torn down and started afresh, up to
+    /// three times; the panic names what openbox printed and what the probe saw.
     pub fn start(width: u32, height: u32) -> XSession {
+        let mut failures = Vec::new();
+        for attempt in 1..=3 {
+            match XSession::try_start(width, height, attempt) {
+                Ok(s) => return s,
+                Err(why) => failures.push(format!("attempt {attempt}: {why}")),
+            }
+        }
+        panic!("no X session came up:\n{}", failures.join("\n"));
+    }
+
+    fn try_start(width: u32, height: u32, attempt: u32) -> Result<XSession, String> {
         let mut xvfb = Command::new("Xvfb")
             .args([
                 "-displayfd",
@@ -43,10 +58,10 @@ impl XSession {
         BufReader::new(xvfb.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let n: u32 = line
-            .trim()
-            .parse()
-            .expect("Xvfb printed its display number");
+        let Ok(n) = line.trim().parse::<u32>() else {
+            kill(&mut xvfb);
+            return Err(format!("Xvfb printed {line:?}, not a display number"));
+        };
         let display = format!(":{n}");
         // SAFETY: called at the start of the test, before the test starts any thread.
         unsafe {
@@ -54,12 +69,39 @@ impl XSession {
             std::env::remove_var("WAYLAND_DISPLAY");
             std::env::remove_var("XDG_SESSION_TYPE");
         }
-        let wm = Command::new("openbox")
+        let log = std::env::temp_dir().join(format!(
+            "activity-core-openbox-{}-{attempt}.log",
+            std::process::id()
+        ));
+        let mut wm = Command::new("openbox")
             .env("DISPLAY", &display)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).map_or(Stdio::null(), Stdio::from))
             .spawn()
             .expect("openbox (apt install openbox)");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let windows = activity_core::capture::capabilities().windows;
+            if windows.is_available() {
+                break;
+            }
+            let exited = wm.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() >= deadline {
+                let printed = std::fs::read_to_string(&log).unwrap_or_default();
+                kill(&mut wm);
+                kill(&mut xvfb);
+                let _ = std::fs::remove_file(&log);
+                let state = match exited {
+                    Some(status) => format!("openbox exited ({status})"),
+                    None => "openbox still not managing the screen after 15 s".into(),
+                };
+                return Err(format!(
+                    "{state} on {display}; probe: {windows:?}; openbox printed: {printed:?}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = std::fs::remove_file(&log);
         // rdev's listener holds an Xlib connection, and Xlib's default I/O error handler exits
         // the process when the server goes away. So the server must outlive the test process:
         // a watchdog kills it once this process has exited (openbox and the xterms then exit
@@ -86,18 +128,10 @@ impl XSession {
             height,
             children: vec![xvfb, wm],
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !activity_core::capture::capabilities()
-            .windows
-            .is_available()
-        {
-            assert!(Instant::now() < deadline, "openbox did not come up");
-            std::thread::sleep(Duration::from_millis(50));
-        }
         // A neutral starting point for the pointer.
         s.xdotool(&["mousemove", "5", "5"]);
         s.children.shrink_to_fit();
-        s
+        Ok(s)
     }
 
     /// The X server's process id.
