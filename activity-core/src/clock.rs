@@ -12,12 +12,49 @@ use serde::{Deserialize, Serialize};
 
 /// A UTC instant in whole milliseconds since the Unix epoch.
 ///
-/// A plain `i64` underneath (`int64_t` in C, `int` in Python), ordered and hashable.
-#[derive(
-    Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(transparent)]
+/// A plain `i64` underneath (`#[repr(transparent)]`: an `int64_t` in C, an `int` or an aware
+/// `datetime` in Python), ordered and hashable. Its serialised form (serde) is the RFC 3339 UTC
+/// string of [`Display`](fmt::Display), `"2026-11-30T08:00:00.000Z"`; deserialising also accepts
+/// a number of milliseconds since the epoch.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
 pub struct Timestamp(i64);
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_i64(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 date-time or milliseconds since the Unix epoch")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timestamp, E> {
+                i64::try_from(v)
+                    .map(Timestamp)
+                    .map_err(|_| E::custom("milliseconds out of range"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse_rfc3339(v).ok_or_else(|| {
+                    E::custom(format!("{v:?} is not an RFC 3339 date-time"))
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 impl Timestamp {
     /// The Unix epoch, 1970-01-01T00:00:00Z.
@@ -47,6 +84,16 @@ impl Timestamp {
     /// Milliseconds from `earlier` to `self` (negative when `earlier` is later).
     pub const fn millis_since(self, earlier: Timestamp) -> i64 {
         self.0.saturating_sub(earlier.0)
+    }
+
+    /// Parses an RFC 3339 date-time (any offset; `2026-11-30T08:00:00Z`,
+    /// `2026-11-30T09:00:00+01:00`), to the millisecond.
+    pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
+        let t =
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+        i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Timestamp)
     }
 
     /// The date and time in UTC, or `None` outside the calendar range the `time` crate supports.
@@ -158,6 +205,23 @@ mod tests {
             Timestamp::from_millis(1_796_025_600_123).to_string(),
             "2026-11-30T08:00:00.123Z"
         );
+    }
+
+    #[test]
+    fn serialises_as_rfc3339_and_reads_both_forms() {
+        let t = Timestamp::from_millis(1_796_025_600_123);
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"2026-11-30T08:00:00.123Z\"");
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
+        assert_eq!(
+            serde_json::from_str::<Timestamp>("1796025600123").unwrap(),
+            t
+        );
+        assert_eq!(
+            serde_json::from_str::<Timestamp>("\"2026-11-30T09:00:00.123+01:00\"").unwrap(),
+            t
+        );
+        assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub mod media;
 pub mod model;
 pub mod runtime;
 pub mod storage;
+mod util;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorKind};

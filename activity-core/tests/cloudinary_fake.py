@@ -7,6 +7,11 @@ documentation (parameters except file, cloud_name, resource_type and api_key, so
 k=v&k=v, API secret appended, SHA-1 hex); the Admin API's Basic authentication; the expiry of
 signed download URLs. A request with a wrong signature gets HTTP 401 and stores nothing.
 
+Delivery types, as Cloudinary has them: an asset uploaded with `type=authenticated` (or
+`private`) is not served by the public delivery URL `/<cloud>/image/upload/<id>.<fmt>` (401), nor
+by `/<cloud>/image/authenticated/<id>.<fmt>` without a valid `s--<signature>--` component; only a
+signed download URL with the matching `type` or a signed delivery URL serves it.
+
     python3 cloudinary_fake.py --port 0 --cloud demo --key 1234 --secret s3cr3t [--page 2]
 
 Prints `port=<port>` once listening. `--page N` caps list pages at N items, to exercise paging.
@@ -21,7 +26,7 @@ import threading
 import time
 import urllib.parse
 
-FILES = {}  # public_id -> (bytes, format, created_at)
+FILES = {}  # public_id -> (bytes, format, created_at, type)
 LOCK = threading.Lock()
 
 
@@ -70,8 +75,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     @staticmethod
     def resource(pid, entry):
-        data, fmt, created = entry
-        return {"public_id": pid, "format": fmt, "bytes": len(data), "resource_type": "image", "type": "upload",
+        data, fmt, created, kind = entry
+        return {"public_id": pid, "format": fmt, "bytes": len(data), "resource_type": "image", "type": kind,
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created))}
 
     def do_POST(self):
@@ -94,7 +99,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.error(400, "Missing file or public_id")
             fmt = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else "jpg"
             with LOCK:
-                FILES[params["public_id"]] = (file_bytes, fmt, time.time())
+                FILES[params["public_id"]] = (file_bytes, fmt, time.time(), params.get("type", "upload"))
                 entry = FILES[params["public_id"]]
             return self.reply(200, self.resource(params["public_id"], entry))
         if path == self.api_prefix() + "image/destroy":
@@ -102,20 +107,60 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not self.check_signature(params):
                 return
             with LOCK:
-                found = FILES.pop(params.get("public_id", ""), None)
+                entry = FILES.get(params.get("public_id", ""))
+                found = entry is not None and entry[3] == params.get("type", "upload")
+                if found:
+                    del FILES[params["public_id"]]
             return self.reply(200, {"result": "ok" if found else "not found"})
         self.error(404, "no such endpoint")
 
     def do_GET(self):
         u = urllib.parse.urlparse(self.path)
         q = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
-        res = self.api_prefix() + "resources/image/upload"
+        for kind in ("upload", "authenticated", "private"):
+            res = self.api_prefix() + "resources/image/" + kind
+            if u.path == res or u.path.startswith(res + "/"):
+                return self.admin(u, q, res, kind)
+        if u.path == self.api_prefix() + "image/download":
+            if not self.check_signature(q):
+                return
+            if int(q.get("expires_at", "0")) <= time.time():
+                return self.error(401, "URL expired")
+            with LOCK:
+                entry = FILES.get(q.get("public_id", ""))
+            if not entry or entry[1] != q.get("format") or entry[3] != q.get("type", "upload"):
+                return self.error(404, "Resource not found")
+            return self.reply(200, entry[0], "application/octet-stream")
+        delivery = f"/{self.cfg.cloud}/image/"
+        if u.path.startswith(delivery):
+            kind, _, rest = u.path[len(delivery):].partition("/")
+            signature = None
+            if rest.startswith("s--"):
+                signature, _, rest = rest[3:].partition("--/")
+            name = urllib.parse.unquote(rest)
+            pid, _, fmt = name.rpartition(".")
+            with LOCK:
+                entry = FILES.get(pid)
+            if not entry or entry[1] != fmt:
+                return self.error(404, "Resource not found")
+            if entry[3] != kind:
+                # A private or authenticated asset is not served at its public address.
+                return self.error(401, "Resource is not public")
+            if kind != "upload":
+                want = base64.urlsafe_b64encode(
+                    hashlib.sha1((name + self.cfg.secret).encode()).digest()).decode()[:8]
+                if signature != want:
+                    return self.error(401, "Missing or wrong delivery signature")
+            return self.reply(200, entry[0], "image/" + fmt)
+        self.error(404, "no such endpoint")
+
+    def admin(self, u, q, res, kind):
         if u.path == res:
             if not self.check_basic():
                 return
             prefix = q.get("prefix", "")
             with LOCK:
-                ids = sorted(p for p in FILES if p.startswith(prefix))
+                ids = sorted(p for p in FILES if p.startswith(prefix) and FILES[p][3] == kind)
                 start = int(q.get("next_cursor") or 0)
                 n = min(int(q.get("max_results", 10)), self.cfg.page)
                 page = [self.resource(p, FILES[p]) for p in ids[start:start + n]]
@@ -129,27 +174,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pid = urllib.parse.unquote(u.path[len(res) + 1:])
             with LOCK:
                 entry = FILES.get(pid)
-            return self.reply(200, self.resource(pid, entry)) if entry else self.error(404, "Resource not found")
-        if u.path == self.api_prefix() + "image/download":
-            if not self.check_signature(q):
-                return
-            if int(q.get("expires_at", "0")) <= time.time():
-                return self.error(401, "URL expired")
-            with LOCK:
-                entry = FILES.get(q.get("public_id", ""))
-            if not entry or entry[1] != q.get("format"):
-                return self.error(404, "Resource not found")
-            return self.reply(200, entry[0], "application/octet-stream")
-        delivery = f"/{self.cfg.cloud}/image/upload/"
-        if u.path.startswith(delivery):
-            name = urllib.parse.unquote(u.path[len(delivery):])
-            pid, _, fmt = name.rpartition(".")
-            with LOCK:
-                entry = FILES.get(pid)
-            if not entry or entry[1] != fmt:
-                return self.error(404, "Resource not found")
-            return self.reply(200, entry[0], "image/" + fmt)
-        self.error(404, "no such endpoint")
+            if entry and entry[3] == kind:
+                return self.reply(200, self.resource(pid, entry))
+            return self.error(404, "Resource not found")
 
 
 def main():

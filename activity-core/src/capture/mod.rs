@@ -27,8 +27,9 @@ use crate::model::score::InputEvent;
 #[cfg(any(feature = "screens", feature = "input", feature = "windows"))]
 pub mod x11;
 
-/// Which capture source something is about.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+/// Which capture source something is about. Serialised as `screens`, `input`, `windows`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     /// Screens (screenshots).
     Screens,
@@ -71,7 +72,7 @@ pub enum CaptureError {
 }
 
 /// One monitor, in the virtual desktop's pixel coordinates.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Monitor {
     /// The platform's id for it.
     pub id: u32,
@@ -183,8 +184,10 @@ pub trait InputSource: Send {
     fn stop(&mut self);
 }
 
-/// The kind of desktop session found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The kind of desktop session found. Serialised as `{"kind": "x11", "display": ":0"}`,
+/// `{"kind": "wayland", …}`, `{"kind": "native"}` or `{"kind": "none"}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Session {
     /// An X11 session on this display (`:0`, `:99`, …).
     X11 {
@@ -202,13 +205,18 @@ pub enum Session {
     None,
 }
 
-/// Whether a source works here.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Whether a source works here. Serialised as `{"state": "available"}`,
+/// `{"state": "unavailable", "reason": "…"}` or `{"state": "not_probed", "reason": "…"}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
 pub enum Availability {
     /// It works.
     Available,
     /// It does not; the reason says why and what would fix it.
     Unavailable(String),
+    /// This platform is not probed (macOS, Windows): the source may or may not work; the
+    /// tracker tries it and reports a failure as a `CaptureFailed` event.
+    NotProbed(String),
 }
 
 impl Availability {
@@ -217,10 +225,10 @@ impl Availability {
         matches!(self, Availability::Available)
     }
 
-    /// The reason it does not work.
+    /// The reason it does not work (`None` when available or not probed).
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Availability::Available => None,
+            Availability::Available | Availability::NotProbed(_) => None,
             Availability::Unavailable(r) => Some(r),
         }
     }
@@ -231,12 +239,13 @@ impl fmt::Display for Availability {
         match self {
             Availability::Available => f.write_str("available"),
             Availability::Unavailable(r) => write!(f, "unavailable: {r}"),
+            Availability::NotProbed(r) => write!(f, "not probed: {r}"),
         }
     }
 }
 
 /// What the built-in capture sources can do on this machine, and why not.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Capabilities {
     /// The session found.
     pub session: Session,
@@ -307,11 +316,16 @@ pub fn capabilities() -> Capabilities {
     };
     let session = session();
     let (mut screens, mut input, mut windows) = match &session {
-        Session::Native => (
-            Availability::Available,
-            Availability::Available,
-            Availability::Available,
-        ),
+        Session::Native => {
+            let r = || {
+                Availability::NotProbed(
+                    "this platform is not probed (only Linux X11/Wayland sessions are); the \
+                     source is tried at start and a failure is reported as CaptureFailed"
+                        .into(),
+                )
+            };
+            (r(), r(), r())
+        }
         Session::None => {
             let r = || Availability::Unavailable(NO_DISPLAY.into());
             (r(), r(), r())

@@ -276,7 +276,7 @@ mod listener {
     }
 
     pub(super) fn ensure_started() -> Result<(), String> {
-        if let Some(reason) = ENDED.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+        if let Some(reason) = crate::util::lock(&ENDED).clone() {
             return Err(reason);
         }
         STARTED
@@ -290,7 +290,7 @@ mod listener {
                             Ok(()) => "the X server closed the input listener".to_string(),
                             Err(e) => format!("rdev could not listen: {e:?}"),
                         };
-                        *ENDED.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.clone());
+                        *crate::util::lock(&ENDED) = Some(reason.clone());
                         let _ = tx.send(reason);
                     });
                 if let Err(e) = spawned {

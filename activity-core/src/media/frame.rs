@@ -143,15 +143,18 @@ impl<'a> Frame<'a> {
         self.stride == self.row_bytes()
     }
 
-    /// The pixels of row `y` (without padding). `y` must be below the height.
-    pub fn row(&self, y: u32) -> &'a [u8] {
+    /// The pixels of row `y` (without padding), or `None` when `y` is not below the height.
+    pub fn row(&self, y: u32) -> Option<&'a [u8]> {
+        if y >= self.height {
+            return None;
+        }
         let start = y as usize * self.stride;
-        &self.data[start..start + self.row_bytes()]
+        self.data.get(start..start + self.row_bytes())
     }
 
     /// Iterates over the rows, top to bottom.
     pub fn rows(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
-        (0..self.height).map(move |y| self.row(y))
+        (0..self.height).filter_map(move |y| self.row(y))
     }
 
     /// The pixels as one packed buffer: borrowed when already packed, copied otherwise.
@@ -271,7 +274,9 @@ mod tests {
         ));
         // The last row need not be padded: 3 × 32 + 16 = 112 > 100, 2 × 40 + 16 = 96 fits.
         let f = Frame::new(&buf, 4, 3, 40, PixelFormat::Bgra8).unwrap();
-        assert_eq!(f.row(2).len(), 16);
+        assert_eq!(f.row(2).map(<[u8]>::len), Some(16));
+        assert_eq!(f.row(f.height()), None, "a row past the height is None, not a panic");
+        assert_eq!(f.row(u32::MAX), None);
         assert_eq!(f.packed_pixels().len(), 48);
         assert!(matches!(
             Frame::new(&buf, u32::MAX, u32::MAX, usize::MAX, PixelFormat::Rgba8),

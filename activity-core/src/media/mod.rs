@@ -214,7 +214,7 @@ impl EncodedImage {
 
     /// The digest as 64 lower-case hex digits.
     pub fn sha256_hex(&self) -> String {
-        self.sha256.iter().map(|b| format!("{b:02x}")).collect()
+        crate::util::hex(&self.sha256)
     }
 }
 

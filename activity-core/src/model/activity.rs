@@ -193,8 +193,16 @@ impl ActivityMerger {
     pub fn from_config(
         config: &Config,
     ) -> Result<ActivityMerger, crate::model::config::ConfigError> {
-        let rules = ExclusionRules::compile(&config.exclusions)
-            .map_err(crate::model::config::ConfigError::Invalid)?;
+        let rules = ExclusionRules::compile(&config.exclusions).map_err(|errs| {
+            crate::model::config::ConfigError::Invalid(
+                errs.into_iter()
+                    .map(|e| crate::model::config::FieldProblem {
+                        field: e.field,
+                        message: e.message,
+                    })
+                    .collect(),
+            )
+        })?;
         Ok(ActivityMerger::new(
             config.slot_seconds,
             config.heartbeat_timeout.as_millis(),

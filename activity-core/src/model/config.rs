@@ -28,6 +28,7 @@ use std::path::Path;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
+pub use crate::model::exclusion::Exclusions;
 use crate::model::exclusion::ExclusionRules;
 
 /// Seconds in a day; a slot length must divide it so that slots align with midnight UTC.
@@ -94,6 +95,10 @@ pub struct Config {
     pub strip_url_query: bool,
     /// Applications, titles and URLs that are never recorded.
     pub exclusions: Exclusions,
+    /// The review window: how long a screenshot stays on the employee's machine before its
+    /// upload starts (`"10m"`, `600`). Deleted inside it, it never leaves the machine.
+    /// Default 0 (upload at once).
+    pub upload_delay: Seconds,
 }
 
 impl Default for Config {
@@ -118,6 +123,7 @@ impl Default for Config {
             heartbeat_timeout: Seconds(5),
             strip_url_query: true,
             exclusions: Exclusions::default(),
+            upload_delay: Seconds(0),
         }
     }
 }
@@ -181,19 +187,6 @@ impl ImageFormat {
             ImageFormat::Webp => "webp",
         }
     }
-}
-
-/// Exclusion rules: regular expressions (Rust `regex` syntax), matched case-insensitively
-/// anywhere in the text; anchor them with `^…$` to match a whole name.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Exclusions {
-    /// Patterns for the application name, e.g. `"^keepassxc$"`.
-    pub applications: Vec<String>,
-    /// Patterns for the window title, e.g. `"private browsing"`.
-    pub titles: Vec<String>,
-    /// Patterns for the full URL as the browser reports it, e.g. `"^https://([a-z]+\\.)?mybank\\.com/"`.
-    pub urls: Vec<String>,
 }
 
 /// A whole number of seconds; deserialises from a number (`300`) or a string with a unit
@@ -563,7 +556,10 @@ impl Config {
             );
         }
         if let Err(errs) = ExclusionRules::compile(&self.exclusions) {
-            p.extend(errs);
+            p.extend(errs.into_iter().map(|e| FieldProblem {
+                field: e.field,
+                message: e.message,
+            }));
         }
         p
     }

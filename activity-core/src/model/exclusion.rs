@@ -4,10 +4,37 @@
 //! cannot hang the tracker), case-insensitive and unanchored: `bank` matches any title containing
 //! "Bank". A window or URL sample that matches is dropped before any record exists: the time
 //! passes unattributed, as if no window had the focus.
+//!
+//! Rules **fail closed**: a set of rules that cannot be compiled as a whole (a pattern that does
+//! not compile, or patterns together too large for the regex engine's size limit) is an error
+//! naming the field, never silently an empty set that would let everything through.
 
 use regex::{RegexSet, RegexSetBuilder};
+use serde::{Deserialize, Serialize};
 
-use crate::model::config::{Exclusions, FieldProblem};
+/// Exclusion rules: regular expressions (Rust `regex` syntax), matched case-insensitively
+/// anywhere in the text; anchor them with `^…$` to match a whole name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Exclusions {
+    /// Patterns for the application name, e.g. `"^keepassxc$"`.
+    pub applications: Vec<String>,
+    /// Patterns for the window title, e.g. `"private browsing"`.
+    pub titles: Vec<String>,
+    /// Patterns for the full URL as the browser reports it, e.g. `"^https://([a-z]+\\.)?mybank\\.com/"`.
+    pub urls: Vec<String>,
+}
+
+/// A rule set that was refused, with the field at fault (`exclusions.titles[1]`, or
+/// `exclusions.titles` when the patterns together are refused).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ExclusionError {
+    /// The field at fault.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
 
 /// Compiled [`Exclusions`].
 #[derive(Clone, Debug)]
@@ -30,21 +57,48 @@ impl Default for ExclusionRules {
 impl ExclusionRules {
     /// Compiles the rules; every pattern that does not compile is reported with its field, e.g.
     /// `exclusions.titles[1]`.
-    pub fn compile(ex: &Exclusions) -> Result<ExclusionRules, Vec<FieldProblem>> {
+    pub fn compile(ex: &Exclusions) -> Result<ExclusionRules, Vec<ExclusionError>> {
+        Self::compile_with_limit(ex, None)
+    }
+
+    /// As [`compile`](Self::compile), with the regex engine's size limit (bytes) for each set;
+    /// `None` keeps the engine's default.
+    pub fn compile_with_limit(
+        ex: &Exclusions,
+        size_limit: Option<usize>,
+    ) -> Result<ExclusionRules, Vec<ExclusionError>> {
         let mut problems = Vec::new();
         let mut set = |name: &str, patterns: &[String]| {
+            let before = problems.len();
             for (i, p) in patterns.iter().enumerate() {
                 if let Err(e) = regex::RegexBuilder::new(p).case_insensitive(true).build() {
-                    problems.push(FieldProblem {
+                    problems.push(ExclusionError {
                         field: format!("exclusions.{name}[{i}]"),
                         message: format!("pattern {p:?} does not compile: {e}"),
                     });
                 }
             }
-            RegexSetBuilder::new(patterns)
-                .case_insensitive(true)
-                .build()
-                .unwrap_or_else(|_| RegexSet::empty())
+            let mut builder = RegexSetBuilder::new(patterns);
+            builder.case_insensitive(true);
+            if let Some(limit) = size_limit {
+                builder.size_limit(limit);
+            }
+            match builder.build() {
+                Ok(set) => set,
+                Err(e) => {
+                    // Fail closed: the whole set is an error, never an empty set.
+                    if problems.len() == before {
+                        problems.push(ExclusionError {
+                            field: format!("exclusions.{name}"),
+                            message: format!(
+                                "the {} patterns together cannot be compiled: {e}",
+                                patterns.len()
+                            ),
+                        });
+                    }
+                    RegexSet::empty()
+                }
+            }
         };
         let rules = ExclusionRules {
             applications: set("applications", &ex.applications),
@@ -72,6 +126,22 @@ impl ExclusionRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_set_too_large_to_compile_fails_closed() {
+        let ex = Exclusions {
+            titles: (0..40).map(|i| format!("secret project {i} [a-z]{{20}}")).collect(),
+            ..Exclusions::default()
+        };
+        // Each pattern compiles alone; together they exceed a 10 kB limit.
+        let errs = ExclusionRules::compile_with_limit(&ex, Some(10_000)).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].field, "exclusions.titles");
+        assert!(errs[0].message.contains("40 patterns"), "{}", errs[0]);
+        // With the default limit the same rules work and exclude.
+        let rules = ExclusionRules::compile(&ex).unwrap();
+        assert!(rules.excludes_window("x", "Secret Project 7 abcdefghijklmnopqrst"));
+    }
 
     #[test]
     fn matches_case_insensitively_anywhere() {

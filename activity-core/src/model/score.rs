@@ -396,7 +396,7 @@ impl InputCounter {
     fn lock(&self) -> std::sync::MutexGuard<'_, Control> {
         // The lock guards plain data that every holder leaves consistent; a panic elsewhere
         // while holding it cannot leave it half-written, so poisoning is ignored.
-        self.control.lock().unwrap_or_else(|p| p.into_inner())
+        crate::util::lock(&self.control)
     }
 
     /// Starts counting at `at`. Allowed on a new or stopped counter.
@@ -463,13 +463,35 @@ impl InputCounter {
         if matches!(ctl.state, State::New | State::Stopped) {
             return Vec::new();
         }
+        let last = slot_index(now, self.slot_seconds).saturating_sub(1);
+        self.close_through(&mut ctl, last)
+    }
+
+    /// Closes the slots up to and including index `last`, oldest first. At most
+    /// [`MAX_SLOTS_PER_CLOSE`] are closed one by one; a timestamp further ahead (a clock jump of
+    /// years, a bogus value) skips the rest at once, dropping their tracked time with a
+    /// warning, instead of looping for ages.
+    fn close_through(&self, ctl: &mut Control, last: i64) -> Vec<SlotCounts> {
         let mut out = Vec::new();
-        loop {
-            let base = self.base.load(Acquire);
-            if slot_interval(base, self.slot_seconds).end > now {
+        let mut closed = 0usize;
+        while self.base.load(Acquire) <= last {
+            if closed == MAX_SLOTS_PER_CLOSE {
+                let base = self.base.load(Acquire);
+                tracing::warn!(
+                    skipped = last + 1 - base,
+                    "input counter asked to close slots far ahead; skipping them"
+                );
+                let next = last.saturating_add(1);
+                for s in next..next.saturating_add(RING as i64) {
+                    let _ = self.cells[s.rem_euclid(RING as i64) as usize].take(s, self.slot_seconds);
+                }
+                self.base.store(next, Release);
+                let end = slot_interval(last, self.slot_seconds).end;
+                ctl.periods.retain(|p| p.end > end);
                 break;
             }
-            out.extend(self.close_oldest(&mut ctl));
+            out.extend(self.close_oldest(ctl));
+            closed += 1;
         }
         out
     }
@@ -547,10 +569,7 @@ impl InputCounter {
         }
         ctl.state = State::Stopped;
         let last = slot_index(at, self.slot_seconds);
-        let mut out = Vec::new();
-        while self.base.load(Acquire) <= last {
-            out.extend(self.close_oldest(&mut ctl));
-        }
+        let out = self.close_through(&mut ctl, last);
         ctl.periods.clear();
         Ok(out)
     }
@@ -576,6 +595,10 @@ impl InputCounter {
             .then_some(counts)
     }
 }
+
+/// Most slots [`InputCounter::close_until`] and [`InputCounter::stop`] close one by one in a
+/// call (7 days of 10-minute slots); slots further ahead are skipped at once.
+pub const MAX_SLOTS_PER_CLOSE: usize = 1008;
 
 /// Which seconds of a slot had at least one event: bit `s` is second `s` from the slot start.
 #[derive(Clone, Debug, PartialEq, Eq)]

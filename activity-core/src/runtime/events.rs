@@ -1,14 +1,25 @@
-//! What the tracker tells the embedder.
+//! What the tracker tells the embedder, and the one dispatcher thread that delivers it.
+//!
+//! Every event goes through one queue to one dispatcher thread, which calls the handlers in
+//! order. A slow handler therefore never stalls capture or counting, and a handler may call the
+//! tracker back (`pause`, `set_context`, `delete_screenshot`, …). `stop` from a handler answers
+//! [`RuntimeError::Reentrant`](crate::error::RuntimeError::Reentrant): it waits for the events
+//! of the run to be delivered, which a handler cannot do for itself. A handler that panics is
+//! reported with a [`TrackerEvent::HandlerPanicked`] event and delivery goes on.
 
 use std::sync::{Arc, Mutex, mpsc};
+use std::thread::{JoinHandle, ThreadId};
+
+use serde::{Deserialize, Serialize};
 
 use crate::capture::{Monitor, SourceKind};
 use crate::clock::Timestamp;
 use crate::model::activity::{ActivityRecord, WorkContext};
 use crate::model::score::SlotMetrics;
+use crate::util::lock;
 
 /// A screenshot that was taken and queued for upload (one per monitor per capture).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScreenshotTaken {
     /// Its id (the record's key and the object name).
     pub id: String,
@@ -36,9 +47,29 @@ pub struct ScreenshotTaken {
     pub enqueue_millis: u32,
 }
 
-/// Something that happened in the tracker. Delivered in order per kind of work (the control
-/// thread's events in order, the capture thread's in order, the uploader's in order).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The two screenshot switches and their effect.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ScreenshotSwitches {
+    /// The employee's switch (`isScreenshotEnabled`).
+    pub employee: bool,
+    /// The organisation's switch (`allowScreenshotCapture`).
+    pub organisation: bool,
+}
+
+impl ScreenshotSwitches {
+    /// Whether screenshots are taken: both switches on (the organisation's "off" always wins).
+    pub fn effective(&self) -> bool {
+        self.employee && self.organisation
+    }
+}
+
+/// Something that happened in the tracker, delivered in order from one dispatcher thread.
+///
+/// Serialised (serde) with an `event` tag in snake_case: `{"event": "slot_closed", "metrics":
+/// {…}, "context": {…}}`, `{"event": "screenshot_taken", "id": …}`,
+/// `{"event": "activity_recorded", "type": "APP", "title": …}`; times as RFC 3339 strings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TrackerEvent {
     /// Tracking started.
@@ -83,6 +114,28 @@ pub enum TrackerEvent {
         /// The screenshot's id.
         id: String,
     },
+    /// A screenshot was deleted here (record, spool files, pending uploads); `remote_queued`
+    /// objects are still to be deleted at the provider (retried until it confirms).
+    ScreenshotDeleted {
+        /// The screenshot's id.
+        id: String,
+        /// Remote objects whose deletion is still queued.
+        remote_queued: Vec<String>,
+    },
+    /// The provider confirmed the deletion of a remote object of a deleted screenshot.
+    RemoteDeleteConfirmed {
+        /// The deleted screenshot's id.
+        screenshot_id: String,
+        /// The object key.
+        key: String,
+    },
+    /// Whether screenshots are taken changed (one of the switches was set).
+    ScreenshotsSwitched {
+        /// Both switches as they are now.
+        switches: ScreenshotSwitches,
+        /// Whether screenshots are now taken.
+        effective: bool,
+    },
     /// An application or website record was written.
     ActivityRecorded(Box<ActivityRecord>),
     /// No input for `idle_after`: idle since `at`; no application time accrues while idle.
@@ -102,7 +155,8 @@ pub enum TrackerEvent {
         /// Why.
         reason: String,
     },
-    /// An upload failed and will be retried (nothing is lost: the spool file stays).
+    /// An upload or a remote deletion failed and will be retried (nothing is lost: the spool
+    /// file or the deletion entry stays).
     UploadRetrying {
         /// The screenshot the object belongs to.
         screenshot_id: String,
@@ -115,18 +169,47 @@ pub enum TrackerEvent {
         /// Why it failed.
         error: String,
     },
+    /// Writing slots or activities to the record store failed; they are kept in memory and
+    /// retried every second (reported once per failure streak).
+    RecordsWriteFailed {
+        /// Why.
+        error: String,
+        /// Writes waiting.
+        waiting: u64,
+    },
+    /// Writes that had failed were written after all.
+    RecordsWriteRecovered {
+        /// How many.
+        written: u64,
+    },
+    /// An event handler panicked; delivery went on with the next handler and event.
+    HandlerPanicked {
+        /// The `event` tag of the event being delivered.
+        during: String,
+        /// The panic's message.
+        message: String,
+    },
+}
+
+impl TrackerEvent {
+    /// The event's `event` tag (`slot_closed`, `screenshot_taken`, …).
+    pub fn type_name(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("event").and_then(|t| t.as_str()).map(str::to_owned))
+            .unwrap_or_default()
+    }
 }
 
 type Handler = Arc<dyn Fn(&TrackerEvent) + Send + Sync>;
 
-/// The embedder's handlers. A handler runs on the tracker's threads and should return quickly;
-/// a panicking handler is caught and logged, and the tracker goes on.
+/// The embedder's handlers, gathered by the builder.
 #[derive(Clone, Default)]
-pub(crate) struct Events {
+pub(crate) struct Handlers {
     handlers: Vec<Handler>,
 }
 
-impl Events {
+impl Handlers {
     pub(crate) fn add(&mut self, h: impl Fn(&TrackerEvent) + Send + Sync + 'static) {
         self.handlers.push(Arc::new(h));
     }
@@ -135,17 +218,103 @@ impl Events {
         let (tx, rx) = mpsc::channel();
         let tx = Mutex::new(tx);
         self.add(move |e| {
-            let _ = tx.lock().unwrap_or_else(|p| p.into_inner()).send(e.clone());
+            let _ = lock(&tx).send(e.clone());
         });
         rx
     }
 
-    pub(crate) fn emit(&self, event: TrackerEvent) {
+    fn deliver(&self, event: &TrackerEvent) {
         for h in &self.handlers {
-            let call = std::panic::AssertUnwindSafe(|| h(&event));
-            if std::panic::catch_unwind(call).is_err() {
-                tracing::error!("a tracker event handler panicked; the tracker goes on");
+            let call = std::panic::AssertUnwindSafe(|| h(event));
+            if let Err(panic) = std::panic::catch_unwind(call) {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without a message".into());
+                tracing::error!(event = %event.type_name(), %message, "a tracker event handler panicked; delivery goes on");
+                if !matches!(event, TrackerEvent::HandlerPanicked { .. }) {
+                    self.deliver(&TrackerEvent::HandlerPanicked {
+                        during: event.type_name(),
+                        message,
+                    });
+                }
             }
+        }
+    }
+}
+
+enum Msg {
+    Event(TrackerEvent),
+    Flush(mpsc::SyncSender<()>),
+}
+
+/// The queue and the dispatcher thread. Ends when dropped (after delivering what is queued).
+pub(crate) struct Dispatcher {
+    tx: Mutex<Option<mpsc::Sender<Msg>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    thread_id: ThreadId,
+}
+
+impl Dispatcher {
+    pub(crate) fn start(handlers: Handlers) -> std::io::Result<Dispatcher> {
+        let (tx, rx) = mpsc::channel::<Msg>();
+        let thread = std::thread::Builder::new()
+            .name("activity-core-events".into())
+            .spawn(move || {
+                for msg in rx {
+                    match msg {
+                        Msg::Event(e) => handlers.deliver(&e),
+                        Msg::Flush(done) => {
+                            let _ = done.send(());
+                        }
+                    }
+                }
+            })?;
+        Ok(Dispatcher {
+            tx: Mutex::new(Some(tx)),
+            thread_id: thread.thread().id(),
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Queues an event; never blocks.
+    pub(crate) fn emit(&self, event: TrackerEvent) {
+        if let Some(tx) = lock(&self.tx).as_ref() {
+            let _ = tx.send(Msg::Event(event));
+        }
+    }
+
+    /// Whether the caller is the dispatcher thread (inside a handler).
+    pub(crate) fn is_current(&self) -> bool {
+        std::thread::current().id() == self.thread_id
+    }
+
+    /// Waits until every event queued so far has been delivered (not from a handler).
+    pub(crate) fn flush(&self) {
+        if self.is_current() {
+            return;
+        }
+        let (done, wait) = mpsc::sync_channel(1);
+        let sent = lock(&self.tx)
+            .as_ref()
+            .is_some_and(|tx| tx.send(Msg::Flush(done)).is_ok());
+        if sent {
+            let _ = wait.recv();
+        }
+    }
+}
+
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
+        lock(&self.tx).take();
+        let thread = lock(&self.thread).take();
+        // From a handler (the last reference dropped inside one) the thread cannot join
+        // itself: it ends on its own once the queue is empty.
+        if let Some(t) = thread
+            && !self.is_current()
+        {
+            let _ = t.join();
         }
     }
 }

@@ -13,9 +13,11 @@
 //!                   uploader thread: Outbox → ObjectStorage, retry with backoff
 //! ```
 //!
-//! Threads: one control thread (wakes at the next due thing, at least once a second), one capture
-//! thread, one uploader thread (a single-threaded tokio runtime), the record store's writer, and
-//! the process-wide rdev listener when the built-in input source is used.
+//! Threads: one control thread (wakes at the next due thing, at least once a second; `control`),
+//! one capture thread (`capture`), one event dispatcher (`events`), the record store's writer,
+//! the tracker's one tokio runtime (one worker plus its blocking pool) on which the uploader
+//! task (`upload`), deletions, URL signing and an embedder's blocking storage run, and the
+//! process-wide rdev listener when the built-in input source is used.
 //!
 //! **Decisions** (also in the README):
 //! - The window is polled once a second; a sample is attributed from the instant it was seen.
@@ -33,54 +35,18 @@
 //!   are stored when the storage is reachable. Retries keep their backoff; what is not uploaded
 //!   by then stays in the outbox and goes on the next start.
 
+mod capture;
+mod control;
 mod events;
+mod query;
+mod shared;
 mod tracker;
-mod worker;
+mod upload;
 
-pub use events::{ScreenshotTaken, TrackerEvent};
+pub use crate::error::RuntimeError;
+pub use events::{ScreenshotSwitches, ScreenshotTaken, TrackerEvent};
+pub use query::{Query, Viewer};
 pub use tracker::{MissingSources, Tracker, TrackerBuilder};
 
 /// A gap between two wake-ups of the control thread longer than this is a suspend.
 pub const SUSPEND_GAP_MILLIS: i64 = 30_000;
-
-use crate::capture::SourceKind;
-
-/// Errors of the runtime.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RuntimeError {
-    /// The operation needs another state (`pause` before `start`, `start` twice, …).
-    #[error("cannot {operation}: the tracker is {state}")]
-    InvalidState {
-        /// What was asked.
-        operation: &'static str,
-        /// The state it is in.
-        state: &'static str,
-    },
-    /// Sources the configuration needs cannot work here, and the tracker is set to refuse.
-    #[error("{}", describe_unavailable(.0))]
-    SourcesUnavailable(Vec<(SourceKind, String)>),
-    /// The data folder cannot be used.
-    #[error("data folder {path}: {message}")]
-    DataDir {
-        /// The folder.
-        path: String,
-        /// What went wrong.
-        message: String,
-    },
-    /// The operating system refused a thread (or the runtime of one).
-    #[error("cannot start {0}")]
-    Thread(String),
-    /// A tracker thread ended unexpectedly.
-    #[error("the tracker's {0} thread ended unexpectedly")]
-    ThreadDied(&'static str),
-}
-
-fn describe_unavailable(list: &[(SourceKind, String)]) -> String {
-    let parts: Vec<String> = list.iter().map(|(k, r)| format!("{k}: {r}")).collect();
-    format!(
-        "capture sources the configuration needs are unavailable ({}); turn them off in the \
-         configuration, supply your own sources, or build with MissingSources::RunAvailable",
-        parts.join("; ")
-    )
-}

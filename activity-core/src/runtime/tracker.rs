@@ -1,26 +1,34 @@
 //! [`Tracker`] and its builder.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use super::RuntimeError;
-use super::events::{Events, TrackerEvent};
-use super::worker::{Cmd, Shared, Sources, spawn};
+use url::Url;
+
+use super::control::spawn;
+use super::events::{Dispatcher, Handlers, ScreenshotSwitches, TrackerEvent};
+use super::query::{Query, Viewer, visible};
+use super::shared::{Cmd, EMPLOYEE_SWITCH, IoRuntime, ORGANISATION_SWITCH, Shared, Sources};
+use super::upload::drain_and_report;
 use crate::capture::{
     Capabilities, InputSource, ScreenSource, SourceKind, WindowSource, capabilities,
 };
 use crate::clock::{Clock, SystemClock};
-use crate::error::Error;
-use crate::model::activity::WorkContext;
+use crate::error::{Error, RuntimeError};
+use crate::model::activity::{ActivityRecord, WorkContext};
 use crate::model::config::Config;
 use crate::model::score::{InputCounter, InputEvent};
 use crate::storage::backend::ObjectStorage;
+use crate::storage::blocking::{BlockingAdapter, BlockingStorage};
 use crate::storage::config::LocalConfig;
 use crate::storage::local::LocalStorage;
-use crate::storage::outbox::{Backoff, Outbox, Pending};
-use crate::storage::records::RecordStore;
+use crate::storage::outbox::{Backoff, DeleteOutcome, Due, Outbox, Pending};
+use crate::storage::records::{RecordStore, Screenshot, SlotRecord};
 use crate::storage::secret::Secret;
+use crate::util::lock;
 
 /// What the tracker does when a source the configuration needs cannot work on this machine.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -50,7 +58,7 @@ pub struct TrackerBuilder {
     input: Choice<Box<dyn InputSource>>,
     windows: Choice<Box<dyn WindowSource>>,
     missing: MissingSources,
-    events: Events,
+    handlers: Handlers,
     backoff: Backoff,
     context: WorkContext,
     seed: Option<u64>,
@@ -79,6 +87,14 @@ impl TrackerBuilder {
     /// signing secret generated once and kept in `<data_dir>/url-signing.key` (mode 0600).
     pub fn storage(mut self, storage: Arc<dyn ObjectStorage>) -> Self {
         self.storage = Some(storage);
+        self
+    }
+
+    /// The embedder's own storage (a C callback table, a Python object, any
+    /// [`BlockingStorage`]): each call runs on the tracker's blocking pool and is given at most
+    /// `timeout` ([`BlockingAdapter`]).
+    pub fn blocking_storage(mut self, storage: Arc<dyn BlockingStorage>, timeout: std::time::Duration) -> Self {
+        self.storage = Some(Arc::new(BlockingAdapter::new(storage, timeout)));
         self
     }
 
@@ -123,15 +139,19 @@ impl TrackerBuilder {
         self
     }
 
-    /// Calls `handler` for every event, on the tracker's threads: keep it short.
+    /// Calls `handler` for every event, in order, on the tracker's one dispatcher thread. The
+    /// handler may call the tracker back (except `stop`, which answers
+    /// [`RuntimeError::Reentrant`]); a panic in it is reported as
+    /// [`TrackerEvent::HandlerPanicked`] and delivery goes on. A handler that keeps the
+    /// tracker alive (an `Arc<Tracker>`) makes a cycle: hold a `Weak` instead.
     pub fn on_event(mut self, handler: impl Fn(&TrackerEvent) + Send + Sync + 'static) -> Self {
-        self.events.add(handler);
+        self.handlers.add(handler);
         self
     }
 
     /// Delivers every event to the returned channel as well.
     pub fn event_channel(&mut self) -> mpsc::Receiver<TrackerEvent> {
-        self.events.channel()
+        self.handlers.channel()
     }
 
     /// The upload retry policy. Default: 1 s doubling to 5 min, ±20 % jitter.
@@ -186,6 +206,7 @@ impl TrackerBuilder {
             None => Arc::new(default_storage(&dir, self.clock.clone())?),
         };
         let records = RecordStore::open(dir.join("activity.sqlite"))?;
+        let io = IoRuntime::new()?;
         let recovered = records.recover_checkpoints()?;
         if !recovered.is_empty() {
             tracing::info!(
@@ -198,10 +219,23 @@ impl TrackerBuilder {
             dir.join("spool"),
             self.clock.clone(),
             self.backoff,
-        )?;
+        )?
+        .with_upload_delay(std::time::Duration::from_secs(u64::from(
+            self.config.upload_delay.0,
+        )));
+        // The switches: what was last set through a tracker on this folder, else the
+        // configuration.
+        let stored = |name: &str| -> Result<Option<bool>, Error> {
+            Ok(records.setting(name)?.map(|v| v == "true"))
+        };
+        let switches = ScreenshotSwitches {
+            employee: stored(EMPLOYEE_SWITCH)?.unwrap_or(self.config.is_screenshot_enabled),
+            organisation: stored(ORGANISATION_SWITCH)?
+                .unwrap_or(self.config.allow_screenshot_capture),
+        };
         let caps = capabilities();
         let needed = [
-            (SourceKind::Screens, self.config.screenshots_allowed()),
+            (SourceKind::Screens, switches.effective()),
             (SourceKind::Input, self.config.track_input),
             (SourceKind::Windows, self.config.track_applications),
         ];
@@ -235,6 +269,8 @@ impl TrackerBuilder {
         };
         let counter = InputCounter::new(self.config.slot_seconds)?;
         let seed = self.seed.unwrap_or_else(rand::random);
+        let events = Dispatcher::start(self.handlers)
+            .map_err(|e| RuntimeError::Thread(format!("the event dispatcher: {e}")))?;
         Ok(Tracker {
             shared: Arc::new(Shared {
                 config: self.config,
@@ -243,7 +279,11 @@ impl TrackerBuilder {
                 records,
                 outbox: Arc::new(outbox),
                 storage,
-                events: self.events,
+                events,
+                io,
+                switches: Mutex::new(switches),
+                running: AtomicBool::new(false),
+                paused: AtomicBool::new(false),
                 data_dir: dir,
                 seed,
                 unavailable,
@@ -299,7 +339,7 @@ fn default_storage(dir: &Path, clock: Arc<dyn Clock>) -> Result<LocalStorage, Er
         Ok(s) => s.trim().to_string(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let bytes: [u8; 32] = rand::random();
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let hex = crate::util::hex(&bytes);
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
             #[cfg(unix)]
@@ -352,11 +392,14 @@ impl State {
     }
 }
 
-/// The activity tracker: the public entry point. `Send + Sync`; every method takes `&self`.
+/// The activity tracker: the public entry point. `Send + Sync`; every method takes `&self` and
+/// may be called from any thread, from inside the caller's own tokio runtime (it never calls
+/// `block_on` on the caller's thread: asynchronous work runs on the tracker's own runtime and
+/// the caller waits for its answer), and from an event handler (except `stop`).
 ///
 /// ```no_run
 /// use activity_core::{Config, Tracker};
-/// use activity_core::runtime::TrackerEvent;
+/// use activity_core::runtime::{TrackerEvent, Viewer, Query};
 ///
 /// let tracker = Tracker::builder(Config::default())
 ///     .data_dir("./activity-data")
@@ -364,9 +407,13 @@ impl State {
 ///         println!("{}: {} %", metrics.slot_start, metrics.activity_percent);
 ///     })
 ///     .build()?;
+/// tracker.set_context(Some("ana"), Some("Apollo"), None)?;
 /// tracker.start()?;
 /// // … the user works …
 /// tracker.stop()?;
+/// for shot in tracker.screenshots(&Viewer::employee("ana"), &Query::default())? {
+///     println!("{} {}", shot.taken_at, shot.upload_state.as_str());
+/// }
 /// # Ok::<(), activity_core::Error>(())
 /// ```
 pub struct Tracker {
@@ -396,12 +443,12 @@ impl Tracker {
             input: Choice::BuiltIn,
             windows: Choice::BuiltIn,
             missing: MissingSources::default(),
-            events: Events::default(),
+            handlers: Handlers::default(),
             backoff: Backoff::default(),
             context: WorkContext::default(),
             seed: None,
-            checkpoint: std::time::Duration::from_secs(60),
-            stop_flush: std::time::Duration::from_secs(10),
+            checkpoint: Duration::from_secs(60),
+            stop_flush: Duration::from_secs(10),
         }
     }
 
@@ -411,7 +458,7 @@ impl Tracker {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     /// Starts tracking.
@@ -419,7 +466,14 @@ impl Tracker {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, State::Broken) {
             State::Idle { sources, context } => {
-                let (tx, thread) = spawn(self.shared.clone(), sources, context)?;
+                let (tx, thread) = match spawn(self.shared.clone(), sources, context) {
+                    Ok(started) => started,
+                    Err(e) => {
+                        // The sources were moved into the failed start; the tracker cannot
+                        // start again.
+                        return Err(e);
+                    }
+                };
                 *state = State::Running {
                     tx,
                     thread,
@@ -478,11 +532,22 @@ impl Tracker {
         Ok(())
     }
 
+    /// Whether the tracker is running (started and not stopped; paused counts as running).
+    pub fn is_running(&self) -> bool {
+        matches!(*self.lock(), State::Running { .. })
+    }
+
     /// Stops: writes the open slot and activities, waits for a capture in progress, then gives
     /// the uploads that are due up to [`TrackerBuilder::stop_flush`] (10 s by default) to reach
-    /// the storage. What is not stored by then stays in the durable outbox and is uploaded on the
-    /// next start, by this process or the next one.
+    /// the storage, and returns once every event of the run has been delivered. What is not
+    /// stored by then stays in the durable outbox and is uploaded on the next start.
+    ///
+    /// From inside an event handler it answers [`RuntimeError::Reentrant`] (it would wait for
+    /// the handler itself); call it from another thread.
     pub fn stop(&self) -> Result<(), Error> {
+        if self.shared.events.is_current() {
+            return Err(RuntimeError::Reentrant("stop the tracker").into());
+        }
         let mut state = self.lock();
         match std::mem::replace(&mut *state, State::Broken) {
             State::Running { tx, thread, .. } => {
@@ -498,6 +563,8 @@ impl Tracker {
                     Ok((sources, context)) => *state = State::Idle { sources, context },
                     Err(_) => return Err(RuntimeError::ThreadDied("control").into()),
                 }
+                drop(state);
+                self.shared.events.flush();
                 result
             }
             other => {
@@ -538,30 +605,39 @@ impl Tracker {
     /// pass a key). Ignored while stopped or paused, or when `track_input` is off.
     pub fn record_input(&self, event: InputEvent) {
         if self.shared.config.track_input {
-            self.shared.counter.record(event, self.shared.clock.now());
+            self.shared.counter.record(event, self.shared.now());
         }
     }
 
     /// A window sample from the embedder's own hooks: this application and title have the focus
     /// now. Samples merge like the built-in poller's (send one at least every
-    /// `heartbeat_timeout`, or on every change and then once a second).
+    /// `heartbeat_timeout`, or on every change and then once a second). Ignored when
+    /// `track_applications` is off.
     pub fn record_window(&self, application: &str, title: &str) -> Result<(), Error> {
-        let at = self.shared.clock.now();
+        if !self.shared.config.track_applications {
+            return Ok(());
+        }
+        let at = self.shared.now();
         let (a, t) = (application.to_owned(), title.to_owned());
         self.command("record a window", |ack| Cmd::Window {
             at,
             application: a,
             title: t,
-            url: None,
             ack,
         })
     }
 
-    /// A URL sample (a browser integration): the active tab of `application` shows `url`.
+    /// A URL sample (a browser integration): the active tab of `application` shows `url`, titled
+    /// `title`. It feeds the website records only (the browser's application record comes from
+    /// window samples). Query strings and fragments are stripped (`strip_url_query`) and the
+    /// exclusion rules applied before anything is stored. Ignored when `track_urls` is off.
     pub fn record_url(&self, application: &str, title: &str, url: &str) -> Result<(), Error> {
-        let at = self.shared.clock.now();
+        if !self.shared.config.track_urls {
+            return Ok(());
+        }
+        let at = self.shared.now();
         let (a, t, u) = (application.to_owned(), title.to_owned(), url.to_owned());
-        self.command("record a URL", |ack| Cmd::Window {
+        self.command("record a URL", |ack| Cmd::Url {
             at,
             application: a,
             title: t,
@@ -570,19 +646,154 @@ impl Tracker {
         })
     }
 
-    /// The record store (slots, activities, screenshots), for reports and exports.
-    pub fn records(&self) -> &Arc<RecordStore> {
-        &self.shared.records
+    /// The screenshot switches as they are.
+    pub fn screenshot_switches(&self) -> ScreenshotSwitches {
+        *lock(&self.shared.switches)
     }
 
-    /// The storage screenshots go to.
-    pub fn storage(&self) -> &Arc<dyn ObjectStorage> {
-        &self.shared.storage
+    /// The employee's switch (`isScreenshotEnabled`): takes effect at once, while input and
+    /// application tracking go on, and is kept across restarts. Turning it on while the
+    /// organisation does not allow screenshots changes nothing in effect: the returned switches
+    /// say so ([`ScreenshotSwitches::effective`]). A change of the effect is reported as
+    /// [`TrackerEvent::ScreenshotsSwitched`].
+    pub fn set_screenshots_enabled(&self, enabled: bool) -> Result<ScreenshotSwitches, Error> {
+        self.shared.set_switch(false, enabled)
     }
 
-    /// Uploads not yet confirmed by the provider.
+    /// The organisation's switch (`allowScreenshotCapture`): its "off" always wins. Takes
+    /// effect at once and is kept across restarts.
+    pub fn set_organisation_allows_screenshots(
+        &self,
+        allowed: bool,
+    ) -> Result<ScreenshotSwitches, Error> {
+        self.shared.set_switch(true, allowed)
+    }
+
+    /// Slots (both activity figures) matching `query` that `viewer` may see, oldest first.
+    pub fn slots(&self, viewer: &Viewer, query: &Query) -> Result<Vec<SlotRecord>, Error> {
+        let expected = self.shared.config.expected_events_per_slot();
+        Ok(self
+            .shared
+            .records
+            .slots_where(&query.filter(viewer))?
+            .into_iter()
+            .map(|row| SlotRecord {
+                slot_seconds: row.counts.slot_seconds,
+                metrics: row.counts.metrics(expected),
+                context: row.context,
+            })
+            .collect())
+    }
+
+    /// Application and website records matching `query` that `viewer` may see, oldest first.
+    pub fn activities(&self, viewer: &Viewer, query: &Query) -> Result<Vec<ActivityRecord>, Error> {
+        Ok(self
+            .shared
+            .records
+            .activities_where(&query.filter(viewer))?)
+    }
+
+    /// Screenshots matching `query` (by `taken_at`) that `viewer` may see, oldest first.
+    pub fn screenshots(&self, viewer: &Viewer, query: &Query) -> Result<Vec<Screenshot>, Error> {
+        Ok(self
+            .shared
+            .records
+            .screenshots_where(&query.filter(viewer), self.shared.now())?)
+    }
+
+    /// One screenshot, if `viewer` may see it ([`RuntimeError::ScreenshotNotFound`] otherwise:
+    /// a missing one and another person's answer alike).
+    pub fn screenshot(&self, viewer: &Viewer, id: &str) -> Result<Screenshot, Error> {
+        match self.shared.records.screenshot(id, self.shared.now())? {
+            Some(s) if visible(viewer, &s) => Ok(s),
+            _ => Err(RuntimeError::ScreenshotNotFound(id.to_string()).into()),
+        }
+    }
+
+    /// A screenshot's encoded bytes (the full image, or the thumbnail): from this machine's
+    /// spool while it is not uploaded, else from the storage.
+    pub fn screenshot_bytes(&self, viewer: &Viewer, id: &str, thumbnail: bool) -> Result<Vec<u8>, Error> {
+        let shot = self.screenshot(viewer, id)?;
+        let key = if thumbnail { shot.thumb_key } else { shot.full_key };
+        if let Some(bytes) = self.shared.outbox.spooled(id, &key)? {
+            return Ok(bytes);
+        }
+        let shared = self.shared.clone();
+        let bytes = self
+            .shared
+            .run(async move { shared.storage.get(&key).await })??;
+        Ok(bytes.to_vec())
+    }
+
+    /// A URL that delivers the screenshot (full image or thumbnail) until `expires_in` from now
+    /// (1 s ..= 7 days). Only for screenshots the provider has stored: one still waiting on this
+    /// machine answers [`RuntimeError::InvalidState`] (read it with
+    /// [`screenshot_bytes`](Self::screenshot_bytes)).
+    pub fn screenshot_url(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+        thumbnail: bool,
+        expires_in: Duration,
+    ) -> Result<Url, Error> {
+        let shot = self.screenshot(viewer, id)?;
+        if shot.upload_state != crate::storage::records::UploadState::Uploaded {
+            return Err(RuntimeError::InvalidState {
+                operation: "make a URL for a screenshot",
+                state: "not uploaded yet",
+            }
+            .into());
+        }
+        let key = if thumbnail { shot.thumb_key } else { shot.full_key };
+        let shared = self.shared.clone();
+        Ok(self
+            .shared
+            .run(async move { shared.storage.signed_url(&key, expires_in).await })??)
+    }
+
+    /// Deletes a screenshot everywhere. At once and durably: the record, the spool files and the
+    /// pending uploads (inside the review window it never leaves the machine). Then the remote
+    /// objects: tried now, and if the provider fails, kept as durable deletion entries retried
+    /// with backoff until it confirms. The outcome says which remote deletions are confirmed
+    /// and which are queued.
+    pub fn delete_screenshot(&self, viewer: &Viewer, id: &str) -> Result<DeleteOutcome, Error> {
+        let shot = self.screenshot(viewer, id)?;
+        let queued = self.shared.outbox.delete_screenshot(&shot)?;
+        let outcome = if queued.is_empty() {
+            DeleteOutcome {
+                id: id.to_string(),
+                ..DeleteOutcome::default()
+            }
+        } else {
+            let (shared, id2) = (self.shared.clone(), id.to_string());
+            self.shared.run(async move {
+                shared
+                    .outbox
+                    .delete_remote_now(shared.storage.as_ref(), &id2)
+                    .await
+            })??
+        };
+        self.shared.emit(TrackerEvent::ScreenshotDeleted {
+            id: id.to_string(),
+            remote_queued: outcome.remote_queued.clone(),
+        });
+        Ok(outcome)
+    }
+
+    /// Uploads and remote deletions not yet confirmed by the provider.
     pub fn pending_uploads(&self) -> Result<Pending, Error> {
         Ok(self.shared.outbox.pending()?)
+    }
+
+    /// Drains the outbox now: every upload and remote deletion that is due, retries included
+    /// whatever their backoff (uploads inside the review window still wait). Returns what is
+    /// left. Works whether the tracker runs or not.
+    pub fn sync(&self) -> Result<Pending, Error> {
+        let shared = self.shared.clone();
+        self.shared.run(async move {
+            drain_and_report(&shared, Due::IncludingRetries).await;
+        })?;
+        self.pending_uploads()
     }
 
     /// The data folder.
@@ -595,33 +806,40 @@ impl Tracker {
         &self.shared.config
     }
 
+    /// The storage provider's name (`LOCAL`, `S3`, `CLOUDINARY`, `EMBEDDER`, …).
+    pub fn storage_provider(&self) -> &'static str {
+        self.shared.storage.provider()
+    }
+
     /// Sources the configuration needed but that were left out as unavailable
     /// ([`MissingSources::RunAvailable`]), with the reason.
     pub fn unavailable_sources(&self) -> &[(SourceKind, String)] {
         &self.shared.unavailable
     }
 
-    /// Deletes a screenshot everywhere: both objects at the provider, the spool files, the outbox
-    /// rows and the record (waiting for an upload of it in flight).
-    pub fn delete_screenshot(&self, id: &str) -> Result<(), Error> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| RuntimeError::Thread(format!("a runtime for the deletion: {e}")))?;
-        rt.block_on(
-            self.shared
-                .outbox
-                .delete_screenshot(self.shared.storage.as_ref(), id),
-        )?;
-        Ok(())
+    /// Checkpoints of open slots in the record store (crash recovery; tests).
+    #[doc(hidden)]
+    pub fn checkpoint_count(&self) -> Result<usize, Error> {
+        Ok(self.shared.records.checkpoints()?.len())
     }
 }
 
 impl Drop for Tracker {
     fn drop(&mut self) {
-        if matches!(*self.lock(), State::Running { .. })
-            && let Err(e) = self.stop()
-        {
+        if !matches!(*self.lock(), State::Running { .. }) {
+            return;
+        }
+        if self.shared.events.is_current() {
+            // Dropped inside a handler: stop without waiting for the handler itself.
+            if let State::Running { tx, .. } =
+                std::mem::replace(&mut *self.lock(), State::Broken)
+            {
+                let (ack, _done) = mpsc::sync_channel(1);
+                let _ = tx.send(Cmd::Stop(ack));
+            }
+            return;
+        }
+        if let Err(e) = self.stop() {
             tracing::error!(error = %e, "stopping the tracker on drop failed");
         }
     }

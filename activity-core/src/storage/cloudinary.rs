@@ -1,13 +1,20 @@
 //! Cloudinary, through its documented REST APIs (no SDK exists for Rust).
 //!
-//! - **Upload**: `POST {prefix}/v1_1/{cloud}/image/upload`, multipart, signed.
-//! - **Destroy**: `POST {prefix}/v1_1/{cloud}/image/destroy`, signed; "not found" counts as done.
-//! - **Head / list**: the Admin API, `GET {prefix}/v1_1/{cloud}/resources/image/upload[/{public_id}]`
-//!   with HTTP Basic authentication (api key : api secret).
-//! - **Get**: the delivery URL `{res}/{cloud}/image/upload/{public_id}.{format}`, where `{res}` is
-//!   `CLOUDINARY_CDN_URL` or `http(s)://res.cloudinary.com`.
+//! Screenshots are **private**: every asset is uploaded with `type=authenticated`, so
+//! Cloudinary's public delivery URLs (`{res}/{cloud}/image/upload/…`, guessable from the key)
+//! do not serve it; only signed URLs do, and the ones this backend makes expire.
+//!
+//! - **Upload**: `POST {prefix}/v1_1/{cloud}/image/upload`, multipart, signed, `type=authenticated`.
+//! - **Destroy**: `POST {prefix}/v1_1/{cloud}/image/destroy`, signed, `type=authenticated`;
+//!   "not found" counts as done.
+//! - **Head / list**: the Admin API,
+//!   `GET {prefix}/v1_1/{cloud}/resources/image/authenticated[/{public_id}]` with HTTP Basic
+//!   authentication (api key : api secret).
 //! - **Signed URL with expiry**: the signed API download URL (what the SDKs call
-//!   `private_download_url`): `{prefix}/v1_1/{cloud}/image/download?…&expires_at=…&signature=…`.
+//!   `private_download_url`):
+//!   `{prefix}/v1_1/{cloud}/image/download?…&type=authenticated&expires_at=…&signature=…`.
+//! - **Get**: through such a signed URL, valid for a minute. (`CLOUDINARY_CDN_URL` is kept in
+//!   the configuration for compatibility; nothing is delivered through public URLs.)
 //!
 //! Request signatures follow Cloudinary's documentation: every signed parameter except `file`,
 //! `cloud_name`, `resource_type` and `api_key`, sorted by name, joined as `k=v&k=v`, the API
@@ -32,13 +39,15 @@ use crate::storage::config::CloudinaryConfig;
 use crate::storage::key::validate_key;
 use crate::storage::secret::Secret;
 
+/// The delivery type every asset is uploaded with: only signed URLs deliver it.
+pub const DELIVERY_TYPE: &str = "authenticated";
+
 /// Cloudinary storage.
 pub struct CloudinaryStorage {
     cloud: String,
     api_key: String,
     secret: Secret,
     api: Url,
-    delivery: Url,
     http: reqwest::Client,
     clock: std::sync::Arc<dyn Clock>,
 }
@@ -48,7 +57,6 @@ impl std::fmt::Debug for CloudinaryStorage {
         f.debug_struct("CloudinaryStorage")
             .field("cloud", &self.cloud)
             .field("api", &self.api.as_str())
-            .field("delivery", &self.delivery.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -75,7 +83,7 @@ pub fn signature(params: &BTreeMap<&str, String>, secret: &str) -> String {
         .collect::<Vec<_>>()
         .join("&");
     let digest = Sha1::digest(format!("{joined}{secret}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::util::hex(&digest)
 }
 
 fn split_key(key: &str) -> Result<(String, String), StorageError> {
@@ -114,15 +122,6 @@ impl CloudinaryStorage {
             .clone()
             .map_or_else(|| Url::parse("https://api.cloudinary.com"), Ok)
             .map_err(|e| bad(e.to_string()))?;
-        let delivery = match &config.cdn_url {
-            Some(u) => u.clone(),
-            None => Url::parse(if config.secure {
-                "https://res.cloudinary.com"
-            } else {
-                "http://res.cloudinary.com"
-            })
-            .map_err(|e| bad(e.to_string()))?,
-        };
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
@@ -132,7 +131,6 @@ impl CloudinaryStorage {
             api_key: config.api_key.clone(),
             secret: config.api_secret.clone(),
             api,
-            delivery,
             http,
             clock,
         })
@@ -210,6 +208,7 @@ impl ObjectStorage for CloudinaryStorage {
             ("overwrite", "true".to_string()),
             ("public_id", public_id.clone()),
             ("timestamp", self.timestamp()),
+            ("type", DELIVERY_TYPE.to_string()),
         ]);
         let sig = signature(&params, self.secret.expose());
         let file = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(format!(
@@ -238,12 +237,7 @@ impl ObjectStorage for CloudinaryStorage {
     }
 
     async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
-        let (public_id, format) = split_key(key)?;
-        let url = format!(
-            "{}/{}/image/upload/{public_id}.{format}",
-            self.delivery.as_str().trim_end_matches('/'),
-            self.cloud
-        );
+        let url = self.signed_url(key, Duration::from_secs(60)).await?;
         let resp = self
             .http
             .get(url)
@@ -263,7 +257,9 @@ impl ObjectStorage for CloudinaryStorage {
         let (public_id, format) = split_key(key)?;
         let resp = self
             .http
-            .get(self.endpoint(&format!("resources/image/upload/{public_id}")))
+            .get(self.endpoint(&format!(
+                "resources/image/{DELIVERY_TYPE}/{public_id}"
+            )))
             .basic_auth(&self.api_key, Some(self.secret.expose()))
             .send()
             .await
@@ -281,6 +277,7 @@ impl ObjectStorage for CloudinaryStorage {
             ("invalidate", "true".to_string()),
             ("public_id", public_id),
             ("timestamp", self.timestamp()),
+            ("type", DELIVERY_TYPE.to_string()),
         ]);
         let sig = signature(&params, self.secret.expose());
         let mut form: Vec<(&str, String)> = params.into_iter().collect();
@@ -316,7 +313,7 @@ impl ObjectStorage for CloudinaryStorage {
             }
             let resp = self
                 .http
-                .get(self.endpoint("resources/image/upload"))
+                .get(self.endpoint(&format!("resources/image/{DELIVERY_TYPE}")))
                 .basic_auth(&self.api_key, Some(self.secret.expose()))
                 .query(&q)
                 .send()
@@ -347,6 +344,7 @@ impl ObjectStorage for CloudinaryStorage {
             ("format", format),
             ("public_id", public_id),
             ("timestamp", now.to_string()),
+            ("type", DELIVERY_TYPE.to_string()),
         ]);
         let sig = signature(&params, self.secret.expose());
         let mut url = Url::parse(&self.endpoint("image/download"))

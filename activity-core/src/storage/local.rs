@@ -210,13 +210,7 @@ impl ObjectStorage for LocalStorage {
         validate_key(key)?;
         check_expiry(expires_in)?;
         let expires = self.clock.now().as_millis() / 1000 + expires_in.as_secs() as i64;
-        let sig: String = self
-            .signature(key, expires)
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sig = crate::util::hex(&self.signature(key, expires).finalize().into_bytes());
         let mut base = self.base.clone();
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));

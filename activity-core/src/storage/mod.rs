@@ -1,21 +1,37 @@
 //! Storage: where screenshots go and how they are named.
 //!
 //! So far: the provider configuration ([`config`]: struct and environment, with the variable names
-//! products already use), object keys ([`key`]), secrets ([`secret`]) and the SQLite record store
-//! ([`records`]), the provider trait ([`backend`]), the local provider ([`local`]) and the
+//! products already use), object keys ([`key`]), secrets ([`secret`]), the provider trait ([`backend`]), the local provider ([`local`]) and the
 //! S3-protocol providers — S3, Wasabi, DigitalOcean Spaces ([`s3`]) — and Cloudinary
-//! ([`cloudinary`]) — and the upload outbox ([`outbox`]).
+//! ([`cloudinary`]), an adapter for an embedder's own blocking storage ([`blocking`]), and,
+//! internal to the crate, the record store and the upload outbox (their public types are
+//! re-exported here; the `internals` feature exposes the modules to the crate's own tests and
+//! benchmarks, and is not part of the API).
 
 pub mod backend;
+pub mod blocking;
 pub mod cloudinary;
 pub mod config;
 pub mod key;
 pub mod local;
 mod objects;
+#[cfg(feature = "internals")]
 pub mod outbox;
+#[cfg(not(feature = "internals"))]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod outbox;
+#[cfg(feature = "internals")]
 pub mod records;
+#[cfg(not(feature = "internals"))]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod records;
 pub mod s3;
 pub mod secret;
+
+pub use outbox::{
+    Backoff, DeleteOutcome, OutboxError, Pending, PendingItem, PendingKind,
+};
+pub use records::{RecordError, Screenshot, SlotRecord, UploadState};
 
 /// Errors of the storage layer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +62,39 @@ pub enum StorageError {
         /// What went wrong (never a secret).
         message: String,
     },
+    /// An embedder's storage call did not return within its timeout (it may still finish).
+    #[error("{provider} storage: {operation} did not finish within {after:?}")]
+    Timeout {
+        /// The provider's name.
+        provider: &'static str,
+        /// `put`, `get`, …
+        operation: &'static str,
+        /// The timeout.
+        after: std::time::Duration,
+    },
+    /// The provider cannot do this (an embedder's storage without signed URLs).
+    #[error("{provider} storage does not support {operation}")]
+    Unsupported {
+        /// The provider's name.
+        provider: &'static str,
+        /// What was asked.
+        operation: &'static str,
+    },
+}
+
+impl StorageError {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::ErrorKind as K;
+        match self {
+            StorageError::Config(_) => K::InvalidConfig,
+            StorageError::NotFound(_) => K::NotFound,
+            StorageError::Backend { .. } => K::Io,
+            StorageError::Timeout { .. } => K::Cancelled,
+            StorageError::Unsupported { .. } => K::Unavailable,
+            StorageError::InvalidKey { .. } | StorageError::InvalidExpiry(_) => K::InvalidInput,
+        }
+    }
 }
 
 /// The backend a configuration asks for, ready to use.

@@ -1,100 +1,32 @@
-//! The tracker's threads: control, capture, uploader.
+//! The control thread: the activity merger, idle detection, slot boundaries, the screenshot
+//! schedule and checkpoints. It owns the run: it starts the capture thread and the uploader and
+//! stops them. One commit of the record store per turn of its loop.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, RecvTimeoutError, TrySendError};
+use std::time::Duration;
 
-use tokio::sync::Notify;
-
-use super::events::{Events, ScreenshotTaken, TrackerEvent};
-use super::{RuntimeError, SUSPEND_GAP_MILLIS};
-use crate::capture::{
-    InputSink, InputSource, ScreenSource, SourceKind, WindowSource, select_monitors,
-};
-use crate::clock::{Clock, Timestamp};
-use crate::error::Error;
-use crate::media::{self, PipelineOptions};
+use super::SUSPEND_GAP_MILLIS;
+use super::capture::{CaptureThread, Job, capture_loop};
+use super::events::TrackerEvent;
+use super::shared::{Cmd, Shared, Sources, spawn_named};
+use super::upload::Uploader;
+use crate::capture::{InputSink, SourceKind};
+use crate::clock::Timestamp;
+use crate::error::{Error, RuntimeError};
 use crate::model::activity::{ActivityMerger, UrlSample, WindowSample, WorkContext};
-use crate::model::config::Config;
 use crate::model::idle::{IdleDetector, IdleTransition};
 use crate::model::schedule::ScreenshotSchedule;
-use crate::model::score::{InputCounter, SlotCounts};
+use crate::model::score::SlotCounts;
 use crate::model::slot::slot_start;
-use crate::storage::backend::ObjectStorage;
-use crate::storage::key::screenshot_keys;
-use crate::storage::outbox::Outbox;
-use crate::storage::records::{RecordStore, ScreenshotRow, SlotRow, Write};
-
-/// What every thread of a running tracker shares.
-pub(crate) struct Shared {
-    pub(crate) config: Config,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) counter: InputCounter,
-    pub(crate) records: Arc<RecordStore>,
-    pub(crate) outbox: Arc<Outbox>,
-    pub(crate) storage: Arc<dyn ObjectStorage>,
-    pub(crate) events: Events,
-    pub(crate) data_dir: PathBuf,
-    pub(crate) seed: u64,
-    pub(crate) unavailable: Vec<(SourceKind, String)>,
-    pub(crate) checkpoint_millis: i64,
-    /// How long `stop` lets the uploader deliver what is due before it leaves it to the next start.
-    pub(crate) stop_flush: Duration,
-}
-
-/// The capture sources, handed to the threads at start and back at stop.
-pub(crate) struct Sources {
-    pub(crate) screens: Option<Box<dyn ScreenSource>>,
-    pub(crate) input: Option<Box<dyn InputSource>>,
-    pub(crate) windows: Option<Box<dyn WindowSource>>,
-}
-
-type Ack = SyncSender<Result<(), Error>>;
-
-/// Requests to the control thread.
-pub(crate) enum Cmd {
-    Pause(Ack),
-    Resume(Ack),
-    Stop(Ack),
-    SetContext(WorkContext, Ack),
-    Window {
-        at: Timestamp,
-        application: String,
-        title: String,
-        url: Option<String>,
-        ack: Ack,
-    },
-}
+use crate::storage::records::{SlotRow, Write};
 
 /// The control thread's handle: it hands the sources and the context back when it ends.
-pub(crate) type ControlThread = JoinHandle<(Sources, WorkContext)>;
-
-/// The capture thread: its job queue and its handle (which hands the screen source back).
-type CaptureThread = (SyncSender<Job>, JoinHandle<Box<dyn ScreenSource>>);
+pub(crate) type ControlThread = std::thread::JoinHandle<(Sources, WorkContext)>;
 
 /// How often the active window is polled.
 const POLL_MILLIS: i64 = 1_000;
-
-struct Job {
-    context: WorkContext,
-}
-
-struct Uploader {
-    stop: Arc<Notify>,
-    thread: JoinHandle<()>,
-}
-
-fn spawn_named<T: Send + 'static>(
-    name: &'static str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<JoinHandle<T>, Error> {
-    std::thread::Builder::new()
-        .name(format!("activity-core-{name}"))
-        .spawn(f)
-        .map_err(|e| RuntimeError::Thread(format!("the {name} thread: {e}")).into())
-}
 
 /// Starts the threads of a run. Returns the command channel and the control thread, which hands
 /// the sources and context back when it ends.
@@ -103,14 +35,17 @@ pub(crate) fn spawn(
     mut sources: Sources,
     context: WorkContext,
 ) -> Result<(mpsc::Sender<Cmd>, ControlThread), Error> {
-    let now = shared.clock.now();
+    let now = shared.now();
     let schedule = ScreenshotSchedule::from_config(&shared.config, shared.seed)?;
     let mut merger = ActivityMerger::from_config(&shared.config)?;
     merger.set_context(now, context.clone())?;
+    let uploader = Uploader::start(&shared)?;
     shared.counter.start(now)?;
-    shared.events.emit(TrackerEvent::Started { at: now });
+    shared.running.store(true, Ordering::Release);
+    shared.paused.store(false, Ordering::Release);
+    shared.emit(TrackerEvent::Started { at: now });
     for (kind, reason) in &shared.unavailable {
-        shared.events.emit(TrackerEvent::CaptureFailed {
+        shared.emit(TrackerEvent::CaptureFailed {
             source: *kind,
             reason: format!("left out: {reason}"),
         });
@@ -124,34 +59,23 @@ pub(crate) fn spawn(
         let sink = InputSink::new(move |e| s.counter.record(e, s.clock.now()));
         match input.start(sink) {
             Ok(()) => input_running = true,
-            Err(e) => shared.events.emit(TrackerEvent::CaptureFailed {
+            Err(e) => shared.emit(TrackerEvent::CaptureFailed {
                 source: SourceKind::Input,
                 reason: e.to_string(),
             }),
         }
     }
 
-    let wake = Arc::new(Notify::new());
-    let stop = Arc::new(Notify::new());
-    let uploader = {
-        let (s, wake, stop) = (shared.clone(), wake.clone(), stop.clone());
-        Uploader {
-            stop: stop.clone(),
-            thread: spawn_named("upload", move || upload_loop(&s, &wake, &stop))?,
-        }
-    };
-
+    // The capture thread runs whenever there is a screen source: the switches may turn
+    // screenshots on while tracking runs.
     let capture = match sources.screens.take() {
-        Some(screens) if shared.config.screenshots_allowed() => {
+        Some(screens) => {
             let (tx, rx) = mpsc::sync_channel::<Job>(1);
-            let (s, wake) = (shared.clone(), wake.clone());
+            let (s, wake) = (shared.clone(), uploader.wake.clone());
             let thread = spawn_named("capture", move || capture_loop(&s, screens, &rx, &wake))?;
             Some((tx, thread))
         }
-        other => {
-            sources.screens = other;
-            None
-        }
+        None => None,
     };
 
     let (tx, rx) = mpsc::channel();
@@ -176,6 +100,7 @@ pub(crate) fn spawn(
         next_poll: now,
         next_checkpoint,
         pending: Vec::new(),
+        failing: false,
     };
     let thread = spawn_named("control", move || {
         control.run(&rx);
@@ -203,14 +128,17 @@ struct Control {
     next_shot: Option<Timestamp>,
     next_boundary: Timestamp,
     next_checkpoint: Timestamp,
-    /// Writes gathered during one turn of the loop, committed together.
+    /// Writes not yet committed: gathered during one turn of the loop, or kept after a failed
+    /// commit until the record store takes them.
     pending: Vec<Write>,
+    /// The last commit failed (reported once per streak).
+    failing: bool,
 }
 
 impl Control {
     fn run(&mut self, rx: &mpsc::Receiver<Cmd>) {
         loop {
-            let now = self.shared.clock.now();
+            let now = self.shared.now();
             let wait = self.next_wake(now).millis_since(now).clamp(0, POLL_MILLIS);
             match rx.recv_timeout(Duration::from_millis(wait as u64)) {
                 Ok(Cmd::Stop(ack)) => {
@@ -225,7 +153,7 @@ impl Control {
                     return;
                 }
             }
-            let now = self.shared.clock.now();
+            let now = self.shared.now();
             self.tick(now);
             self.commit();
         }
@@ -254,11 +182,11 @@ impl Control {
     }
 
     fn emit(&self, e: TrackerEvent) {
-        self.shared.events.emit(e);
+        self.shared.emit(e);
     }
 
     fn command(&mut self, cmd: Cmd) {
-        let now = self.shared.clock.now();
+        let now = self.shared.now();
         let (result, ack) = match cmd {
             Cmd::Pause(ack) => (self.pause(now), ack),
             Cmd::Resume(ack) => (self.resume(now), ack),
@@ -267,9 +195,15 @@ impl Control {
                 at,
                 application,
                 title,
+                ack,
+            } => (self.window(at, application, title), ack),
+            Cmd::Url {
+                at,
+                application,
+                title,
                 url,
                 ack,
-            } => (self.window(at, application, title, url), ack),
+            } => (self.url(at, application, title, url), ack),
             Cmd::Stop(ack) => (Ok(()), ack),
         };
         self.commit();
@@ -288,6 +222,7 @@ impl Control {
         let at = self.at(now);
         self.merger.pause(at)?;
         self.paused = true;
+        self.shared.paused.store(true, Ordering::Release);
         self.take_activities();
         self.emit(TrackerEvent::Paused { at: now });
         Ok(())
@@ -306,6 +241,7 @@ impl Control {
         self.merger.resume(at)?;
         self.idle.reset(now);
         self.paused = false;
+        self.shared.paused.store(false, Ordering::Release);
         self.next_poll = now;
         self.next_shot = self.next_shot.map(|_| self.schedule.next_after(now));
         self.emit(TrackerEvent::Resumed { at: now });
@@ -330,30 +266,39 @@ impl Control {
         Ok(())
     }
 
-    fn window(
+    /// A window sample: the application lane only.
+    fn window(&mut self, at: Timestamp, application: String, title: String) -> Result<(), Error> {
+        self.observe_idle(at);
+        let at = self.at(at);
+        let result = self.merger.window(&WindowSample {
+            at,
+            application,
+            title,
+        });
+        self.take_activities();
+        Ok(result?)
+    }
+
+    /// A URL sample: the website lane only (the browser window's application record comes from
+    /// the window source, so the two lanes never fight over the application's title).
+    fn url(
         &mut self,
         at: Timestamp,
         application: String,
         title: String,
         url: Option<String>,
     ) -> Result<(), Error> {
+        if !self.shared.config.track_urls {
+            return Ok(());
+        }
         self.observe_idle(at);
         let at = self.at(at);
-        let window = self.merger.window(&WindowSample {
+        let result = self.merger.url(&UrlSample {
             at,
-            application: application.clone(),
-            title: title.clone(),
+            application,
+            title,
+            url,
         });
-        // A URL sample also feeds the browser window's application record.
-        let url = url.map_or(Ok(()), |url| {
-            self.merger.url(&UrlSample {
-                at,
-                application,
-                title,
-                url: Some(url),
-            })
-        });
-        let result = window.and(url);
         self.take_activities();
         Ok(result?)
     }
@@ -405,7 +350,11 @@ impl Control {
                 self.poll_window(now);
             }
             if let Some(due) = self.next_shot.filter(|&d| now >= d) {
-                self.request_capture(due);
+                // The model's gate decides (switches, pause); a capture due while it is closed
+                // is skipped, not made up.
+                if self.shared.gate().is_open() {
+                    self.request_capture(due);
+                }
                 self.next_shot = Some(self.schedule.next_after(now));
             }
         }
@@ -458,8 +407,16 @@ impl Control {
         };
         match source.active_window() {
             Ok(Some(w)) => {
-                if let Err(e) = self.window(now, w.application, w.title, w.url) {
+                let url = w.url.clone();
+                let app = w.application.clone();
+                let title = w.title.clone();
+                if let Err(e) = self.window(now, w.application, w.title) {
                     tracing::warn!(error = %e, "window sample refused");
+                }
+                if url.is_some()
+                    && let Err(e) = self.url(now, app, title, url)
+                {
+                    tracing::warn!(error = %e, "URL sample refused");
                 }
             }
             Ok(None) => {}
@@ -514,18 +471,55 @@ impl Control {
         }
     }
 
-    /// Commits the writes gathered so far in one transaction, then reports them.
+    /// Commits what is pending in one transaction, then reports it. When the record store
+    /// refuses, nothing is dropped: the writes are tried one by one (so one bad write cannot
+    /// hold the others back), what still fails stays pending for the next turn, and the failure
+    /// is reported once per streak.
     fn commit(&mut self) {
         if self.pending.is_empty() {
             return;
         }
         let writes = std::mem::take(&mut self.pending);
-        if let Err(e) = self.shared.records.write(writes.clone()) {
-            tracing::error!(error = %e, "writing slots and activities failed");
-            return;
+        let (written, failed, error) = match self.shared.records.write(writes.clone()) {
+            Ok(()) => (writes, Vec::new(), None),
+            Err(batch_error) => {
+                let mut ok = Vec::new();
+                let mut failed = Vec::new();
+                let mut error = batch_error;
+                for w in writes {
+                    match self.shared.records.write(vec![w.clone()]) {
+                        Ok(()) => ok.push(w),
+                        Err(e) => {
+                            error = e;
+                            failed.push(w);
+                        }
+                    }
+                }
+                (ok, failed, Some(error))
+            }
+        };
+        match error {
+            Some(e) if !failed.is_empty() => {
+                if !self.failing {
+                    tracing::error!(error = %e, waiting = failed.len(), "writing slots and activities failed; kept and retried");
+                    self.emit(TrackerEvent::RecordsWriteFailed {
+                        error: e.to_string(),
+                        waiting: failed.len() as u64,
+                    });
+                }
+                self.failing = true;
+            }
+            _ if self.failing => {
+                self.failing = false;
+                self.emit(TrackerEvent::RecordsWriteRecovered {
+                    written: written.len() as u64,
+                });
+            }
+            _ => {}
         }
+        self.pending = failed;
         let expected = self.shared.config.expected_events_per_slot();
-        for w in writes {
+        for w in written {
             match w {
                 Write::Slot(row) => self.emit(TrackerEvent::SlotClosed {
                     metrics: row.counts.metrics(expected),
@@ -538,7 +532,7 @@ impl Control {
     }
 
     fn stop(&mut self) -> Result<(), Error> {
-        let now = self.shared.clock.now();
+        let now = self.shared.now();
         let mut result = Ok(());
         match self.shared.counter.stop(now) {
             Ok(counts) => self.slots(counts),
@@ -550,9 +544,18 @@ impl Control {
         }
         self.take_activities();
         self.commit();
+        if !self.pending.is_empty() {
+            // The record store still refuses: say so rather than drop them silently.
+            result = result.and(Err(RuntimeError::Cancelled(format!(
+                "{} slot and activity writes could not be stored at stop (the record store refused them)",
+                self.pending.len()
+            ))
+            .into()));
+        }
         if let Some(input) = self.sources.input.as_mut() {
             input.stop();
         }
+        self.shared.running.store(false, Ordering::Release);
         // Wait for a capture in progress; its screenshot reaches the outbox.
         if let Some((tx, thread)) = self.capture.take() {
             drop(tx);
@@ -562,203 +565,9 @@ impl Control {
             }
         }
         if let Some(u) = self.uploader.take() {
-            u.stop.notify_one();
-            if u.thread.join().is_err() {
-                result = result.and(Err(RuntimeError::ThreadDied("upload").into()));
-            }
+            u.stop();
         }
         self.emit(TrackerEvent::Stopped { at: now });
         result
-    }
-}
-
-fn new_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn millis(d: Duration) -> u32 {
-    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
-}
-
-fn capture_loop(
-    shared: &Shared,
-    mut screens: Box<dyn ScreenSource>,
-    jobs: &mpsc::Receiver<Job>,
-    wake: &Notify,
-) -> Box<dyn ScreenSource> {
-    let options = PipelineOptions::from_config(&shared.config);
-    for job in jobs {
-        capture_once(shared, screens.as_mut(), &job, &options, wake);
-    }
-    screens
-}
-
-fn capture_failed(shared: &Shared, reason: String) {
-    shared.events.emit(TrackerEvent::CaptureFailed {
-        source: SourceKind::Screens,
-        reason,
-    });
-}
-
-fn capture_once(
-    shared: &Shared,
-    screens: &mut dyn ScreenSource,
-    job: &Job,
-    options: &PipelineOptions,
-    wake: &Notify,
-) {
-    let all = shared.config.track_all_displays;
-    let monitors = match screens.monitors() {
-        Ok(m) if m.is_empty() => return capture_failed(shared, "no monitor found".into()),
-        Ok(m) => m,
-        Err(e) => return capture_failed(shared, e.to_string()),
-    };
-    let pointer = if all {
-        None
-    } else {
-        screens.pointer().unwrap_or(None)
-    };
-    for monitor in select_monitors(&monitors, all, pointer) {
-        let t0 = Instant::now();
-        let taken_at = shared.clock.now();
-        let frame = match screens.capture(&monitor) {
-            Ok(f) => f,
-            Err(e) => {
-                capture_failed(shared, e.to_string());
-                continue;
-            }
-        };
-        let t1 = Instant::now();
-        let processed = media::process(&frame.as_frame(), options);
-        // With blur on, the original pixels go no further than this.
-        drop(frame);
-        let processed = match processed {
-            Ok(p) => p,
-            Err(e) => {
-                capture_failed(shared, format!("processing the screenshot failed: {e}"));
-                continue;
-            }
-        };
-        let t2 = Instant::now();
-        let id = new_id();
-        let slot = slot_start(taken_at, shared.config.slot_seconds);
-        let employee = job.context.employee.as_deref().unwrap_or("unassigned");
-        let keys = match screenshot_keys(slot, employee, &id, processed.format) {
-            Ok(k) => k,
-            Err(e) => {
-                capture_failed(shared, format!("no storage key for the screenshot: {e}"));
-                continue;
-            }
-        };
-        let row = ScreenshotRow {
-            id: id.clone(),
-            slot_start: slot,
-            taken_at,
-            monitor: monitor.name.clone(),
-            geometry: (
-                monitor.x,
-                monitor.y,
-                processed.full.width,
-                processed.full.height,
-            ),
-            blurred: processed.blurred,
-            format: processed.format.extension().to_string(),
-            full_key: keys.full.clone(),
-            thumb_key: keys.thumbnail.clone(),
-            full_bytes: processed.full.bytes.len() as u64,
-            thumb_bytes: processed.thumbnail.bytes.len() as u64,
-            sha256: processed.full.sha256_hex(),
-            thumb_sha256: processed.thumbnail.sha256_hex(),
-            provider: shared.storage.provider().to_string(),
-            uploaded: false,
-            context: job.context.clone(),
-        };
-        if let Err(e) =
-            shared
-                .outbox
-                .enqueue(&row, &processed.full.bytes, &processed.thumbnail.bytes)
-        {
-            capture_failed(shared, format!("queueing the screenshot failed: {e}"));
-            continue;
-        }
-        let t3 = Instant::now();
-        wake.notify_one();
-        shared
-            .events
-            .emit(TrackerEvent::ScreenshotTaken(Box::new(ScreenshotTaken {
-                id,
-                taken_at,
-                slot_start: slot,
-                monitor,
-                blurred: row.blurred,
-                full_key: row.full_key,
-                thumb_key: row.thumb_key,
-                full_bytes: row.full_bytes,
-                sha256: row.sha256,
-                capture_millis: millis(t1 - t0),
-                process_millis: millis(t2 - t1),
-                enqueue_millis: millis(t3 - t2),
-            })));
-    }
-}
-
-fn upload_loop(shared: &Shared, wake: &Notify, stop: &Notify) {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start the upload runtime; uploads wait for the next start");
-            return;
-        }
-    };
-    rt.block_on(async {
-        loop {
-            drain_and_report(shared).await;
-            // Something waiting (a retry not yet due): look again soon. Nothing: sleep until
-            // a capture wakes us.
-            let busy = shared.outbox.pending().is_ok_and(|p| p.count > 0);
-            let delay = Duration::from_secs(if busy { 1 } else { 60 });
-            tokio::select! {
-                // `stop` comes after the capture thread has ended: one last pass delivers what
-                // it enqueued (retries keep their backoff), bounded so that an unreachable
-                // storage cannot hold `stop` up; what is left waits in the outbox.
-                _ = stop.notified() => {
-                    let last = drain_and_report(shared);
-                    if tokio::time::timeout(shared.stop_flush, last).await.is_err() {
-                        tracing::warn!(
-                            pending = shared.outbox.pending().map(|p| p.count).unwrap_or(0),
-                            "uploads not finished at stop wait in the outbox for the next start"
-                        );
-                    }
-                    return;
-                }
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(delay) => {}
-            }
-        }
-    });
-}
-
-/// One outbox pass, reported as events.
-async fn drain_and_report(shared: &Shared) {
-    match shared.outbox.drain_once(shared.storage.as_ref()).await {
-        Ok(report) => {
-            for id in report.stored {
-                shared.events.emit(TrackerEvent::ScreenshotStored { id });
-            }
-            for r in report.retrying {
-                shared.events.emit(TrackerEvent::UploadRetrying {
-                    screenshot_id: r.screenshot_id,
-                    key: r.key,
-                    attempts: r.attempts,
-                    next_attempt: r.next_attempt,
-                    error: r.error,
-                });
-            }
-        }
-        Err(e) => tracing::error!(error = %e, "outbox drain failed"),
     }
 }

@@ -1,0 +1,133 @@
+//! Who is reading, and what: the viewer's rights applied to every read of records and
+//! screenshots.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::storage::records::{Filter, Screenshot};
+
+/// Who reads. The embedding product says who its user is; the library applies the rights.
+///
+/// Serialised as `{"role": "employee", "id": "ana"}`, `{"role": "manager", "id": "bo",
+/// "team": ["ana", "cy"]}` or `{"role": "admin"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum Viewer {
+    /// An employee: sees only their own records and screenshots.
+    Employee {
+        /// The employee's id, as set in the work context.
+        id: String,
+    },
+    /// A manager: sees their own and their team's.
+    Manager {
+        /// The manager's own employee id.
+        id: String,
+        /// The employees of the team.
+        team: Vec<String>,
+    },
+    /// The embedding product itself (a sync job, an administrator): sees everything on this
+    /// machine, including records tracked without an employee.
+    Admin,
+}
+
+impl Viewer {
+    /// An employee viewer.
+    pub fn employee(id: impl Into<String>) -> Viewer {
+        Viewer::Employee { id: id.into() }
+    }
+
+    /// The employees this viewer may see (`None`: all).
+    fn allowed(&self) -> Option<Vec<String>> {
+        match self {
+            Viewer::Employee { id } => Some(vec![id.clone()]),
+            Viewer::Manager { id, team } => {
+                let mut all = team.clone();
+                all.push(id.clone());
+                Some(all)
+            }
+            Viewer::Admin => None,
+        }
+    }
+
+    /// Whether this viewer may see what was tracked for `employee`.
+    pub fn may_see(&self, employee: Option<&str>) -> bool {
+        match self.allowed() {
+            None => true,
+            Some(list) => employee.is_some_and(|e| list.iter().any(|x| x == e)),
+        }
+    }
+}
+
+/// What to read: a half-open time range and a context filter. Every field is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Query {
+    /// From this instant on (inclusive).
+    pub from: Option<Timestamp>,
+    /// Before this instant.
+    pub to: Option<Timestamp>,
+    /// Only this employee (within what the viewer may see).
+    pub employee: Option<String>,
+    /// Only this project.
+    pub project: Option<String>,
+}
+
+impl Query {
+    /// Everything in `[from, to)`.
+    pub fn range(from: Timestamp, to: Timestamp) -> Query {
+        Query {
+            from: Some(from),
+            to: Some(to),
+            ..Query::default()
+        }
+    }
+
+    /// The record store's filter for this viewer: the employee filter intersected with what the
+    /// viewer may see.
+    pub(crate) fn filter(&self, viewer: &Viewer) -> Filter {
+        let employees = match (viewer.allowed(), &self.employee) {
+            (None, None) => None,
+            (None, Some(e)) => Some(vec![e.clone()]),
+            (Some(list), None) => Some(list),
+            (Some(list), Some(e)) => Some(list.into_iter().filter(|x| x == e).collect()),
+        };
+        Filter {
+            from: self.from,
+            to: self.to,
+            employees,
+            project: self.project.clone(),
+        }
+    }
+}
+
+/// Whether `viewer` may see `shot`.
+pub(crate) fn visible(viewer: &Viewer, shot: &Screenshot) -> bool {
+    viewer.may_see(shot.context.employee.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_employee_sees_only_their_own_and_a_manager_their_team() {
+        let ana = Viewer::employee("ana");
+        assert!(ana.may_see(Some("ana")));
+        assert!(!ana.may_see(Some("bo")));
+        assert!(!ana.may_see(None));
+        let q = Query {
+            employee: Some("bo".into()),
+            ..Query::default()
+        };
+        assert_eq!(q.filter(&ana).employees, Some(vec![]));
+        let bo = Viewer::Manager {
+            id: "bo".into(),
+            team: vec!["ana".into()],
+        };
+        assert!(bo.may_see(Some("ana")) && bo.may_see(Some("bo")) && !bo.may_see(Some("cy")));
+        assert!(Viewer::Admin.may_see(None));
+        assert_eq!(Query::default().filter(&Viewer::Admin).employees, None);
+        let json = serde_json::to_string(&bo).unwrap();
+        assert_eq!(json, r#"{"role":"manager","id":"bo","team":["ana"]}"#);
+    }
+}

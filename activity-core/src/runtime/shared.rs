@@ -1,0 +1,182 @@
+//! What every thread of a tracker shares: configuration, clock, counter, stores, the tokio
+//! runtime, the event dispatcher and the screenshot gate.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::events::{Dispatcher, ScreenshotSwitches, TrackerEvent};
+use crate::capture::{InputSource, ScreenSource, SourceKind, WindowSource};
+use crate::clock::{Clock, Timestamp};
+use crate::error::{Error, RuntimeError};
+use crate::model::activity::WorkContext;
+use crate::model::config::Config;
+use crate::model::schedule::CaptureGate;
+use crate::model::score::InputCounter;
+use crate::storage::backend::ObjectStorage;
+use crate::storage::outbox::Outbox;
+use crate::storage::records::{RecordStore, Write};
+use crate::util::lock;
+
+/// Names of the settings the switches are kept under in the record store.
+pub(crate) const EMPLOYEE_SWITCH: &str = "is_screenshot_enabled";
+pub(crate) const ORGANISATION_SWITCH: &str = "allow_screenshot_capture";
+
+/// The tracker's one tokio runtime (uploads, deletions, URL signing, an embedder's blocking
+/// storage calls). Shut down in the background when dropped, so dropping a tracker inside the
+/// caller's own runtime never panics.
+pub(crate) struct IoRuntime(Option<tokio::runtime::Runtime>);
+
+impl IoRuntime {
+    pub(crate) fn new() -> Result<IoRuntime, Error> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(16)
+            .thread_name("activity-core-io")
+            .enable_all()
+            .build()
+            .map(|rt| IoRuntime(Some(rt)))
+            .map_err(|e| RuntimeError::Thread(format!("the tracker's I/O runtime: {e}")).into())
+    }
+
+    pub(crate) fn handle(&self) -> Option<&tokio::runtime::Handle> {
+        self.0.as_ref().map(tokio::runtime::Runtime::handle)
+    }
+}
+
+impl Drop for IoRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) counter: InputCounter,
+    pub(crate) records: Arc<RecordStore>,
+    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) storage: Arc<dyn ObjectStorage>,
+    pub(crate) events: Dispatcher,
+    pub(crate) io: IoRuntime,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) seed: u64,
+    pub(crate) unavailable: Vec<(SourceKind, String)>,
+    pub(crate) checkpoint_millis: i64,
+    /// How long `stop` lets the uploader deliver what is due before it leaves it to the next start.
+    pub(crate) stop_flush: Duration,
+    pub(crate) switches: Mutex<ScreenshotSwitches>,
+    /// The screenshot gate's parts that change while running (read by the capture thread).
+    pub(crate) running: AtomicBool,
+    pub(crate) paused: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn emit(&self, e: TrackerEvent) {
+        self.events.emit(e);
+    }
+
+    /// The model's gate, from the current state.
+    pub(crate) fn gate(&self) -> CaptureGate {
+        let s = *lock(&self.switches);
+        CaptureGate {
+            running: self.running.load(Ordering::Acquire),
+            paused: self.paused.load(Ordering::Acquire),
+            is_screenshot_enabled: s.employee,
+            allow_screenshot_capture: s.organisation,
+        }
+    }
+
+    /// Sets one switch, keeps it in the record store, and reports a change of the effect.
+    pub(crate) fn set_switch(&self, organisation: bool, on: bool) -> Result<ScreenshotSwitches, Error> {
+        let mut s = lock(&self.switches);
+        let before = *s;
+        let name = if organisation {
+            ORGANISATION_SWITCH
+        } else {
+            EMPLOYEE_SWITCH
+        };
+        self.records.write(vec![Write::Setting {
+            name: name.into(),
+            value: on.to_string(),
+        }])?;
+        if organisation {
+            s.organisation = on;
+        } else {
+            s.employee = on;
+        }
+        let now = *s;
+        drop(s);
+        if before.effective() != now.effective() {
+            self.emit(TrackerEvent::ScreenshotsSwitched {
+                switches: now,
+                effective: now.effective(),
+            });
+        }
+        Ok(now)
+    }
+
+    /// Runs `fut` to completion on the tracker's runtime and waits for it on this thread
+    /// (never `block_on`: the caller may be inside its own runtime, or an event handler).
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        fut: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Result<T, Error> {
+        let cancelled =
+            || RuntimeError::Cancelled("the tracker shut down before the operation finished".into());
+        let handle = self.io.handle().ok_or_else(cancelled)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        handle.spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        Ok(rx.recv().map_err(|_| cancelled())?)
+    }
+
+    pub(crate) fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+/// The capture sources, handed to the threads at start and back at stop.
+pub(crate) struct Sources {
+    pub(crate) screens: Option<Box<dyn ScreenSource>>,
+    pub(crate) input: Option<Box<dyn InputSource>>,
+    pub(crate) windows: Option<Box<dyn WindowSource>>,
+}
+
+pub(crate) type Ack = std::sync::mpsc::SyncSender<Result<(), Error>>;
+
+/// Requests to the control thread.
+pub(crate) enum Cmd {
+    Pause(Ack),
+    Resume(Ack),
+    Stop(Ack),
+    SetContext(WorkContext, Ack),
+    Window {
+        at: Timestamp,
+        application: String,
+        title: String,
+        ack: Ack,
+    },
+    Url {
+        at: Timestamp,
+        application: String,
+        title: String,
+        url: Option<String>,
+        ack: Ack,
+    },
+}
+
+pub(crate) fn spawn_named<T: Send + 'static>(
+    name: &'static str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<std::thread::JoinHandle<T>, Error> {
+    std::thread::Builder::new()
+        .name(format!("activity-core-{name}"))
+        .spawn(f)
+        .map_err(|e| RuntimeError::Thread(format!("the {name} thread: {e}")).into())
+}

@@ -1,0 +1,207 @@
+//! What the record store holds, as the query API hands it out (serde: snake_case, times as
+//! RFC 3339 UTC strings in JSON), and the internal rows of the outbox.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::model::activity::WorkContext;
+use crate::model::score::{SlotCounts, SlotMetrics};
+
+/// One slot of one work context, as stored: the exact counts with their per-second maps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotRow {
+    /// The counts, with their per-second maps.
+    pub counts: SlotCounts,
+    /// Employee, project, task.
+    pub context: WorkContext,
+}
+
+/// One slot of one work context, as the query API publishes it: both activity figures and
+/// the counts they come from.
+///
+/// JSON: `{"slot_start": "2026-11-30T08:00:00.000Z", "slot_seconds": 600, "tracked_seconds": 600,
+/// "keyboard_events": 12, …, "activity_percent": 3, "active_percent": 4, "employee": "ana",
+/// "project": null, "task": null}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotRecord {
+    /// The slot length in seconds.
+    pub slot_seconds: u32,
+    /// The figures.
+    #[serde(flatten)]
+    pub metrics: SlotMetrics,
+    /// Employee, project, task.
+    #[serde(flatten)]
+    pub context: WorkContext,
+}
+
+/// Where a screenshot's upload stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadState {
+    /// Inside the review window (`upload_delay`): no byte has left this machine yet.
+    Waiting,
+    /// Queued or being retried.
+    Pending,
+    /// The provider confirmed both objects.
+    Uploaded,
+}
+
+impl UploadState {
+    /// `waiting`, `pending` or `uploaded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadState::Waiting => "waiting",
+            UploadState::Pending => "pending",
+            UploadState::Uploaded => "uploaded",
+        }
+    }
+}
+
+/// A screenshot's metadata (one per monitor per capture).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screenshot {
+    /// Unique id (32 hex digits).
+    pub id: String,
+    /// Slot the capture belongs to.
+    pub slot_start: Timestamp,
+    /// When it was taken.
+    pub taken_at: Timestamp,
+    /// Monitor name.
+    pub monitor: String,
+    /// Monitor left edge in the virtual desktop.
+    pub x: i32,
+    /// Monitor top edge.
+    pub y: i32,
+    /// Width of the stored image (the monitor's native width).
+    pub width: u32,
+    /// Height of the stored image.
+    pub height: u32,
+    /// Whether the stored image is blurred.
+    pub blurred: bool,
+    /// `jpg`, `png` or `webp`.
+    pub format: String,
+    /// Object key of the full image.
+    pub full_key: String,
+    /// Object key of the thumbnail.
+    pub thumb_key: String,
+    /// Size of the full image in bytes.
+    pub full_bytes: u64,
+    /// Size of the thumbnail in bytes.
+    pub thumb_bytes: u64,
+    /// SHA-256 (hex) of the full image.
+    pub sha256: String,
+    /// SHA-256 (hex) of the thumbnail.
+    pub thumb_sha256: String,
+    /// `LOCAL`, `S3`, …
+    pub provider: String,
+    /// Where its upload stands.
+    pub upload_state: UploadState,
+    /// Employee, project, task.
+    #[serde(flatten)]
+    pub context: WorkContext,
+}
+
+/// One upload waiting in the outbox (internal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// Row id (0 when not yet stored).
+    pub id: i64,
+    /// The screenshot the object belongs to.
+    pub screenshot_id: String,
+    /// Object key to upload to.
+    pub object_key: String,
+    /// The spool file holding the bytes.
+    pub spool_path: String,
+    /// SHA-256 (hex) of the bytes.
+    pub sha256: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_attempt: Timestamp,
+    /// When it was queued.
+    pub created: Timestamp,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+}
+
+/// A remote object to delete, retried until the provider confirms (internal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteDelete {
+    /// Row id.
+    pub id: i64,
+    /// The deleted screenshot.
+    pub screenshot_id: String,
+    /// The object key.
+    pub object_key: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_attempt: Timestamp,
+    /// When the deletion was asked for.
+    pub created: Timestamp,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+}
+
+/// One write operation (internal: the runtime and the outbox are the only writers).
+#[derive(Clone, Debug)]
+pub enum Write {
+    /// A closed slot (merged into an existing row of the same slot and context).
+    Slot(Box<SlotRow>),
+    /// The counts so far of a slot part still open (replacing the previous checkpoint of the
+    /// same slot and context). Writing the part as a [`Write::Slot`] removes it.
+    SlotCheckpoint(Box<SlotRow>),
+    /// An activity record.
+    Activity(Box<crate::model::activity::ActivityRecord>),
+    /// A screenshot's metadata (replaces a row with the same id), always as not uploaded.
+    Screenshot(Box<Screenshot>),
+    /// An upload waiting in the outbox.
+    OutboxAdd(Box<OutboxEntry>),
+    /// The provider confirmed the upload: the outbox row goes, and the screenshot is marked
+    /// uploaded when none of its uploads is left. A row already gone (the screenshot was
+    /// deleted meanwhile) changes nothing.
+    OutboxDone {
+        /// The outbox row.
+        id: i64,
+    },
+    /// An upload attempt failed: count it and say when to try again.
+    OutboxRetry {
+        /// The outbox row.
+        id: i64,
+        /// When the next attempt is due.
+        next_attempt: Timestamp,
+        /// What went wrong.
+        error: String,
+    },
+    /// Deletes a screenshot's record and its outbox rows, and queues the deletion of the remote
+    /// objects in `remote` (those that may have reached the provider), in one transaction.
+    DeleteScreenshot {
+        /// The screenshot id.
+        id: String,
+        /// Object keys to delete at the provider.
+        remote: Vec<String>,
+        /// When the deletion was asked for (and the first attempt is due).
+        at: Timestamp,
+    },
+    /// The provider confirmed a remote deletion.
+    DeleteDone {
+        /// The `remote_deletes` row.
+        id: i64,
+    },
+    /// A remote deletion failed: count it and say when to try again.
+    DeleteRetry {
+        /// The `remote_deletes` row.
+        id: i64,
+        /// When the next attempt is due.
+        next_attempt: Timestamp,
+        /// What went wrong.
+        error: String,
+    },
+    /// A setting kept across restarts (the privacy switches).
+    Setting {
+        /// Its name.
+        name: String,
+        /// Its value.
+        value: String,
+    },
+}

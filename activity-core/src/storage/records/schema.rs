@@ -1,0 +1,136 @@
+//! The schema and its migrations, keyed on `PRAGMA user_version`.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::RecordError;
+use super::sql_error;
+
+/// The schema version this library writes.
+pub const SCHEMA_VERSION: i64 = 3;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema. Context columns are '' rather than NULL so UNIQUE constraints hold.
+    "CREATE TABLE slots (
+        id INTEGER PRIMARY KEY,
+        slot_start INTEGER NOT NULL,
+        slot_seconds INTEGER NOT NULL,
+        employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL,
+        tracked_ms INTEGER NOT NULL,
+        keyboard_events INTEGER NOT NULL,
+        mouse_events INTEGER NOT NULL,
+        keyboard_map BLOB NOT NULL,
+        mouse_map BLOB NOT NULL,
+        UNIQUE (slot_start, employee, project, task)
+    );
+    CREATE TABLE activities (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('APP', 'URL')),
+        title TEXT NOT NULL,
+        application TEXT NOT NULL,
+        url TEXT, domain TEXT,
+        start_ms INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        slot_start INTEGER NOT NULL,
+        employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL
+    );
+    CREATE INDEX activities_slot ON activities (slot_start);
+    CREATE TABLE screenshots (
+        id TEXT PRIMARY KEY,
+        slot_start INTEGER NOT NULL,
+        taken_at INTEGER NOT NULL,
+        monitor TEXT NOT NULL,
+        x INTEGER NOT NULL, y INTEGER NOT NULL,
+        width INTEGER NOT NULL, height INTEGER NOT NULL,
+        blurred INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        full_key TEXT NOT NULL, thumb_key TEXT NOT NULL,
+        full_bytes INTEGER NOT NULL, thumb_bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL, thumb_sha256 TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        upload_state TEXT NOT NULL CHECK (upload_state IN ('pending', 'uploaded')),
+        employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL
+    );
+    CREATE INDEX screenshots_slot ON screenshots (slot_start);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        screenshot_id TEXT NOT NULL REFERENCES screenshots (id) ON DELETE CASCADE,
+        object_key TEXT NOT NULL UNIQUE,
+        spool_path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        last_error TEXT
+    );",
+    // 2: checkpoints of the slot parts still open, so a crash loses little of their counts.
+    "CREATE TABLE slot_checkpoints (
+        slot_start INTEGER NOT NULL,
+        slot_seconds INTEGER NOT NULL,
+        employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL,
+        tracked_ms INTEGER NOT NULL,
+        keyboard_events INTEGER NOT NULL,
+        mouse_events INTEGER NOT NULL,
+        keyboard_map BLOB NOT NULL,
+        mouse_map BLOB NOT NULL,
+        PRIMARY KEY (slot_start, employee, project, task)
+    );",
+    // 3: the privacy switches that survive restarts, durable remote deletions, and the indexes
+    // the query API reads by.
+    "CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE remote_deletes (
+        id INTEGER PRIMARY KEY,
+        screenshot_id TEXT NOT NULL,
+        object_key TEXT NOT NULL UNIQUE,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        last_error TEXT
+    );
+    CREATE INDEX screenshots_taken ON screenshots (taken_at);
+    CREATE INDEX activities_start ON activities (start_ms);",
+];
+
+/// Opens a connection with the store's settings: WAL, `synchronous=FULL`, foreign keys, a busy
+/// timeout.
+pub(crate) fn open_connection(path: &Path) -> Result<Connection, RecordError> {
+    let err = sql_error(path);
+    let conn = Connection::open(path).map_err(&err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(&err)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(&err)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(&err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(&err)?;
+    Ok(conn)
+}
+
+/// Brings the database to [`SCHEMA_VERSION`], one transaction per step. A database newer than
+/// the library is refused rather than guessed at.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), RecordError> {
+    let err = sql_error(path);
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(&err)?;
+    if version > SCHEMA_VERSION {
+        return Err(RecordError::TooNew {
+            path: path.display().to_string(),
+            found: version,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction().map_err(&err)?;
+        tx.execute_batch(sql).map_err(&err)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! The writer thread: group commit with one savepoint per caller, and how each [`Write`] is
+//! applied (slot parts merge into the stored row, per-second maps included).
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::rows::{SlotRow, Write};
+use super::{MAX_BATCH, RecordError, blob_to_map, ctx, sql_error, words_to_blob};
+use crate::model::activity::ActivityKind;
+use crate::model::score::SlotCounts;
+
+pub(crate) type Ack = mpsc::SyncSender<Result<(), RecordError>>;
+
+/// One caller's writes: applied all or none.
+pub(crate) struct Job {
+    pub(crate) writes: Vec<Write>,
+    pub(crate) ack: Ack,
+}
+
+/// A slot row already in the database, to merge a new part into.
+struct StoredSlot {
+    id: i64,
+    tracked: i64,
+    keyboard: u32,
+    mouse: u32,
+    keyboard_map: Vec<u8>,
+    mouse_map: Vec<u8>,
+}
+
+/// Merges `row` into the stored row of the same slot and context (or inserts it) and drops its
+/// checkpoint, which it supersedes.
+fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
+    let k = ctx(&row.context);
+    let s = &row.counts;
+    let existing: Option<StoredSlot> = c
+        .prepare_cached(
+            "SELECT id, tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map
+             FROM slots WHERE slot_start = ?1 AND employee = ?2 AND project = ?3 AND task = ?4",
+        )?
+        .query_row(params![s.slot_start.as_millis(), k[0], k[1], k[2]], |r| {
+            Ok(StoredSlot {
+                id: r.get(0)?,
+                tracked: r.get(1)?,
+                keyboard: r.get(2)?,
+                mouse: r.get(3)?,
+                keyboard_map: r.get(4)?,
+                mouse_map: r.get(5)?,
+            })
+        })
+        .optional()?;
+    let mut merged = s.clone();
+    let id = existing.map(|old| {
+        merged = SlotCounts {
+            slot_start: s.slot_start,
+            slot_seconds: s.slot_seconds,
+            tracked_millis: old.tracked,
+            keyboard_events: old.keyboard,
+            mouse_events: old.mouse,
+            keyboard: blob_to_map(s.slot_seconds, &old.keyboard_map),
+            mouse: blob_to_map(s.slot_seconds, &old.mouse_map),
+        };
+        merged.merge(s);
+        old.id
+    });
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO slots (id, slot_start, slot_seconds, employee, project, task,
+             tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        id,
+        merged.slot_start.as_millis(),
+        merged.slot_seconds,
+        k[0],
+        k[1],
+        k[2],
+        merged.tracked_millis,
+        merged.keyboard_events,
+        merged.mouse_events,
+        words_to_blob(&merged.keyboard),
+        words_to_blob(&merged.mouse),
+    ])?;
+    c.prepare_cached(
+        "DELETE FROM slot_checkpoints
+         WHERE slot_start = ?1 AND employee = ?2 AND project = ?3 AND task = ?4",
+    )?
+    .execute(params![s.slot_start.as_millis(), k[0], k[1], k[2]])?;
+    Ok(())
+}
+
+fn write_checkpoint(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
+    let k = ctx(&row.context);
+    let s = &row.counts;
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO slot_checkpoints (slot_start, slot_seconds, employee, project,
+             task, tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        s.slot_start.as_millis(),
+        s.slot_seconds,
+        k[0],
+        k[1],
+        k[2],
+        s.tracked_millis,
+        s.keyboard_events,
+        s.mouse_events,
+        words_to_blob(&s.keyboard),
+        words_to_blob(&s.mouse),
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn apply(c: &Connection, w: &Write) -> rusqlite::Result<()> {
+    match w {
+        Write::Slot(row) => write_slot(c, row)?,
+        Write::SlotCheckpoint(row) => write_checkpoint(c, row)?,
+        Write::Activity(a) => {
+            let k = ctx(&a.context);
+            c.prepare_cached(
+                "INSERT INTO activities (kind, title, application, url, domain, start_ms,
+                     duration_ms, slot_start, employee, project, task)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                match a.kind {
+                    ActivityKind::App => "APP",
+                    ActivityKind::Url => "URL",
+                },
+                a.title,
+                a.application,
+                a.url,
+                a.domain,
+                a.start.as_millis(),
+                a.duration_millis,
+                a.slot_start.as_millis(),
+                k[0],
+                k[1],
+                k[2],
+            ])?;
+        }
+        Write::Screenshot(s) => {
+            let k = ctx(&s.context);
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO screenshots (id, slot_start, taken_at, monitor, x, y,
+                     width, height, blurred, format, full_key, thumb_key, full_bytes, thumb_bytes,
+                     sha256, thumb_sha256, provider, upload_state, employee, project, task)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, 'pending', ?18, ?19, ?20)",
+            )?
+            .execute(params![
+                s.id,
+                s.slot_start.as_millis(),
+                s.taken_at.as_millis(),
+                s.monitor,
+                s.x,
+                s.y,
+                s.width,
+                s.height,
+                s.blurred,
+                s.format,
+                s.full_key,
+                s.thumb_key,
+                s.full_bytes as i64,
+                s.thumb_bytes as i64,
+                s.sha256,
+                s.thumb_sha256,
+                s.provider,
+                k[0],
+                k[1],
+                k[2],
+            ])?;
+        }
+        Write::OutboxAdd(e) => {
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO outbox (screenshot_id, object_key, spool_path, sha256,
+                     attempts, next_attempt_ms, created_ms, last_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                e.screenshot_id,
+                e.object_key,
+                e.spool_path,
+                e.sha256,
+                e.attempts,
+                e.next_attempt.as_millis(),
+                e.created.as_millis(),
+                e.last_error,
+            ])?;
+        }
+        Write::OutboxDone { id } => {
+            let shot: Option<String> = c
+                .prepare_cached("SELECT screenshot_id FROM outbox WHERE id = ?1")?
+                .query_row(params![id], |r| r.get(0))
+                .optional()?;
+            // A row already gone (the screenshot was deleted while its upload was in flight)
+            // marks nothing uploaded.
+            if let Some(shot) = shot {
+                c.prepare_cached("DELETE FROM outbox WHERE id = ?1")?
+                    .execute(params![id])?;
+                c.prepare_cached(
+                    "UPDATE screenshots SET upload_state = 'uploaded' WHERE id = ?1
+                     AND NOT EXISTS (SELECT 1 FROM outbox WHERE screenshot_id = ?1)",
+                )?
+                .execute(params![shot])?;
+            }
+        }
+        Write::OutboxRetry {
+            id,
+            next_attempt,
+            error,
+        } => {
+            c.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, next_attempt.as_millis(), error])?;
+        }
+        Write::DeleteScreenshot { id, remote, at } => {
+            c.prepare_cached("DELETE FROM outbox WHERE screenshot_id = ?1")?
+                .execute(params![id])?;
+            c.prepare_cached("DELETE FROM screenshots WHERE id = ?1")?
+                .execute(params![id])?;
+            for key in remote {
+                c.prepare_cached(
+                    "INSERT OR IGNORE INTO remote_deletes (screenshot_id, object_key,
+                         next_attempt_ms, created_ms) VALUES (?1, ?2, ?3, ?3)",
+                )?
+                .execute(params![id, key, at.as_millis()])?;
+            }
+        }
+        Write::DeleteDone { id } => {
+            c.prepare_cached("DELETE FROM remote_deletes WHERE id = ?1")?
+                .execute(params![id])?;
+        }
+        Write::DeleteRetry {
+            id,
+            next_attempt,
+            error,
+        } => {
+            c.prepare_cached(
+                "UPDATE remote_deletes SET attempts = attempts + 1, next_attempt_ms = ?2,
+                     last_error = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, next_attempt.as_millis(), error])?;
+        }
+        Write::Setting { name, value } => {
+            c.prepare_cached("INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)")?
+                .execute(params![name, value])?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies one caller's writes inside a savepoint: a failing job is rolled back alone and the
+/// other callers' jobs in the batch still commit.
+fn apply_job(tx: &mut rusqlite::Transaction<'_>, job: &Job) -> rusqlite::Result<()> {
+    let sp = tx.savepoint()?;
+    for w in &job.writes {
+        apply(&sp, w)?;
+    }
+    sp.commit()
+}
+
+pub(crate) fn writer_loop(mut conn: Connection, path: PathBuf, jobs: mpsc::Receiver<Job>) {
+    let err = sql_error(&path);
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        let mut ops = batch[0].writes.len();
+        while ops < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(j) => {
+                    ops += j.writes.len();
+                    batch.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        let results = commit_batch(&mut conn, &path, &batch);
+        // Acknowledge only now: after the commit (or its failure).
+        match results {
+            Ok(each) => {
+                for (job, r) in batch.into_iter().zip(each) {
+                    let _ = job.ack.send(r);
+                }
+            }
+            Err(e) => {
+                let e = err(e);
+                for job in batch {
+                    let _ = job.ack.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction for the batch; the per-job results (a job refused by SQLite fails alone).
+fn commit_batch(
+    conn: &mut Connection,
+    path: &Path,
+    batch: &[Job],
+) -> rusqlite::Result<Vec<Result<(), RecordError>>> {
+    let mut tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        results.push(apply_job(&mut tx, job).map_err(sql_error(path)));
+    }
+    tx.commit()?;
+    Ok(results)
+}

@@ -1,0 +1,36 @@
+//! Small helpers every layer uses. Not public.
+
+use std::sync::{Mutex, MutexGuard};
+
+/// Lower-case hexadecimal of `bytes` (digests, ids, secrets).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    s
+}
+
+/// Locks `m`, ignoring poisoning: every critical section in this crate leaves its data whole
+/// (a panic while holding one of these locks cannot leave it half-written), so the data is
+/// still good after a panic elsewhere.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A fresh random id: 32 lower-case hex digits.
+pub(crate) fn new_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex(&bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_lower_case_two_digits_per_byte() {
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(super::new_id().len(), 32);
+    }
+}
