@@ -18,7 +18,7 @@ use activity_core::capture::ScreenSource;
 use activity_core::capture::x11::XcapScreens;
 use activity_core::media::{PipelineOptions, process};
 use activity_core::storage::outbox::{Backoff, Outbox};
-use activity_core::storage::records::{RecordStore, ScreenshotRow};
+use activity_core::storage::records::{RecordStore, Screenshot, UploadState};
 
 #[path = "../activity-core/tests/common/x11.rs"]
 mod x11;
@@ -112,12 +112,15 @@ fn main() {
             let p = process(&f.as_frame(), &options).unwrap();
             let t2 = Instant::now();
             let id = format!("bench-{}-{i}", name.replace([' ', ',', '\''], "-"));
-            let row = ScreenshotRow {
+            let row = Screenshot {
                 id: id.clone(),
                 slot_start: activity_core::Timestamp::from_millis(0),
                 taken_at: activity_core::Timestamp::from_millis(0),
                 monitor: monitor.name.clone(),
-                geometry: (0, 0, 1920, 1080),
+                x: 0,
+                y: 0,
+                width: 1920,
+                height: 1080,
                 blurred: p.blurred,
                 format: "jpg".into(),
                 full_key: format!("k/{id}.jpg"),
@@ -127,7 +130,7 @@ fn main() {
                 sha256: p.full.sha256_hex(),
                 thumb_sha256: p.thumbnail.sha256_hex(),
                 provider: "local".into(),
-                uploaded: false,
+                upload_state: UploadState::Pending,
                 context: Default::default(),
             };
             outbox

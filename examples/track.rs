@@ -1,4 +1,6 @@
-//! `track`: tracks this desktop with the built-in sources, the local provider and SQLite.
+//! `track`: tracks this desktop with the built-in sources and SQLite; screenshots go to the
+//! storage the environment names (`FILE_PROVIDER` …, as `storage_check` reads it), by default
+//! local files under the data folder.
 //!
 //! ```text
 //! cargo run --release --example track -- [--for 10m] [--data-dir ./activity-data]
@@ -25,7 +27,7 @@ use activity_core::capture::{Session, capabilities};
 use activity_core::model::activity::WorkContext;
 use activity_core::model::config::{Frequency, parse_seconds};
 use activity_core::model::report::{top_applications, top_websites};
-use activity_core::runtime::TrackerEvent;
+use activity_core::runtime::{Query, TrackerEvent, Viewer};
 use activity_core::{Clock, Config, SystemClock, Timestamp, Tracker};
 use serde_json::json;
 
@@ -169,8 +171,9 @@ fn track(args: &Args) -> Result<(), String> {
     };
     let shots = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = shots.clone();
-    let expected = config.expected_events_per_slot();
     let tracker = Tracker::builder(config)
+        .storage_from_env()
+        .map_err(|e| format!("storage from the environment: {e}"))?
         .data_dir(&args.data_dir)
         .context(context)
         .on_event(move |e| match e {
@@ -228,29 +231,30 @@ fn track(args: &Args) -> Result<(), String> {
     }
     tracker.stop().map_err(|e| e.to_string())?;
     let to = SystemClock.now();
-    summary(&tracker, from, to, expected, &shots.lock().unwrap(), args)
+    summary(&tracker, from, to, &shots.lock().unwrap(), args)
 }
 
 fn summary(
     tracker: &Tracker,
     from: Timestamp,
     to: Timestamp,
-    expected: u32,
     shot_ids: &[String],
     args: &Args,
 ) -> Result<(), String> {
-    let records = tracker.records();
     let slot_from = Timestamp::from_millis(from.as_millis() - i64::from(args.slot) * 1000);
-    let slots = records.slots(slot_from, to).map_err(|e| e.to_string())?;
-    let activities = records
-        .activities(slot_from, to)
+    let range = Query::range(slot_from, to);
+    let slots = tracker
+        .slots(&Viewer::Admin, &range)
+        .map_err(|e| e.to_string())?;
+    let activities = tracker
+        .activities(&Viewer::Admin, &range)
         .map_err(|e| e.to_string())?;
     println!("\n== summary ==");
     println!("slot      tracked  keyboard  mouse  activity  active  project");
     // Parts of one slot (a context change) are listed per context, as stored.
     let mut slot_json = Vec::new();
     for row in &slots {
-        let m = row.counts.metrics(expected);
+        let m = row.metrics;
         if m.tracked_seconds == 0 && m.keyboard_events + m.mouse_events == 0 {
             continue;
         }
@@ -302,12 +306,14 @@ fn summary(
     }
     let mut shots_json = Vec::new();
     for id in shot_ids {
-        if let Some(s) = records.screenshot(id).map_err(|e| e.to_string())? {
+        if let Ok(s) = tracker.screenshot(&Viewer::Admin, id) {
             shots_json.push(json!({
+                "id": s.id,
                 "taken_at": s.taken_at.to_string(),
                 "monitor": s.monitor,
-                "width": s.geometry.2,
-                "height": s.geometry.3,
+                "width": s.width,
+                "height": s.height,
+                "upload_state": s.upload_state,
                 "blurred": s.blurred,
                 "full_key": s.full_key,
                 "thumb_key": s.thumb_key,

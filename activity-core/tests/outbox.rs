@@ -16,7 +16,7 @@ use activity_core::storage::StorageError;
 use activity_core::storage::backend::{ObjectInfo, ObjectStorage};
 use activity_core::storage::key::screenshot_keys;
 use activity_core::storage::outbox::{Backoff, Outbox};
-use activity_core::storage::records::{RecordStore, ScreenshotRow};
+use activity_core::storage::records::{RecordStore, Screenshot, UploadState};
 use async_trait::async_trait;
 use bytes::Bytes;
 use common::at;
@@ -87,7 +87,7 @@ fn fresh_outbox(name: &str) -> (Arc<ManualClock>, Arc<RecordStore>, Outbox) {
     (clock, records, outbox)
 }
 
-fn shot(i: u32) -> (ScreenshotRow, Vec<u8>, Vec<u8>) {
+fn shot(i: u32) -> (Screenshot, Vec<u8>, Vec<u8>) {
     let id = format!("shot-{i:03}");
     let keys = screenshot_keys(at(0), "emp-1", &id, ImageFormat::Jpeg).unwrap();
     let full: Vec<u8> = (0..40_000u32)
@@ -96,12 +96,15 @@ fn shot(i: u32) -> (ScreenshotRow, Vec<u8>, Vec<u8>) {
     let thumb: Vec<u8> = (0..2_000u32)
         .map(|k| (k.wrapping_mul(13).wrapping_add(i) % 241) as u8)
         .collect();
-    let row = ScreenshotRow {
+    let row = Screenshot {
         id,
         slot_start: at(0),
         taken_at: at(i64::from(i) * 1000),
         monitor: "Xvfb-0".into(),
-        geometry: (0, 0, 1920, 1080),
+        x: 0,
+        y: 0,
+        width: 1920,
+        height: 1080,
         blurred: false,
         format: "jpg".into(),
         full_key: keys.full,
@@ -111,7 +114,7 @@ fn shot(i: u32) -> (ScreenshotRow, Vec<u8>, Vec<u8>) {
         sha256: hex(&Sha256::digest(&full)),
         thumb_sha256: hex(&Sha256::digest(&thumb)),
         provider: "S3".into(),
-        uploaded: false,
+        upload_state: UploadState::Pending,
         context: WorkContext {
             employee: Some("emp-1".into()),
             ..WorkContext::default()
@@ -170,7 +173,7 @@ async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
             hex(&Sha256::digest(store.get(&row.thumb_key).await.unwrap())),
             hex(&Sha256::digest(thumb))
         );
-        assert!(records.screenshot(&row.id).unwrap().unwrap().uploaded);
+        assert!(records.screenshot(&row.id, at(0)).unwrap().unwrap().upload_state == UploadState::Uploaded);
     }
     let puts = store.puts.lock().unwrap().clone();
     assert_eq!(puts.len(), 2 * N as usize);
@@ -189,9 +192,14 @@ async fn deleting_a_screenshot_removes_every_copy() {
     outbox.drain_once(&store).await.unwrap();
     outbox.enqueue(&queued, &f2, &t2).unwrap(); // still only in the spool and outbox
 
+    // The uploaded one needs remote deletions; the queued one never left the machine.
+    let remote = outbox.delete_screenshot(&uploaded).unwrap();
+    assert_eq!(remote, [uploaded.full_key.clone(), uploaded.thumb_key.clone()]);
+    assert!(outbox.delete_screenshot(&queued).unwrap().is_empty());
+    let done = outbox.delete_remote_now(&store, &uploaded.id).await.unwrap();
+    assert!(done.is_complete(), "{done:?}");
     for row in [&uploaded, &queued] {
-        outbox.delete_screenshot(&store, &row.id).await.unwrap();
-        assert_eq!(records.screenshot(&row.id).unwrap(), None);
+        assert_eq!(records.screenshot(&row.id, at(0)).unwrap(), None);
         assert_eq!(store.head(&row.full_key).await.unwrap(), None);
         assert_eq!(store.head(&row.thumb_key).await.unwrap(), None);
     }
@@ -366,7 +374,7 @@ fn kill_9_while_draining_loses_and_duplicates_nothing() {
             rt.block_on(store.get(&row.thumb_key)).unwrap().to_vec(),
             *thumb
         );
-        assert!(records.screenshot(&row.id).unwrap().unwrap().uploaded);
+        assert!(records.screenshot(&row.id, at(0)).unwrap().unwrap().upload_state == UploadState::Uploaded);
     }
     assert!(records.outbox_all().unwrap().is_empty());
     assert_eq!(std::fs::read_dir(dir.join("spool")).unwrap().count(), 0);

@@ -13,7 +13,7 @@ use activity_core::Timestamp;
 use activity_core::model::activity::{ActivityKind, ActivityRecord, WorkContext};
 use activity_core::model::score::{SecondMap, SlotCounts};
 use activity_core::storage::records::{
-    RecordError, RecordStore, SCHEMA_VERSION, ScreenshotRow, SlotRow, Write,
+    RecordError, RecordStore, SCHEMA_VERSION, Screenshot, SlotRow, UploadState, Write,
 };
 use common::at;
 
@@ -69,12 +69,15 @@ fn records_round_trip() {
         domain: Some("docs.rs".into()),
         ..activity("Docs", 2000)
     };
-    let shot = ScreenshotRow {
+    let shot = Screenshot {
         id: "0193-a".into(),
         slot_start: at(0),
         taken_at: at(1234),
         monitor: "HDMI-1".into(),
-        geometry: (1920, 0, 2560, 1440),
+        x: 1920,
+        y: 0,
+        width: 2560,
+        height: 1440,
         blurred: true,
         format: "jpg".into(),
         full_key: "screenshots/2026/11/30/emp/0800/0193-a.jpg".into(),
@@ -84,7 +87,7 @@ fn records_round_trip() {
         sha256: "ab".repeat(32),
         thumb_sha256: "cd".repeat(32),
         provider: "LOCAL".into(),
-        uploaded: false,
+        upload_state: UploadState::Pending,
         context: WorkContext {
             employee: Some("emp".into()),
             project: Some("P".into()),
@@ -107,8 +110,8 @@ fn records_round_trip() {
         store.activities(at(0), at(600_000)).unwrap(),
         vec![activity("main.rs", 1000), url]
     );
-    assert_eq!(store.screenshot("0193-a").unwrap(), Some(shot));
-    assert_eq!(store.screenshot("nope").unwrap(), None);
+    assert_eq!(store.screenshot("0193-a", at(0)).unwrap(), Some(shot));
+    assert_eq!(store.screenshot("nope", at(0)).unwrap(), None);
     assert_eq!(store.slots(at(0), at(600_000)).unwrap(), vec![row]);
     drop(store);
     // Reopening keeps everything and does not migrate again.

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use activity_core::runtime::TrackerEvent;
 use activity_core::storage::backend::ObjectStorage;
-use activity_core::storage::outbox::Backoff;
+use activity_core::runtime::Viewer;
+use activity_core::storage::{Backoff, UploadState};
 use activity_core::{Config, Tracker};
 use sha2::Digest;
 
@@ -90,8 +91,8 @@ fn screenshots_taken_while_s3_is_down_all_arrive_when_it_returns() {
         .unwrap();
     for id in &outage {
         assert!(stored.contains(id), "{id} never arrived");
-        let row = tracker.records().screenshot(id).unwrap().unwrap();
-        assert!(row.uploaded);
+        let row = tracker.screenshot(&Viewer::Admin, id).unwrap();
+        assert_eq!(row.upload_state, UploadState::Uploaded);
         for (key, sha) in [
             (&row.full_key, &row.sha256),
             (&row.thumb_key, &row.thumb_sha256),

@@ -14,7 +14,8 @@ use std::time::Duration;
 use activity_core::model::activity::{ActivityKind, ActivityRecord};
 use activity_core::model::score::{active_percent, activity_percent};
 use activity_core::runtime::{ScreenshotTaken, TrackerEvent};
-use activity_core::storage::records::SlotRow;
+use activity_core::runtime::{Query, Viewer};
+use activity_core::storage::{SlotRecord, UploadState};
 use activity_core::{Clock, Config, SystemClock, Timestamp, Tracker};
 use x11::XSession;
 
@@ -78,24 +79,16 @@ impl Run {
         self.events.try_iter().collect()
     }
 
-    fn slots(&self) -> Vec<SlotRow> {
+    fn slots(&self) -> Vec<SlotRecord> {
         self.tracker
-            .records()
-            .slots(
-                Timestamp::from_millis(0),
-                Timestamp::from_millis(i64::MAX / 2),
-            )
+            .slots(&Viewer::Admin, &Query::default())
             .unwrap()
     }
 
     fn activities(&self) -> Vec<ActivityRecord> {
         let mut a = self
             .tracker
-            .records()
-            .activities(
-                Timestamp::from_millis(0),
-                Timestamp::from_millis(i64::MAX / 2),
-            )
+            .activities(&Viewer::Admin, &Query::default())
             .unwrap();
         a.sort_by_key(|r| r.start);
         a
@@ -216,8 +209,8 @@ fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
     r.tracker.stop().unwrap();
     let elapsed_s = now().millis_since(t_start) as f64 / 1000.0;
     let slots = r.slots();
-    let kb: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
-    let mouse: u32 = slots.iter().map(|s| s.counts.mouse_events).sum();
+    let kb: u32 = slots.iter().map(|s| s.metrics.keyboard_events).sum();
+    let mouse: u32 = slots.iter().map(|s| s.metrics.mouse_events).sum();
     assert_eq!((kb, mouse), (20, 5 + 3 + 4), "{slots:?}");
     let closed: Vec<_> = r
         .events()
@@ -229,23 +222,24 @@ fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
         .collect();
     assert_eq!(closed.len(), slots.len());
     for (row, m) in slots.iter().zip(&closed) {
-        let c = &row.counts;
-        let tracked = c.tracked_seconds();
+        let c = &row.metrics;
+        let tracked = c.tracked_seconds;
+        let events = u64::from(c.keyboard_events + c.mouse_events);
         // The formula, by hand: min(100, round(100 × events / (max_expected × tracked / L))).
         let by_hand = if tracked == 0 {
             0
         } else {
-            let v = 100.0 * c.events() as f64 / (3600.0 * f64::from(tracked) / 3600.0);
+            let v = 100.0 * events as f64 / (3600.0 * f64::from(tracked) / 3600.0);
             v.round().min(100.0) as u8
         };
         assert_eq!(m.activity_percent, by_hand);
         assert_eq!(
             m.activity_percent,
-            activity_percent(c.events(), tracked, 3600, 3600)
+            activity_percent(events, tracked, 3600, 3600)
         );
         assert_eq!(
             m.active_percent,
-            active_percent(c.active_seconds(), tracked)
+            active_percent(c.active_seconds, tracked)
         );
         assert_eq!(
             (m.keyboard_events, m.mouse_events),
@@ -253,7 +247,7 @@ fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
         );
         assert!(m.active_seconds >= 2 && m.active_seconds <= tracked);
     }
-    let tracked: u32 = slots.iter().map(|s| s.counts.tracked_seconds()).sum();
+    let tracked: u32 = slots.iter().map(|s| s.metrics.tracked_seconds).sum();
     assert!(
         (f64::from(tracked) - elapsed_s).abs() <= 1.5,
         "tracked {tracked} s of {elapsed_s:.1} s"
@@ -304,9 +298,9 @@ fn screenshots_follow_the_schedule_and_are_stored_with_thumbnails() {
         assert_eq!((full.width(), full.height()), (1280, 800));
         let thumb = image::open(root.join(&s.thumb_key)).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (320, 200));
-        let row = r.tracker.records().screenshot(&s.id).unwrap().unwrap();
-        assert!(row.uploaded, "{} not confirmed", s.id);
-        assert_eq!(row.geometry, (0, 0, 1280, 800));
+        let row = r.tracker.screenshot(&Viewer::Admin, &s.id).unwrap();
+        assert_eq!(row.upload_state, UploadState::Uploaded, "{} not confirmed", s.id);
+        assert_eq!((row.x, row.y, row.width, row.height), (0, 0, 1280, 800));
         assert!(
             events
                 .iter()
@@ -355,7 +349,7 @@ fn with_blur_on_only_blurred_screenshots_are_stored() {
     let root = r.tracker.data_dir().join("objects");
     for s in &shots {
         assert!(s.blurred);
-        let row = r.tracker.records().screenshot(&s.id).unwrap().unwrap();
+        let row = r.tracker.screenshot(&Viewer::Admin, &s.id).unwrap();
         assert!(row.blurred);
         for key in [&s.full_key, &s.thumb_key] {
             let img = image::open(root.join(key)).unwrap().to_luma8();
@@ -396,8 +390,8 @@ fn pause_stops_screenshots_counts_and_activity() {
     sleep_ms(2_000);
     r.tracker.stop().unwrap();
     let slots = r.slots();
-    let kb: u32 = slots.iter().map(|s| s.counts.keyboard_events).sum();
-    let mouse: u32 = slots.iter().map(|s| s.counts.mouse_events).sum();
+    let kb: u32 = slots.iter().map(|s| s.metrics.keyboard_events).sum();
+    let mouse: u32 = slots.iter().map(|s| s.metrics.mouse_events).sum();
     assert_eq!(kb, 5 + 3, "key presses during the pause were counted");
     assert_eq!(mouse, 0, "clicks during the pause were counted");
     for s in taken(&r.events()) {
@@ -424,7 +418,7 @@ fn pause_stops_screenshots_counts_and_activity() {
             .iter()
             .all(|r| r.start >= resumed_at.add_millis(-100))
     );
-    let tracked: u32 = slots.iter().map(|s| s.counts.tracked_seconds()).sum();
+    let tracked: u32 = slots.iter().map(|s| s.metrics.tracked_seconds).sum();
     let total = now().millis_since(paused_at) / 1000;
     assert!(tracked < total as u32 + 3, "the pause was tracked");
 }
@@ -461,7 +455,7 @@ fn screenshot_switches_off_stop_only_screenshots() {
                 .is_none(),
             "{switch}: something was stored"
         );
-        let kb: u32 = r.slots().iter().map(|s| s.counts.keyboard_events).sum();
+        let kb: u32 = r.slots().iter().map(|s| s.metrics.keyboard_events).sum();
         assert_eq!(kb, 3, "{switch}: input not tracked");
         let acts = r.activities();
         assert!(

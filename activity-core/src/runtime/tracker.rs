@@ -90,6 +90,26 @@ impl TrackerBuilder {
         self
     }
 
+    /// The storage named by the environment, with the variable names products already use
+    /// (`FILE_PROVIDER=S3|WASABI|DIGITALOCEAN|CLOUDINARY|LOCAL` and the provider's variables,
+    /// see [`ProviderConfig::from_env`](crate::storage::config::ProviderConfig::from_env)).
+    /// `FILE_PROVIDER` unset, or `LOCAL` without `LOCAL_STORAGE_ROOT`, keeps the default
+    /// (files under the data folder). Every problem with the variables is reported at once.
+    pub fn storage_from_env(self) -> Result<Self, Error> {
+        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+        let provider = var("FILE_PROVIDER");
+        let local = provider
+            .as_deref()
+            .is_none_or(|p| p.eq_ignore_ascii_case("LOCAL"));
+        if local && var("LOCAL_STORAGE_ROOT").is_none() {
+            return Ok(self);
+        }
+        let config = crate::storage::config::ProviderConfig::from_env()
+            .map_err(crate::storage::StorageError::from)?;
+        let store = crate::storage::open(&config)?;
+        Ok(self.storage(Arc::from(store)))
+    }
+
     /// The embedder's own storage (a C callback table, a Python object, any
     /// [`BlockingStorage`]): each call runs on the tracker's blocking pool and is given at most
     /// `timeout` ([`BlockingAdapter`]).
