@@ -36,7 +36,7 @@ fn probe_image() -> Result<Vec<u8>, String> {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    b.iter().fold(String::new(), |s, x| s + &format!("{x:02x}"))
 }
 
 struct Steps {

@@ -168,6 +168,9 @@ fn without_display_the_tracker_can_run_what_works_with_injected_events() {
     t.record_window("Editor", "notes.txt").unwrap();
     t.record_url("Firefox", "Docs", "https://docs.rs/tokio?x=1")
         .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    t.record_url("Firefox", "Docs", "https://docs.rs/tokio?x=1")
+        .unwrap();
     t.stop().unwrap();
     let all: Vec<TrackerEvent> = events.try_iter().collect();
     let failed: Vec<_> = all
@@ -198,6 +201,13 @@ fn without_display_the_tracker_can_run_what_works_with_injected_events() {
     let url = acts.iter().find(|a| a.url.is_some()).expect("URL record");
     assert_eq!(url.url.as_deref(), Some("https://docs.rs/tokio"));
     assert_eq!(url.domain.as_deref(), Some("docs.rs"));
+    // A URL sample feeds the website lane only: no application record takes the tab's title.
+    assert!(
+        !acts
+            .iter()
+            .any(|a| a.kind == activity_core::model::activity::ActivityKind::App && a.title == "Docs"),
+        "{acts:?}"
+    );
     // Starting twice or resuming a running tracker is a clear state error.
     t.start().unwrap();
     let e = t.start().unwrap_err();
