@@ -233,6 +233,7 @@ fn switches_take_effect_at_once_and_survive_a_restart() {
     let dir = data_dir("switches");
     let mut b = builder_in(&dir, "");
     let rx = b.event_channel();
+    let all = b.event_channel();
     let t = b.build().unwrap();
     t.set_context(Some("ana"), None, None).unwrap();
     // The employee's switch off: no screenshot, while input and windows are still tracked.
@@ -263,7 +264,7 @@ fn switches_take_effect_at_once_and_survive_a_restart() {
     assert!(acts.iter().any(|a| a.title == "main.rs"));
     // Events said when the effect changed: off (employee), on (both).
     drop(t);
-    let switched: Vec<bool> = rx
+    let switched: Vec<bool> = all
         .try_iter()
         .filter_map(|e| match e {
             TrackerEvent::ScreenshotsSwitched { effective, .. } => Some(effective),
