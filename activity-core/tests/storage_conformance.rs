@@ -1,5 +1,6 @@
-//! One conformance suite for every storage backend (so far: Local), plus the local provider's
-//! signed URLs.
+//! One conformance suite for every storage backend (local, S3 family on moto, Cloudinary on a
+//! loopback server, an embedder's blocking storage through the adapter), plus the local
+//! provider's signed URLs.
 
 mod common;
 
@@ -370,6 +371,28 @@ async fn cloudinary_conforms_against_a_loopback_server_that_checks_signatures() 
         .unwrap();
     assert_eq!(reqwest::get(expired).await.unwrap().status(), 401);
 
+    // Private: uploaded as `authenticated`, so the public delivery URLs that anyone could guess
+    // from the key serve nothing; only the signed URL above does.
+    let guessable = [
+        format!("{}/demo/image/upload/screenshots/2026/11/30/emp/0850/c.jpg", fake.origin),
+        format!("{}/demo/image/authenticated/screenshots/2026/11/30/emp/0850/c.jpg", fake.origin),
+        format!("{}/demo/image/authenticated/s--AAAAAAAA--/screenshots/2026/11/30/emp/0850/c.jpg", fake.origin),
+    ];
+    for url in guessable {
+        assert_eq!(reqwest::get(&url).await.unwrap().status(), 401, "{url}");
+    }
+    let listed = reqwest::Client::new()
+        .get(format!("{}/v1_1/demo/resources/image/authenticated/screenshots/2026/11/30/emp/0850/c", fake.origin))
+        .basic_auth("123456789012345", Some("real-secret-real-secret"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(listed["type"], "authenticated", "{listed}");
+
     // A wrong secret: the server refuses the signature and nothing is stored.
     let wrong = CloudinaryStorage::new(&fake.config("wrong-secret-wrong-secret")).unwrap();
     let e = wrong
@@ -393,4 +416,100 @@ async fn cloudinary_conforms_against_a_loopback_server_that_checks_signatures() 
         store.put("screenshots/noext", Bytes::new()).await,
         Err(StorageError::InvalidKey { .. })
     ));
+}
+
+use activity_core::storage::backend::ObjectInfo;
+use activity_core::storage::blocking::{BlockingAdapter, BlockingStorage};
+
+/// An embedder's blocking storage: plain files under a folder, with `std::fs` calls only.
+struct FolderStorage(std::path::PathBuf);
+
+impl FolderStorage {
+    fn path(&self, key: &str) -> std::path::PathBuf {
+        self.0.join(key)
+    }
+    fn fail(e: std::io::Error) -> StorageError {
+        StorageError::Backend {
+            provider: "EMBEDDER",
+            message: e.to_string(),
+        }
+    }
+}
+
+impl BlockingStorage for FolderStorage {
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
+        let p = self.path(key);
+        std::fs::create_dir_all(p.parent().unwrap()).map_err(Self::fail)?;
+        std::fs::write(p, bytes).map_err(Self::fail)
+    }
+    fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
+        match std::fs::read(self.path(key)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(StorageError::NotFound(key.into()))
+            }
+            r => r.map_err(Self::fail),
+        }
+    }
+    fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
+        match std::fs::metadata(self.path(key)) {
+            Ok(m) => Ok(Some(ObjectInfo {
+                key: key.into(),
+                size: m.len(),
+                last_modified: None,
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Self::fail(e)),
+        }
+    }
+    fn delete(&self, key: &str) -> Result<(), StorageError> {
+        match std::fs::remove_file(self.path(key)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Self::fail(e)),
+            _ => Ok(()),
+        }
+    }
+    fn signed_url(&self, key: &str, expires_in: Duration) -> Result<url::Url, StorageError> {
+        url::Url::parse(&format!(
+            "https://files.example/{key}?expires={}",
+            expires_in.as_secs()
+        ))
+        .map_err(|e| StorageError::Backend {
+            provider: "EMBEDDER",
+            message: e.to_string(),
+        })
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
+        fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<ObjectInfo>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(root, &p, out);
+                } else if let Ok(m) = e.metadata() {
+                    out.push(ObjectInfo {
+                        key: p.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
+                        size: m.len(),
+                        last_modified: None,
+                    });
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.0, &self.path(prefix), &mut out);
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embedders_blocking_storage_conforms_through_the_adapter() {
+    let root = std::env::temp_dir().join(format!("ac-blocking-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let store = BlockingAdapter::new(Arc::new(FolderStorage(root.clone())), Duration::from_secs(5));
+    conformance(&store, "screenshots").await;
+    // The optional signed URL is the embedder's own.
+    let url = store
+        .signed_url("screenshots/a.jpg", Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(url.as_str(), "https://files.example/screenshots/a.jpg?expires=60");
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -108,3 +108,198 @@ fn screenshots_taken_while_s3_is_down_all_arrive_when_it_returns() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// A TCP proxy on a fixed loopback port in front of moto, which the test can close (dropping
+/// every open connection, as a network outage does) and open again.
+struct Proxy {
+    port: u16,
+    target: u16,
+    open: Arc<std::sync::atomic::AtomicBool>,
+    conns: Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Proxy {
+    fn start(target: u16) -> Proxy {
+        let mut p = Proxy {
+            port: s3::free_port(),
+            target,
+            open: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            conns: Arc::default(),
+            thread: None,
+        };
+        p.reopen();
+        p
+    }
+
+    fn reopen(&mut self) {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        self.open.store(true, Ordering::SeqCst);
+        let (open, conns, target) = (self.open.clone(), self.conns.clone(), self.target);
+        self.thread = Some(std::thread::spawn(move || {
+            while open.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        client.set_nonblocking(false).unwrap();
+                        let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", target))
+                        else {
+                            continue;
+                        };
+                        let mut list = conns.lock().unwrap();
+                        list.push(client.try_clone().unwrap());
+                        list.push(server.try_clone().unwrap());
+                        for (mut from, mut to) in [
+                            (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                            (server, client),
+                        ] {
+                            std::thread::spawn(move || {
+                                let _ = std::io::copy(&mut from, &mut to);
+                                let _ = to.shutdown(std::net::Shutdown::Both);
+                            });
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+            // The listener is dropped here: connections are refused from now on.
+        }));
+    }
+
+    fn close(&mut self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+        for c in self.conns.lock().unwrap().drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// The `screenshots` tool (built with the examples), run on `dir` with S3 behind `endpoint`.
+fn screenshots_tool(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (bool, String) {
+    let exe = std::env::current_exe().unwrap();
+    let tool = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|debug| debug.join("examples").join("screenshots"))
+        .unwrap();
+    assert!(
+        tool.exists(),
+        "{} is missing: build the examples first (cargo build --examples)",
+        tool.display()
+    );
+    let out = std::process::Command::new(tool)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("FILE_PROVIDER", "S3")
+        .env("AWS_ACCESS_KEY_ID", "AKIDTESTTESTTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "testsecretkeytestsecretkeytestsecret00")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_S3_BUCKET", "shots")
+        .env("AWS_S3_ENDPOINT", endpoint)
+        .env("AWS_S3_FORCE_PATH_STYLE", "true")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn a_screenshot_deleted_during_an_outage_is_gone_from_the_bucket_after_sync() {
+    let mut x = x11::XSession::start(800, 600);
+    let w = x.xterm("Delete me", true, "private things");
+    x.activate(&w);
+    let moto = s3::Moto::start();
+    moto.create_bucket("shots");
+    let moto_port: u16 = moto.endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    let mut proxy = Proxy::start(moto_port);
+    let endpoint = format!("http://127.0.0.1:{}", proxy.port);
+    let dir = std::env::temp_dir().join(format!("activity-core-delsync-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config =
+        Config::from_json_str(r#"{"screenshot_frequency": "5s", "idle_after": "10m"}"#).unwrap();
+    let mut b = Tracker::builder(config)
+        .data_dir(&dir)
+        .storage(Arc::new(s3::s3_store(&endpoint)));
+    let events = b.event_channel();
+    let tracker = b.build().unwrap();
+    tracker.start().unwrap();
+    let mut stored = Vec::new();
+    let until = Instant::now() + Duration::from_secs(30);
+    while stored.len() < 2 && Instant::now() < until {
+        if let Ok(TrackerEvent::ScreenshotStored { id }) =
+            events.recv_timeout(Duration::from_millis(200))
+        {
+            stored.push(id);
+        }
+    }
+    tracker.stop().unwrap();
+    assert!(stored.len() >= 2, "{stored:?}");
+    let shots: Vec<_> = stored
+        .iter()
+        .map(|id| tracker.screenshot(&Viewer::Admin, id).unwrap())
+        .collect();
+    drop(tracker);
+    let independent = s3::s3_store(&moto.endpoint);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for s in &shots {
+        for key in [&s.full_key, &s.thumb_key] {
+            assert!(rt.block_on(independent.head(key)).unwrap().is_some(), "{key}");
+        }
+    }
+
+    // The network goes away; the employee deletes the first screenshot.
+    proxy.close();
+    let victim = &shots[0];
+    let (ok, out) = screenshots_tool(&dir, &endpoint, &["delete", &victim.id]);
+    assert!(ok, "{out}");
+    assert!(out.contains("queued"), "{out}");
+    // Local copies are gone at once.
+    let (ok, list) = screenshots_tool(&dir, &endpoint, &["list", "--json"]);
+    assert!(ok, "{list}");
+    let listed: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&victim.id.as_str()), "{ids:?}");
+    assert!(ids.contains(&shots[1].id.as_str()));
+    for s in listed.as_array().unwrap() {
+        for field in ["id", "taken_at", "full_key", "thumb_key", "upload_state"] {
+            assert!(s.get(field).is_some(), "{field} missing in {s}");
+        }
+    }
+    // While the network is down, sync cannot finish and says what is left.
+    let (ok, out) = screenshots_tool(&dir, &endpoint, &["sync"]);
+    assert!(!ok, "{out}");
+    assert!(out.contains(&victim.full_key), "{out}");
+
+    // The network is back: sync finishes the deletion.
+    proxy.reopen();
+    let (ok, out) = screenshots_tool(&dir, &endpoint, &["sync"]);
+    assert!(ok, "{out}");
+    for key in [&victim.full_key, &victim.thumb_key] {
+        assert_eq!(rt.block_on(independent.head(key)).unwrap(), None, "{key} still there");
+    }
+    for key in [&shots[1].full_key, &shots[1].thumb_key] {
+        assert!(rt.block_on(independent.head(key)).unwrap().is_some(), "{key} lost");
+    }
+    // The survivor's URL works through the tool, as the S3 server serves it.
+    let (ok, url) = screenshots_tool(&dir, &endpoint, &["url", &shots[1].id, "--thumb"]);
+    assert!(ok, "{url}");
+    assert!(url.trim().starts_with(&endpoint), "{url}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

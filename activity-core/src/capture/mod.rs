@@ -309,12 +309,16 @@ const NO_DISPLAY: &str = "no display: DISPLAY is not set. Run inside a desktop s
 
 /// Probes this machine: which built-in sources work, and why the others do not.
 pub fn capabilities() -> Capabilities {
+    probe(session())
+}
+
+/// The capabilities for a session (the probing part of [`capabilities`]).
+fn probe(session: Session) -> Capabilities {
     let missing = |feature: &str| {
         Availability::Unavailable(format!(
             "activity-core was built without the `{feature}` feature"
         ))
     };
-    let session = session();
     let (mut screens, mut input, mut windows) = match &session {
         Session::Native => {
             let r = || {
@@ -375,6 +379,21 @@ pub fn capabilities() -> Capabilities {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unprobed_platform_says_not_probed_instead_of_available() {
+        let caps = probe(Session::Native);
+        for kind in [SourceKind::Screens, SourceKind::Input, SourceKind::Windows] {
+            // Compiled-out features still say so; otherwise "not probed", never "available".
+            assert!(
+                matches!(caps.of(kind), Availability::NotProbed(_) | Availability::Unavailable(_)),
+                "{kind}: {:?}",
+                caps.of(kind)
+            );
+        }
+        let json = serde_json::to_value(&caps).unwrap();
+        assert_eq!(json["session"]["kind"], "native");
+    }
 
     fn m(name: &str, x: i32, y: i32, w: u32, h: u32, primary: bool) -> Monitor {
         Monitor {

@@ -808,6 +808,25 @@ pub fn active_percent(active_seconds: u32, tracked_seconds: u32) -> u8 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn closing_far_ahead_returns_promptly() {
+        let c = InputCounter::new(600).unwrap();
+        let t0 = Timestamp::from_secs(1_800_000_000 - 1_800_000_000 % 600);
+        c.start(t0).unwrap();
+        c.record(InputEvent::KeyPress, t0.add_millis(1_000));
+        // Centuries ahead: closes the first slots one by one, skips the rest at once.
+        let far = Timestamp::from_millis(i64::MAX / 4);
+        let started = std::time::Instant::now();
+        let closed = c.close_until(far);
+        assert!(closed.len() <= MAX_SLOTS_PER_CLOSE);
+        assert_eq!(closed[0].keyboard_events, 1);
+        let rest = c.stop(far.add_millis(1_000)).unwrap();
+        assert!(rest.len() <= 2, "{}", rest.len());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // A new start works on the far side.
+        c.start(far.add_millis(2_000)).unwrap();
+    }
+
     const BASE: i64 = 1_796_025_600_000; // 2026-11-30T08:00:00Z, a slot boundary
 
     fn at(ms: i64) -> Timestamp {

@@ -634,3 +634,46 @@ impl Outbox {
         &self.spool
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_never_panics_on_odd_values() {
+        let odd = [
+            Backoff {
+                initial: Duration::from_secs(1),
+                max: Duration::from_secs(10),
+                jitter: f64::NAN,
+            },
+            Backoff {
+                initial: Duration::MAX,
+                max: Duration::MAX,
+                jitter: 0.5,
+            },
+            Backoff {
+                initial: Duration::from_secs(u64::MAX / 2),
+                max: Duration::MAX,
+                jitter: f64::INFINITY,
+            },
+            Backoff {
+                initial: Duration::ZERO,
+                max: Duration::ZERO,
+                jitter: -3.0,
+            },
+        ];
+        for b in odd {
+            for attempts in [0, 1, 31, u32::MAX] {
+                let d = b.delay(attempts);
+                assert!(d <= b.max.max(b.base_delay(attempts)), "{b:?} {attempts}: {d:?}");
+            }
+        }
+        let nan = Backoff {
+            initial: Duration::from_secs(2),
+            max: Duration::from_secs(60),
+            jitter: f64::NAN,
+        };
+        assert_eq!(nan.delay(1), Duration::from_secs(4), "NaN jitter counts as none");
+    }
+}
