@@ -26,7 +26,8 @@ use activity_core::model::config::parse_seconds;
 use activity_core::runtime::{Query, Viewer};
 use activity_core::{Config, Timestamp, Tracker};
 
-const USAGE: &str = "usage: screenshots [--data-dir DIR] list [--employee E] [--from T] [--to T] [--json]
+const USAGE: &str =
+    "usage: screenshots [--data-dir DIR] list [--employee E] [--from T] [--to T] [--json]
        screenshots [--data-dir DIR] url ID [--thumb] [--expires 10m]
        screenshots [--data-dir DIR] delete ID
        screenshots [--data-dir DIR] sync";
@@ -123,7 +124,10 @@ fn run(args: &Args) -> Result<ExitCode, String> {
                     serde_json::to_string_pretty(&shots).map_err(|e| e.to_string())?
                 );
             } else {
-                println!("{:<32}  {:<24}  {:>9}  {:<8}  {:<7}  employee", "id", "taken at", "size", "state", "blurred");
+                println!(
+                    "{:<32}  {:<24}  {:>9}  {:<8}  {:<7}  employee",
+                    "id", "taken at", "size", "state", "blurred"
+                );
                 for s in &shots {
                     println!(
                         "{:<32}  {:<24}  {:>4}x{:<4}  {:<8}  {:<7}  {}",
@@ -158,7 +162,10 @@ fn run(args: &Args) -> Result<ExitCode, String> {
                 println!("remote: nothing to delete (it never left this machine)");
             }
             for k in &outcome.remote_deleted {
-                println!("remote: {k} deleted (confirmed by {})", tracker.storage_provider());
+                println!(
+                    "remote: {k} deleted (confirmed by {})",
+                    tracker.storage_provider()
+                );
             }
             for k in &outcome.remote_queued {
                 println!(
@@ -174,7 +181,10 @@ fn run(args: &Args) -> Result<ExitCode, String> {
                 println!("outbox empty: every upload and deletion is confirmed");
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("{} upload(s) and {} deletion(s) left:", left.count, left.deletes);
+            println!(
+                "{} upload(s) and {} deletion(s) left:",
+                left.count, left.deletes
+            );
             for i in &left.items {
                 println!(
                     "  {:<6} {}  attempts {}  next {}  {}",

@@ -29,11 +29,14 @@ fi
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "cargo clippy --all-targets -- -D warnings"
+step "cargo clippy --all-targets -- -D warnings (the API as embedders build it, and with the internals the tests use)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 step "unit, property and integration tests (nextest)"
-cargo nextest run --workspace --all-targets --no-fail-fast
+# --all-features: the record store and outbox tests need the `internals` feature; --all-targets
+# builds the examples too (the outage test runs the `screenshots` tool).
+cargo nextest run --workspace --all-targets --all-features --no-fail-fast
 
 step "doc tests"
 cargo test --workspace --doc

@@ -47,9 +47,8 @@ impl<'de> Deserialize<'de> for Timestamp {
                     .map_err(|_| E::custom("milliseconds out of range"))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
-                Timestamp::parse_rfc3339(v).ok_or_else(|| {
-                    E::custom(format!("{v:?} is not an RFC 3339 date-time"))
-                })
+                Timestamp::parse_rfc3339(v)
+                    .ok_or_else(|| E::custom(format!("{v:?} is not an RFC 3339 date-time")))
             }
         }
         d.deserialize_any(V)

@@ -173,7 +173,14 @@ async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
             hex(&Sha256::digest(store.get(&row.thumb_key).await.unwrap())),
             hex(&Sha256::digest(thumb))
         );
-        assert!(records.screenshot(&row.id, at(0)).unwrap().unwrap().upload_state == UploadState::Uploaded);
+        assert!(
+            records
+                .screenshot(&row.id, at(0))
+                .unwrap()
+                .unwrap()
+                .upload_state
+                == UploadState::Uploaded
+        );
     }
     let puts = store.puts.lock().unwrap().clone();
     assert_eq!(puts.len(), 2 * N as usize);
@@ -194,9 +201,15 @@ async fn deleting_a_screenshot_removes_every_copy() {
 
     // The uploaded one needs remote deletions; the queued one never left the machine.
     let remote = outbox.delete_screenshot(&uploaded).unwrap();
-    assert_eq!(remote, [uploaded.full_key.clone(), uploaded.thumb_key.clone()]);
+    assert_eq!(
+        remote,
+        [uploaded.full_key.clone(), uploaded.thumb_key.clone()]
+    );
     assert!(outbox.delete_screenshot(&queued).unwrap().is_empty());
-    let done = outbox.delete_remote_now(&store, &uploaded.id).await.unwrap();
+    let done = outbox
+        .delete_remote_now(&store, &uploaded.id)
+        .await
+        .unwrap();
     assert!(done.is_complete(), "{done:?}");
     for row in [&uploaded, &queued] {
         assert_eq!(records.screenshot(&row.id, at(0)).unwrap(), None);
@@ -374,7 +387,14 @@ fn kill_9_while_draining_loses_and_duplicates_nothing() {
             rt.block_on(store.get(&row.thumb_key)).unwrap().to_vec(),
             *thumb
         );
-        assert!(records.screenshot(&row.id, at(0)).unwrap().unwrap().upload_state == UploadState::Uploaded);
+        assert!(
+            records
+                .screenshot(&row.id, at(0))
+                .unwrap()
+                .unwrap()
+                .upload_state
+                == UploadState::Uploaded
+        );
     }
     assert!(records.outbox_all().unwrap().is_empty());
     assert_eq!(std::fs::read_dir(dir.join("spool")).unwrap().count(), 0);

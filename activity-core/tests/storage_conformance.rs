@@ -374,15 +374,27 @@ async fn cloudinary_conforms_against_a_loopback_server_that_checks_signatures() 
     // Private: uploaded as `authenticated`, so the public delivery URLs that anyone could guess
     // from the key serve nothing; only the signed URL above does.
     let guessable = [
-        format!("{}/demo/image/upload/screenshots/2026/11/30/emp/0850/c.jpg", fake.origin),
-        format!("{}/demo/image/authenticated/screenshots/2026/11/30/emp/0850/c.jpg", fake.origin),
-        format!("{}/demo/image/authenticated/s--AAAAAAAA--/screenshots/2026/11/30/emp/0850/c.jpg", fake.origin),
+        format!(
+            "{}/demo/image/upload/screenshots/2026/11/30/emp/0850/c.jpg",
+            fake.origin
+        ),
+        format!(
+            "{}/demo/image/authenticated/screenshots/2026/11/30/emp/0850/c.jpg",
+            fake.origin
+        ),
+        format!(
+            "{}/demo/image/authenticated/s--AAAAAAAA--/screenshots/2026/11/30/emp/0850/c.jpg",
+            fake.origin
+        ),
     ];
     for url in guessable {
         assert_eq!(reqwest::get(&url).await.unwrap().status(), 401, "{url}");
     }
     let listed = reqwest::Client::new()
-        .get(format!("{}/v1_1/demo/resources/image/authenticated/screenshots/2026/11/30/emp/0850/c", fake.origin))
+        .get(format!(
+            "{}/v1_1/demo/resources/image/authenticated/screenshots/2026/11/30/emp/0850/c",
+            fake.origin
+        ))
         .basic_auth("123456789012345", Some("real-secret-real-secret"))
         .send()
         .await
@@ -503,13 +515,19 @@ impl BlockingStorage for FolderStorage {
 async fn an_embedders_blocking_storage_conforms_through_the_adapter() {
     let root = std::env::temp_dir().join(format!("ac-blocking-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    let store = BlockingAdapter::new(Arc::new(FolderStorage(root.clone())), Duration::from_secs(5));
+    let store = BlockingAdapter::new(
+        Arc::new(FolderStorage(root.clone())),
+        Duration::from_secs(5),
+    );
     conformance(&store, "screenshots").await;
     // The optional signed URL is the embedder's own.
     let url = store
         .signed_url("screenshots/a.jpg", Duration::from_secs(60))
         .await
         .unwrap();
-    assert_eq!(url.as_str(), "https://files.example/screenshots/a.jpg?expires=60");
+    assert_eq!(
+        url.as_str(),
+        "https://files.example/screenshots/a.jpg?expires=60"
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -2,6 +2,8 @@
 //! it can, as configured. (Each test sets its own environment; nextest runs each test in its own
 //! process.)
 
+mod common;
+
 use activity_core::capture::{Availability, Session, SourceKind, capabilities};
 use activity_core::model::activity::ActivityRecord;
 use activity_core::model::score::InputEvent;
@@ -80,6 +82,9 @@ fn data_dir(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn without_display_capabilities_say_why_and_how_to_fix_it() {
+    if common::in_own_process("without_display_capabilities_say_why_and_how_to_fix_it") {
+        return;
+    }
     set_env(None, None);
     let caps = capabilities();
     assert_eq!(caps.session, Session::None);
@@ -93,6 +98,9 @@ fn without_display_capabilities_say_why_and_how_to_fix_it() {
 
 #[test]
 fn a_dead_display_is_reported_as_unreachable() {
+    if common::in_own_process("a_dead_display_is_reported_as_unreachable") {
+        return;
+    }
     set_env(Some(":187"), None);
     let caps = capabilities();
     assert_eq!(
@@ -110,6 +118,9 @@ fn a_dead_display_is_reported_as_unreachable() {
 
 #[test]
 fn a_wayland_session_is_named_as_the_reason() {
+    if common::in_own_process("a_wayland_session_is_named_as_the_reason") {
+        return;
+    }
     set_env(None, Some("wayland-0"));
     let caps = capabilities();
     assert!(matches!(caps.session, Session::Wayland { .. }));
@@ -120,6 +131,9 @@ fn a_wayland_session_is_named_as_the_reason() {
 
 #[test]
 fn without_display_the_tracker_refuses_by_default_naming_each_source() {
+    if common::in_own_process("without_display_the_tracker_refuses_by_default_naming_each_source") {
+        return;
+    }
     set_env(None, None);
     let err = Tracker::builder(Config::default())
         .data_dir(data_dir("refuse"))
@@ -149,6 +163,10 @@ fn without_display_the_tracker_refuses_by_default_naming_each_source() {
 
 #[test]
 fn without_display_the_tracker_can_run_what_works_with_injected_events() {
+    if common::in_own_process("without_display_the_tracker_can_run_what_works_with_injected_events")
+    {
+        return;
+    }
     set_env(None, None);
     let dir = data_dir("run-available");
     let mut b = Tracker::builder(Config::default())
@@ -203,9 +221,9 @@ fn without_display_the_tracker_can_run_what_works_with_injected_events() {
     assert_eq!(url.domain.as_deref(), Some("docs.rs"));
     // A URL sample feeds the website lane only: no application record takes the tab's title.
     assert!(
-        !acts
-            .iter()
-            .any(|a| a.kind == activity_core::model::activity::ActivityKind::App && a.title == "Docs"),
+        !acts.iter().any(
+            |a| a.kind == activity_core::model::activity::ActivityKind::App && a.title == "Docs"
+        ),
         "{acts:?}"
     );
     // Starting twice or resuming a running tracker is a clear state error.
@@ -225,6 +243,9 @@ fn without_display_the_tracker_can_run_what_works_with_injected_events() {
 
 #[test]
 fn a_clock_jump_is_a_suspend_and_is_not_tracked() {
+    if common::in_own_process("a_clock_jump_is_a_suspend_and_is_not_tracked") {
+        return;
+    }
     use activity_core::ManualClock;
     use std::sync::Arc;
     set_env(None, None);
@@ -307,6 +328,9 @@ fn checkpoint_child() {
 
 #[test]
 fn slot_counts_survive_kill_9_up_to_the_last_checkpoint() {
+    if common::in_own_process("slot_counts_survive_kill_9_up_to_the_last_checkpoint") {
+        return;
+    }
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     set_env(None, None);
@@ -347,6 +371,9 @@ fn slot_counts_survive_kill_9_up_to_the_last_checkpoint() {
 
 #[test]
 fn a_clean_stop_leaves_no_checkpoint_behind() {
+    if common::in_own_process("a_clean_stop_leaves_no_checkpoint_behind") {
+        return;
+    }
     set_env(None, None);
     let dir = data_dir("checkpoint-clean");
     let t = Tracker::builder(Config::default())

@@ -13,14 +13,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use activity_core::runtime::TrackerEvent;
-use activity_core::storage::backend::ObjectStorage;
 use activity_core::runtime::Viewer;
+use activity_core::storage::backend::ObjectStorage;
 use activity_core::storage::{Backoff, UploadState};
 use activity_core::{Config, Tracker};
 use sha2::Digest;
 
 #[test]
 fn screenshots_taken_while_s3_is_down_all_arrive_when_it_returns() {
+    if common::in_own_process("screenshots_taken_while_s3_is_down_all_arrive_when_it_returns") {
+        return;
+    }
     let mut x = x11::XSession::start(1024, 768);
     let w = x.xterm("Outage", true, "uploading later");
     x.activate(&w);
@@ -143,8 +146,7 @@ impl Proxy {
                 match listener.accept() {
                     Ok((client, _)) => {
                         client.set_nonblocking(false).unwrap();
-                        let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", target))
-                        else {
+                        let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", target)) else {
                             continue;
                         };
                         let mut list = conns.lock().unwrap();
@@ -197,7 +199,10 @@ fn screenshots_tool(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (bo
         .args(args)
         .env("FILE_PROVIDER", "S3")
         .env("AWS_ACCESS_KEY_ID", "AKIDTESTTESTTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "testsecretkeytestsecretkeytestsecret00")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "testsecretkeytestsecretkeytestsecret00",
+        )
         .env("AWS_REGION", "us-east-1")
         .env("AWS_S3_BUCKET", "shots")
         .env("AWS_S3_ENDPOINT", endpoint)
@@ -214,6 +219,11 @@ fn screenshots_tool(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (bo
 
 #[test]
 fn a_screenshot_deleted_during_an_outage_is_gone_from_the_bucket_after_sync() {
+    if common::in_own_process(
+        "a_screenshot_deleted_during_an_outage_is_gone_from_the_bucket_after_sync",
+    ) {
+        return;
+    }
     let mut x = x11::XSession::start(800, 600);
     let w = x.xterm("Delete me", true, "private things");
     x.activate(&w);
@@ -255,7 +265,10 @@ fn a_screenshot_deleted_during_an_outage_is_gone_from_the_bucket_after_sync() {
         .unwrap();
     for s in &shots {
         for key in [&s.full_key, &s.thumb_key] {
-            assert!(rt.block_on(independent.head(key)).unwrap().is_some(), "{key}");
+            assert!(
+                rt.block_on(independent.head(key)).unwrap().is_some(),
+                "{key}"
+            );
         }
     }
 
@@ -292,10 +305,17 @@ fn a_screenshot_deleted_during_an_outage_is_gone_from_the_bucket_after_sync() {
     let (ok, out) = screenshots_tool(&dir, &endpoint, &["sync"]);
     assert!(ok, "{out}");
     for key in [&victim.full_key, &victim.thumb_key] {
-        assert_eq!(rt.block_on(independent.head(key)).unwrap(), None, "{key} still there");
+        assert_eq!(
+            rt.block_on(independent.head(key)).unwrap(),
+            None,
+            "{key} still there"
+        );
     }
     for key in [&shots[1].full_key, &shots[1].thumb_key] {
-        assert!(rt.block_on(independent.head(key)).unwrap().is_some(), "{key} lost");
+        assert!(
+            rt.block_on(independent.head(key)).unwrap().is_some(),
+            "{key} lost"
+        );
     }
     // The survivor's URL works through the tool, as the S3 server serves it.
     let (ok, url) = screenshots_tool(&dir, &endpoint, &["url", &shots[1].id, "--thumb"]);

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use activity_core::model::activity::{ActivityKind, ActivityRecord};
 use activity_core::model::score::{active_percent, activity_percent};
-use activity_core::runtime::{ScreenshotTaken, TrackerEvent};
 use activity_core::runtime::{Query, Viewer};
+use activity_core::runtime::{ScreenshotTaken, TrackerEvent};
 use activity_core::storage::{SlotRecord, UploadState};
 use activity_core::{Clock, Config, SystemClock, Timestamp, Tracker};
 use x11::XSession;
@@ -123,6 +123,9 @@ fn runs(records: &[ActivityRecord]) -> Vec<(String, Timestamp, Timestamp)> {
 
 #[test]
 fn windows_activated_in_turn_become_records_with_their_titles() {
+    if common::in_own_process("windows_activated_in_turn_become_records_with_their_titles") {
+        return;
+    }
     let mut x = XSession::start(1280, 800);
     let a = x.xterm("Alpha report", true, "alpha");
     let b = x.xterm("Beta notes", true, "beta");
@@ -179,6 +182,9 @@ fn windows_activated_in_turn_become_records_with_their_titles() {
 
 #[test]
 fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
+    if common::in_own_process("xdotool_input_gives_counts_and_percentages_by_the_formula") {
+        return;
+    }
     let mut x = XSession::start(1024, 768);
     let a = x.xterm("Input target", true, "input");
     x.activate(&a);
@@ -237,10 +243,7 @@ fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
             m.activity_percent,
             activity_percent(events, tracked, 3600, 3600)
         );
-        assert_eq!(
-            m.active_percent,
-            active_percent(c.active_seconds, tracked)
-        );
+        assert_eq!(m.active_percent, active_percent(c.active_seconds, tracked));
         assert_eq!(
             (m.keyboard_events, m.mouse_events),
             (c.keyboard_events, c.mouse_events)
@@ -263,6 +266,9 @@ fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
 
 #[test]
 fn screenshots_follow_the_schedule_and_are_stored_with_thumbnails() {
+    if common::in_own_process("screenshots_follow_the_schedule_and_are_stored_with_thumbnails") {
+        return;
+    }
     let mut x = XSession::start(1280, 800);
     let a = x.xterm(
         "Screenshot subject",
@@ -299,7 +305,12 @@ fn screenshots_follow_the_schedule_and_are_stored_with_thumbnails() {
         let thumb = image::open(root.join(&s.thumb_key)).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (320, 200));
         let row = r.tracker.screenshot(&Viewer::Admin, &s.id).unwrap();
-        assert_eq!(row.upload_state, UploadState::Uploaded, "{} not confirmed", s.id);
+        assert_eq!(
+            row.upload_state,
+            UploadState::Uploaded,
+            "{} not confirmed",
+            s.id
+        );
         assert_eq!((row.x, row.y, row.width, row.height), (0, 0, 1280, 800));
         assert!(
             events
@@ -331,6 +342,9 @@ fn max_step(img: &image::GrayImage) -> i32 {
 
 #[test]
 fn with_blur_on_only_blurred_screenshots_are_stored() {
+    if common::in_own_process("with_blur_on_only_blurred_screenshots_are_stored") {
+        return;
+    }
     let mut x = XSession::start(1280, 800);
     let a = x.xterm("Secret document", true, "Account 4711 balance 1234.56 EUR");
     x.activate(&a);
@@ -362,6 +376,9 @@ fn with_blur_on_only_blurred_screenshots_are_stored() {
 
 #[test]
 fn pause_stops_screenshots_counts_and_activity() {
+    if common::in_own_process("pause_stops_screenshots_counts_and_activity") {
+        return;
+    }
     let mut x = XSession::start(1024, 768);
     let a = x.xterm("Before pause", true, "a");
     let b = x.xterm("During pause", true, "b");
@@ -425,6 +442,9 @@ fn pause_stops_screenshots_counts_and_activity() {
 
 #[test]
 fn screenshot_switches_off_stop_only_screenshots() {
+    if common::in_own_process("screenshot_switches_off_stop_only_screenshots") {
+        return;
+    }
     let mut x = XSession::start(800, 600);
     let a = x.xterm("Still tracked", true, "a");
     x.activate(&a);
@@ -468,6 +488,9 @@ fn screenshot_switches_off_stop_only_screenshots() {
 
 #[test]
 fn no_input_for_idle_after_starts_idle_and_input_ends_it() {
+    if common::in_own_process("no_input_for_idle_after_starts_idle_and_input_ends_it") {
+        return;
+    }
     let mut x = XSession::start(800, 600);
     let a = x.xterm("Idle window", true, "idle");
     x.activate(&a);
@@ -529,6 +552,9 @@ fn no_input_for_idle_after_starts_idle_and_input_ends_it() {
 
 #[test]
 fn the_x11_fast_path_reads_the_pixels_xcap_reads() {
+    if common::in_own_process("the_x11_fast_path_reads_the_pixels_xcap_reads") {
+        return;
+    }
     use activity_core::capture::ScreenSource;
     use activity_core::capture::x11::XcapScreens;
     use activity_core::media::PixelFormat;

@@ -386,7 +386,10 @@ mod tests {
         for kind in [SourceKind::Screens, SourceKind::Input, SourceKind::Windows] {
             // Compiled-out features still say so; otherwise "not probed", never "available".
             assert!(
-                matches!(caps.of(kind), Availability::NotProbed(_) | Availability::Unavailable(_)),
+                matches!(
+                    caps.of(kind),
+                    Availability::NotProbed(_) | Availability::Unavailable(_)
+                ),
                 "{kind}: {:?}",
                 caps.of(kind)
             );

@@ -275,7 +275,11 @@ mod tests {
         // The last row need not be padded: 3 × 32 + 16 = 112 > 100, 2 × 40 + 16 = 96 fits.
         let f = Frame::new(&buf, 4, 3, 40, PixelFormat::Bgra8).unwrap();
         assert_eq!(f.row(2).map(<[u8]>::len), Some(16));
-        assert_eq!(f.row(f.height()), None, "a row past the height is None, not a panic");
+        assert_eq!(
+            f.row(f.height()),
+            None,
+            "a row past the height is None, not a panic"
+        );
         assert_eq!(f.row(u32::MAX), None);
         assert_eq!(f.packed_pixels().len(), 48);
         assert!(matches!(

@@ -28,8 +28,8 @@ use std::path::Path;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
-pub use crate::model::exclusion::Exclusions;
 use crate::model::exclusion::ExclusionRules;
+pub use crate::model::exclusion::Exclusions;
 
 /// Seconds in a day; a slot length must divide it so that slots align with midnight UTC.
 pub const SECONDS_PER_DAY: u32 = 86_400;

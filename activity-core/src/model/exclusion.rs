@@ -130,7 +130,9 @@ mod tests {
     #[test]
     fn a_rule_set_too_large_to_compile_fails_closed() {
         let ex = Exclusions {
-            titles: (0..40).map(|i| format!("secret project {i} [a-z]{{20}}")).collect(),
+            titles: (0..40)
+                .map(|i| format!("secret project {i} [a-z]{{20}}"))
+                .collect(),
             ..Exclusions::default()
         };
         // Each pattern compiles alone; together they exceed a 10 kB limit.

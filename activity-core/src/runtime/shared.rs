@@ -92,7 +92,11 @@ impl Shared {
     }
 
     /// Sets one switch, keeps it in the record store, and reports a change of the effect.
-    pub(crate) fn set_switch(&self, organisation: bool, on: bool) -> Result<ScreenshotSwitches, Error> {
+    pub(crate) fn set_switch(
+        &self,
+        organisation: bool,
+        on: bool,
+    ) -> Result<ScreenshotSwitches, Error> {
         let mut s = lock(&self.switches);
         let before = *s;
         let name = if organisation {
@@ -126,8 +130,9 @@ impl Shared {
         &self,
         fut: impl std::future::Future<Output = T> + Send + 'static,
     ) -> Result<T, Error> {
-        let cancelled =
-            || RuntimeError::Cancelled("the tracker shut down before the operation finished".into());
+        let cancelled = || {
+            RuntimeError::Cancelled("the tracker shut down before the operation finished".into())
+        };
         let handle = self.io.handle().ok_or_else(cancelled)?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         handle.spawn(async move {

@@ -113,7 +113,11 @@ impl TrackerBuilder {
     /// The embedder's own storage (a C callback table, a Python object, any
     /// [`BlockingStorage`]): each call runs on the tracker's blocking pool and is given at most
     /// `timeout` ([`BlockingAdapter`]).
-    pub fn blocking_storage(mut self, storage: Arc<dyn BlockingStorage>, timeout: std::time::Duration) -> Self {
+    pub fn blocking_storage(
+        mut self,
+        storage: Arc<dyn BlockingStorage>,
+        timeout: std::time::Duration,
+    ) -> Self {
         self.storage = Some(Arc::new(BlockingAdapter::new(storage, timeout)));
         self
     }
@@ -732,9 +736,18 @@ impl Tracker {
 
     /// A screenshot's encoded bytes (the full image, or the thumbnail): from this machine's
     /// spool while it is not uploaded, else from the storage.
-    pub fn screenshot_bytes(&self, viewer: &Viewer, id: &str, thumbnail: bool) -> Result<Vec<u8>, Error> {
+    pub fn screenshot_bytes(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+        thumbnail: bool,
+    ) -> Result<Vec<u8>, Error> {
         let shot = self.screenshot(viewer, id)?;
-        let key = if thumbnail { shot.thumb_key } else { shot.full_key };
+        let key = if thumbnail {
+            shot.thumb_key
+        } else {
+            shot.full_key
+        };
         if let Some(bytes) = self.shared.outbox.spooled(id, &key)? {
             return Ok(bytes);
         }
@@ -764,7 +777,11 @@ impl Tracker {
             }
             .into());
         }
-        let key = if thumbnail { shot.thumb_key } else { shot.full_key };
+        let key = if thumbnail {
+            shot.thumb_key
+        } else {
+            shot.full_key
+        };
         let shared = self.shared.clone();
         Ok(self
             .shared
@@ -851,9 +868,7 @@ impl Drop for Tracker {
         }
         if self.shared.events.is_current() {
             // Dropped inside a handler: stop without waiting for the handler itself.
-            if let State::Running { tx, .. } =
-                std::mem::replace(&mut *self.lock(), State::Broken)
-            {
+            if let State::Running { tx, .. } = std::mem::replace(&mut *self.lock(), State::Broken) {
                 let (ack, _done) = mpsc::sync_channel(1);
                 let _ = tx.send(Cmd::Stop(ack));
             }

@@ -257,9 +257,7 @@ impl ObjectStorage for CloudinaryStorage {
         let (public_id, format) = split_key(key)?;
         let resp = self
             .http
-            .get(self.endpoint(&format!(
-                "resources/image/{DELIVERY_TYPE}/{public_id}"
-            )))
+            .get(self.endpoint(&format!("resources/image/{DELIVERY_TYPE}/{public_id}")))
             .basic_auth(&self.api_key, Some(self.secret.expose()))
             .send()
             .await

@@ -28,9 +28,7 @@ pub(crate) mod records;
 pub mod s3;
 pub mod secret;
 
-pub use outbox::{
-    Backoff, DeleteOutcome, OutboxError, Pending, PendingItem, PendingKind,
-};
+pub use outbox::{Backoff, DeleteOutcome, OutboxError, Pending, PendingItem, PendingKind};
 pub use records::{RecordError, Screenshot, SlotRecord, UploadState};
 
 /// Errors of the storage layer.

@@ -408,7 +408,10 @@ impl Outbox {
 
     /// Tries every upload and remote deletion that is due, once. Deletions of an object whose
     /// upload is in flight wait for the next pass.
-    pub async fn drain_once(&self, storage: &dyn ObjectStorage) -> Result<DrainReport, OutboxError> {
+    pub async fn drain_once(
+        &self,
+        storage: &dyn ObjectStorage,
+    ) -> Result<DrainReport, OutboxError> {
         self.drain(storage, Due::Now).await
     }
 
@@ -666,7 +669,10 @@ mod tests {
         for b in odd {
             for attempts in [0, 1, 31, u32::MAX] {
                 let d = b.delay(attempts);
-                assert!(d <= b.max.max(b.base_delay(attempts)), "{b:?} {attempts}: {d:?}");
+                assert!(
+                    d <= b.max.max(b.base_delay(attempts)),
+                    "{b:?} {attempts}: {d:?}"
+                );
             }
         }
         let nan = Backoff {
@@ -674,6 +680,10 @@ mod tests {
             max: Duration::from_secs(60),
             jitter: f64::NAN,
         };
-        assert_eq!(nan.delay(1), Duration::from_secs(4), "NaN jitter counts as none");
+        assert_eq!(
+            nan.delay(1),
+            Duration::from_secs(4),
+            "NaN jitter counts as none"
+        );
     }
 }

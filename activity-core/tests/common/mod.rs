@@ -128,3 +128,32 @@ pub fn swap_rb(px: &[u8]) -> Vec<u8> {
         .flat_map(|p| [p[2], p[1], p[0], p[3]])
         .collect()
 }
+
+/// Tests that need a process of their own (an X session of their own, rdev's one listener per
+/// process, environment variables) call this first: under plain `cargo test`, where tests are
+/// threads of one process, it runs the test again alone in a child process (one at a time) and
+/// returns `true`, and the caller returns at once with the child's verdict already asserted.
+/// Under cargo-nextest (a process per test) or in that child it returns `false` and the test
+/// goes on.
+pub fn in_own_process(name: &str) -> bool {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    if std::env::var_os("NEXTEST").is_some()
+        || std::env::var_os("NEXTEST_RUN_ID").is_some()
+        || std::env::var_os("AC_OWN_PROCESS").is_some()
+    {
+        return false;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env("AC_OWN_PROCESS", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name} failed in its own process:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    true
+}

@@ -30,9 +30,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 
 pub use query::Filter;
-pub use rows::{
-    OutboxEntry, RemoteDelete, Screenshot, SlotRecord, SlotRow, UploadState, Write,
-};
+pub use rows::{OutboxEntry, RemoteDelete, Screenshot, SlotRecord, SlotRow, UploadState, Write};
 #[allow(unused_imports)]
 pub use schema::SCHEMA_VERSION;
 
