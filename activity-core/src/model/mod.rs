@@ -4,7 +4,8 @@
 //! |---|---|
 //! | [`config`] | every setting, its default, loading from JSON/TOML and validation |
 //! | [`slot`] | time-slot alignment and splitting at slot boundaries |
-//! | [`score`] | the lock-free input counter and the per-slot activity metrics |
+//! | [`counter`] | the lock-free input counter that hooks call |
+//! | [`score`] | what a slot counted and the two activity metrics |
 //! | [`idle`] | when the user counts as idle |
 //! | [`web`] | URL normalisation (query stripping) and registrable domains |
 //! | [`exclusion`] | privacy rules that drop applications, titles and URLs |
@@ -14,6 +15,7 @@
 
 pub mod activity;
 pub mod config;
+pub mod counter;
 pub mod exclusion;
 pub mod idle;
 pub mod report;

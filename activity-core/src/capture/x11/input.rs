@@ -1,0 +1,116 @@
+//! Keyboard and mouse: rdev's process-wide listener, shared by the sources of this process; only
+//! the kind of each event reaches the sink.
+
+use crate::capture::{CaptureError, InputSink, InputSource, SourceKind};
+
+mod listener {
+    use std::sync::{Mutex, OnceLock, RwLock, mpsc};
+    use std::time::Duration;
+
+    use crate::capture::InputSink;
+    use crate::model::score::InputEvent;
+
+    /// rdev keeps its callback in a process-wide static and its `listen` never returns while the
+    /// display lives, so there is one listener thread per process; sources attach and detach a
+    /// sink.
+    static SINK: RwLock<Option<InputSink>> = RwLock::new(None);
+    static STARTED: OnceLock<Result<(), String>> = OnceLock::new();
+    static ENDED: Mutex<Option<String>> = Mutex::new(None);
+
+    fn kind(event: &rdev::EventType) -> Option<InputEvent> {
+        use rdev::EventType as E;
+        // Only the kind leaves this function: the key, button and position are dropped here.
+        match event {
+            E::KeyPress(_) => Some(InputEvent::KeyPress),
+            E::ButtonPress(_) => Some(InputEvent::ButtonPress),
+            E::Wheel { .. } => Some(InputEvent::Wheel),
+            E::MouseMove { .. } => Some(InputEvent::PointerMove),
+            E::KeyRelease(_) | E::ButtonRelease(_) => None,
+        }
+    }
+
+    fn dispatch(event: rdev::Event) {
+        let Some(k) = kind(&event.event_type) else {
+            return;
+        };
+        drop(event);
+        if let Some(sink) = SINK.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            sink.record(k);
+        }
+    }
+
+    pub(super) fn ensure_started() -> Result<(), String> {
+        if let Some(reason) = crate::util::lock(&ENDED).clone() {
+            return Err(reason);
+        }
+        STARTED
+            .get_or_init(|| {
+                let (tx, rx) = mpsc::channel();
+                let spawned = std::thread::Builder::new()
+                    .name("activity-core-input".into())
+                    .spawn(move || {
+                        let result = rdev::listen(dispatch);
+                        let reason = match result {
+                            Ok(()) => "the X server closed the input listener".to_string(),
+                            Err(e) => format!("rdev could not listen: {e:?}"),
+                        };
+                        *crate::util::lock(&ENDED) = Some(reason.clone());
+                        let _ = tx.send(reason);
+                    });
+                if let Err(e) = spawned {
+                    return Err(format!("cannot start the input thread: {e}"));
+                }
+                // listen() fails at once when it cannot open the display or the RECORD
+                // extension; otherwise it blocks for good.
+                match rx.recv_timeout(Duration::from_millis(300)) {
+                    Ok(reason) => Err(reason),
+                    Err(_) => Ok(()),
+                }
+            })
+            .clone()
+    }
+
+    pub(super) fn attach(sink: Option<InputSink>) {
+        *SINK.write().unwrap_or_else(|p| p.into_inner()) = sink;
+    }
+}
+
+/// Keyboard and mouse through rdev (X11 RECORD on Linux). Only event kinds reach the sink.
+///
+/// rdev supports one listener per process; starting a second `RdevInput` while one is attached
+/// takes the events over from the first.
+#[derive(Debug, Default)]
+pub struct RdevInput {
+    attached: bool,
+}
+
+impl RdevInput {
+    /// The source.
+    pub fn new() -> RdevInput {
+        RdevInput::default()
+    }
+}
+
+impl InputSource for RdevInput {
+    fn start(&mut self, sink: InputSink) -> Result<(), CaptureError> {
+        listener::ensure_started().map_err(|reason| CaptureError::Unavailable {
+            kind: SourceKind::Input,
+            reason,
+        })?;
+        listener::attach(Some(sink));
+        self.attached = true;
+        Ok(())
+    }
+
+    fn stop(&mut self) {
+        if std::mem::take(&mut self.attached) {
+            listener::attach(None);
+        }
+    }
+}
+
+impl Drop for RdevInput {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

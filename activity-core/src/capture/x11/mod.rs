@@ -1,0 +1,21 @@
+//! The built-in sources: xcap for screens ([`screens`]), rdev for input ([`input`]),
+//! active-win-pos-rs for the active window ([`windows`]), plus a few direct X11 queries (through
+//! the `xcb` crate the other three already use) that none of them offers: the pointer position,
+//! the probe behind [`capabilities`](super::capabilities) ([`probe`]), and the `WM_NAME` title
+//! fallback.
+
+#[cfg(feature = "input")]
+mod input;
+mod probe;
+#[cfg(feature = "screens")]
+mod screens;
+#[cfg(feature = "windows")]
+mod windows;
+
+#[cfg(feature = "input")]
+pub use input::RdevInput;
+pub(crate) use probe::probe;
+#[cfg(feature = "screens")]
+pub use screens::XcapScreens;
+#[cfg(feature = "windows")]
+pub use windows::ActiveWindowPoller;
