@@ -597,3 +597,49 @@ fn a_write_the_record_store_refuses_is_kept_reported_and_retried() {
         assert!(titles.iter().any(|t| t == want), "{want} lost: {titles:?}");
     }
 }
+
+#[test]
+fn a_screenshot_deleted_while_its_upload_is_in_flight_is_deleted_after_it_lands() {
+    let product = Arc::new(ProductStorage::default());
+    *product.delay.lock().unwrap() = Duration::from_millis(1_500);
+    let mut b = builder("in-flight", "").blocking_storage(product.clone(), Duration::from_secs(10));
+    let rx = b.event_channel();
+    let t = b.build().unwrap();
+    t.start().unwrap();
+    let id = wait_for(&rx, 12, taken).expect("a screenshot");
+    let shot = t.screenshot(&Viewer::Admin, &id).unwrap();
+    // Wait until its first upload is in flight (the product's put has been called).
+    let end = Instant::now() + Duration::from_secs(5);
+    while !product.calls.lock().unwrap().iter().any(|c| c.contains(&id)) {
+        assert!(Instant::now() < end, "no upload started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let outcome = t.delete_screenshot(&Viewer::Admin, &id).unwrap();
+    assert!(
+        !outcome.remote_queued.is_empty(),
+        "an object in flight may reach the provider: its deletion is queued ({outcome:?})"
+    );
+    assert!(t.screenshot(&Viewer::Admin, &id).is_err(), "gone locally at once");
+    // The upload lands, marks nothing, and the queued deletion removes what it stored.
+    let end = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = t.pending_uploads().unwrap();
+        let objects = product.objects.lock().unwrap().clone();
+        if left.items.iter().all(|i| i.screenshot_id != id)
+            && !objects.contains_key(&shot.full_key)
+            && !objects.contains_key(&shot.thumb_key)
+        {
+            break;
+        }
+        assert!(Instant::now() < end, "still there: {left:?} {:?}", objects.keys());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.stop().unwrap();
+    let all: Vec<TrackerEvent> = rx.try_iter().collect();
+    assert!(
+        !all.iter()
+            .any(|e| matches!(e, TrackerEvent::ScreenshotStored { id: s } if *s == id)),
+        "a deleted screenshot was reported stored"
+    );
+    assert!(t.screenshot(&Viewer::Admin, &id).is_err());
+}

@@ -587,3 +587,72 @@ fn the_x11_fast_path_reads_the_pixels_xcap_reads() {
     );
     assert_eq!(chosen, vec![monitor]);
 }
+
+#[test]
+fn switches_flipped_while_tracking_take_effect_at_once_and_survive_a_restart() {
+    if common::in_own_process(
+        "switches_flipped_while_tracking_take_effect_at_once_and_survive_a_restart",
+    ) {
+        return;
+    }
+    let mut x = XSession::start(800, 600);
+    let a = x.xterm("Switch test", true, "a");
+    x.activate(&a);
+    let dir = tempdir::new("live-switches");
+    let cfg = r#"{"screenshot_frequency": "5s", "slot_seconds": 3600, "idle_after": "10m"}"#;
+    let mut b = Tracker::builder(config(cfg)).data_dir(&dir.0);
+    let events = b.event_channel();
+    let tracker = b.build().unwrap();
+    let shots_in = |ms: u64| -> usize {
+        let end = std::time::Instant::now() + std::time::Duration::from_millis(ms);
+        let mut n = 0;
+        while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+            if let Ok(TrackerEvent::ScreenshotTaken(_)) = events.recv_timeout(left) {
+                n += 1;
+            }
+        }
+        n
+    };
+    tracker.start().unwrap();
+    // Employee off: no screenshot, input and the window still tracked.
+    assert!(!tracker.set_screenshots_enabled(false).unwrap().effective());
+    x.xdotool(&["key", "--delay", "50", "x", "x", "x"]);
+    assert_eq!(shots_in(6_000), 0, "employee off");
+    // Organisation off, employee on: still none.
+    tracker.set_organisation_allows_screenshots(false).unwrap();
+    let s = tracker.set_screenshots_enabled(true).unwrap();
+    assert!(s.employee && !s.effective());
+    x.xdotool(&["key", "--delay", "50", "y", "y"]);
+    assert_eq!(shots_in(6_000), 0, "organisation off");
+    // Both on: screenshots again, at once (within one 5 s interval).
+    assert!(
+        tracker
+            .set_organisation_allows_screenshots(true)
+            .unwrap()
+            .effective()
+    );
+    assert!(shots_in(6_500) >= 1, "both on");
+    tracker.set_screenshots_enabled(false).unwrap();
+    tracker.stop().unwrap();
+    let kb: u32 = tracker
+        .slots(&Viewer::Admin, &Query::default())
+        .unwrap()
+        .iter()
+        .map(|s| s.metrics.keyboard_events)
+        .sum();
+    assert_eq!(kb, 5, "input counted throughout");
+    let acts = tracker
+        .activities(&Viewer::Admin, &Query::default())
+        .unwrap();
+    let window: i64 = acts
+        .iter()
+        .filter(|a| a.title == "Switch test")
+        .map(|a| a.duration_millis)
+        .sum();
+    assert!(window >= 15_000, "window tracked throughout: {acts:?}");
+    drop(tracker);
+    // A restart keeps the last setting, although the configuration says "on".
+    let again = Tracker::builder(config(cfg)).data_dir(&dir.0).build().unwrap();
+    let s = again.screenshot_switches();
+    assert!(!s.employee && s.organisation && !s.effective());
+}
