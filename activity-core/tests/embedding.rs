@@ -610,7 +610,13 @@ fn a_screenshot_deleted_while_its_upload_is_in_flight_is_deleted_after_it_lands(
     let shot = t.screenshot(&Viewer::Admin, &id).unwrap();
     // Wait until its first upload is in flight (the product's put has been called).
     let end = Instant::now() + Duration::from_secs(5);
-    while !product.calls.lock().unwrap().iter().any(|c| c.contains(&id)) {
+    while !product
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|c| c.contains(&id))
+    {
         assert!(Instant::now() < end, "no upload started");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -619,7 +625,10 @@ fn a_screenshot_deleted_while_its_upload_is_in_flight_is_deleted_after_it_lands(
         !outcome.remote_queued.is_empty(),
         "an object in flight may reach the provider: its deletion is queued ({outcome:?})"
     );
-    assert!(t.screenshot(&Viewer::Admin, &id).is_err(), "gone locally at once");
+    assert!(
+        t.screenshot(&Viewer::Admin, &id).is_err(),
+        "gone locally at once"
+    );
     // The upload lands, marks nothing, and the queued deletion removes what it stored.
     let end = Instant::now() + Duration::from_secs(20);
     loop {
@@ -631,7 +640,11 @@ fn a_screenshot_deleted_while_its_upload_is_in_flight_is_deleted_after_it_lands(
         {
             break;
         }
-        assert!(Instant::now() < end, "still there: {left:?} {:?}", objects.keys());
+        assert!(
+            Instant::now() < end,
+            "still there: {left:?} {:?}",
+            objects.keys()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     t.stop().unwrap();

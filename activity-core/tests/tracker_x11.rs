@@ -652,7 +652,10 @@ fn switches_flipped_while_tracking_take_effect_at_once_and_survive_a_restart() {
     assert!(window >= 15_000, "window tracked throughout: {acts:?}");
     drop(tracker);
     // A restart keeps the last setting, although the configuration says "on".
-    let again = Tracker::builder(config(cfg)).data_dir(&dir.0).build().unwrap();
+    let again = Tracker::builder(config(cfg))
+        .data_dir(&dir.0)
+        .build()
+        .unwrap();
     let s = again.screenshot_switches();
     assert!(!s.employee && s.organisation && !s.effective());
 }
