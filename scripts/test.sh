@@ -36,6 +36,7 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "unit, property and integration tests (nextest)"
 # --all-features: the record store and outbox tests need the `internals` feature; --all-targets
 # builds the examples too (the outage test runs the `screenshots` tool).
+cargo build --quiet --examples --all-features
 cargo nextest run --workspace --all-targets --all-features --no-fail-fast
 
 step "doc tests"

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write as _};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use activity_core::Timestamp;
@@ -205,6 +206,57 @@ fn concurrent_writers_are_all_acknowledged_and_stored() {
         .write(vec![Write::Activity(Box::new(activity("late", 0)))])
         .unwrap_err();
     assert!(matches!(e, RecordError::Closed(_)));
+}
+
+#[test]
+fn a_write_sqlite_refuses_fails_only_its_own_caller_in_a_group_commit() {
+    use activity_core::storage::records::OutboxEntry;
+    let store = RecordStore::open(temp_db("poison")).unwrap();
+    // An outbox row for a screenshot that does not exist breaks the foreign key: refused.
+    let poison = || {
+        Write::OutboxAdd(Box::new(OutboxEntry {
+            id: 0,
+            screenshot_id: "no-such-screenshot".into(),
+            object_key: format!("k/{}", rand_key()),
+            spool_path: "/nowhere".into(),
+            sha256: "00".into(),
+            attempts: 0,
+            next_attempt: at(0),
+            created: at(0),
+            last_error: None,
+        }))
+    };
+    let refused = AtomicU32::new(0);
+    // Many writers at once, so good and bad jobs share batches.
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (store, refused) = (Arc::clone(&store), &refused);
+            s.spawn(move || {
+                for i in 0..200 {
+                    if i % 10 == t {
+                        let e = store.write(vec![poison()]).unwrap_err();
+                        assert!(e.to_string().contains("FOREIGN KEY"), "{e}");
+                        refused.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        store
+                            .write(vec![Write::Activity(Box::new(activity(
+                                &format!("t{t}-{i}"),
+                                i,
+                            )))])
+                            .unwrap();
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(refused.load(Ordering::Relaxed), 80);
+    assert_eq!(store.activity_count().unwrap(), 800 - 80);
+    assert!(store.outbox_all().unwrap().is_empty());
+}
+
+fn rand_key() -> u64 {
+    static N: AtomicU32 = AtomicU32::new(0);
+    u64::from(N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Run only as the child of `acknowledged_records_survive_kill_9`: writes batches of records
