@@ -61,6 +61,13 @@ impl<S: ObjectStorage> ObjectStorage for Counting<S> {
     }
 }
 
+fn is_uploaded(records: &RecordStore, id: &str) -> bool {
+    records
+        .screenshot(id, at(0))
+        .unwrap()
+        .is_some_and(|s| s.upload_state == UploadState::Uploaded)
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -173,14 +180,7 @@ async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
             hex(&Sha256::digest(store.get(&row.thumb_key).await.unwrap())),
             hex(&Sha256::digest(thumb))
         );
-        assert!(
-            records
-                .screenshot(&row.id, at(0))
-                .unwrap()
-                .unwrap()
-                .upload_state
-                == UploadState::Uploaded
-        );
+        assert!(is_uploaded(&records, &row.id));
     }
     let puts = store.puts.lock().unwrap().clone();
     assert_eq!(puts.len(), 2 * N as usize);
@@ -387,14 +387,7 @@ fn kill_9_while_draining_loses_and_duplicates_nothing() {
             rt.block_on(store.get(&row.thumb_key)).unwrap().to_vec(),
             *thumb
         );
-        assert!(
-            records
-                .screenshot(&row.id, at(0))
-                .unwrap()
-                .unwrap()
-                .upload_state
-                == UploadState::Uploaded
-        );
+        assert!(is_uploaded(&records, &row.id));
     }
     assert!(records.outbox_all().unwrap().is_empty());
     assert_eq!(std::fs::read_dir(dir.join("spool")).unwrap().count(), 0);

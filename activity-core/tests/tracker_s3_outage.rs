@@ -196,7 +196,11 @@ fn screenshots_tool(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (bo
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .unwrap();
-        assert!(status.success() && tool.exists(), "cannot build {}", tool.display());
+        assert!(
+            status.success() && tool.exists(),
+            "cannot build {}",
+            tool.display()
+        );
     }
     let out = std::process::Command::new(tool)
         .arg("--data-dir")

@@ -40,7 +40,7 @@ use crate::storage::StorageError;
 use crate::storage::backend::ObjectStorage;
 use crate::storage::key::sanitize_component;
 use crate::storage::records::{
-    OutboxEntry, RecordError, RecordStore, Screenshot, UploadState, Write,
+    OutboxEntry, RecordError, RecordStore, RemoteDelete, Screenshot, UploadState, Write,
 };
 use crate::util::{hex, lock};
 
@@ -490,38 +490,54 @@ impl Outbox {
             }
         }
         for d in deletes {
-            if self.lock_in_flight().contains(&d.object_key) {
-                continue;
-            }
-            match storage.delete(&d.object_key).await {
-                Ok(()) => {
-                    self.records.write(vec![Write::DeleteDone { id: d.id }])?;
-                    report
-                        .deleted
-                        .push((d.screenshot_id.clone(), d.object_key.clone()));
-                }
-                Err(err) => {
-                    let next = self.next_attempt(d.attempts);
-                    let message = err.to_string();
-                    tracing::warn!(key = %d.object_key, attempts = d.attempts + 1, error = %message, "remote delete failed, will retry");
-                    self.records.write(vec![Write::DeleteRetry {
-                        id: d.id,
-                        next_attempt: next,
-                        error: message.clone(),
-                    }])?;
+            match self.delete_one(storage, &d).await? {
+                None => {}
+                Some(Ok(())) => report
+                    .deleted
+                    .push((d.screenshot_id.clone(), d.object_key.clone())),
+                Some(Err(retry)) => {
                     report.failed += 1;
-                    report.retrying.push(Retry {
-                        kind: PendingKind::Delete,
-                        screenshot_id: d.screenshot_id.clone(),
-                        key: d.object_key.clone(),
-                        attempts: d.attempts + 1,
-                        next_attempt: next,
-                        error: message,
-                    });
+                    report.retrying.push(retry);
                 }
             }
         }
         Ok(report)
+    }
+
+    /// One remote deletion: `None` when its object's upload is in flight (it waits for the next
+    /// pass), else the provider's answer, recorded (done, or rescheduled with backoff).
+    async fn delete_one(
+        &self,
+        storage: &dyn ObjectStorage,
+        d: &RemoteDelete,
+    ) -> Result<Option<Result<(), Retry>>, OutboxError> {
+        if self.lock_in_flight().contains(&d.object_key) {
+            return Ok(None);
+        }
+        match storage.delete(&d.object_key).await {
+            Ok(()) => {
+                self.records.write(vec![Write::DeleteDone { id: d.id }])?;
+                Ok(Some(Ok(())))
+            }
+            Err(err) => {
+                let next = self.next_attempt(d.attempts);
+                let message = err.to_string();
+                tracing::warn!(key = %d.object_key, attempts = d.attempts + 1, error = %message, "remote delete failed, will retry");
+                self.records.write(vec![Write::DeleteRetry {
+                    id: d.id,
+                    next_attempt: next,
+                    error: message.clone(),
+                }])?;
+                Ok(Some(Err(Retry {
+                    kind: PendingKind::Delete,
+                    screenshot_id: d.screenshot_id.clone(),
+                    key: d.object_key.clone(),
+                    attempts: d.attempts + 1,
+                    next_attempt: next,
+                    error: message,
+                })))
+            }
+        }
     }
 
     async fn upload(&self, storage: &dyn ObjectStorage, e: &OutboxEntry) -> Result<(), String> {
@@ -609,24 +625,13 @@ impl Outbox {
             .into_iter()
             .filter(|d| d.screenshot_id == screenshot_id)
         {
-            if self.lock_in_flight().contains(&d.object_key) {
-                outcome.remote_queued.push(d.object_key);
-                continue;
-            }
-            match storage.delete(&d.object_key).await {
-                Ok(()) => {
-                    self.records.write(vec![Write::DeleteDone { id: d.id }])?;
-                    outcome.remote_deleted.push(d.object_key);
-                }
-                Err(err) => {
-                    self.records.write(vec![Write::DeleteRetry {
-                        id: d.id,
-                        next_attempt: self.next_attempt(d.attempts),
-                        error: err.to_string(),
-                    }])?;
-                    outcome.error = Some(err.to_string());
+            match self.delete_one(storage, &d).await? {
+                Some(Ok(())) => outcome.remote_deleted.push(d.object_key),
+                Some(Err(retry)) => {
+                    outcome.error = Some(retry.error);
                     outcome.remote_queued.push(d.object_key);
                 }
+                None => outcome.remote_queued.push(d.object_key),
             }
         }
         Ok(outcome)

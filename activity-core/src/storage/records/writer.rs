@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::rows::{SlotRow, Write};
 use super::{MAX_BATCH, RecordError, blob_to_map, ctx, sql_error, words_to_blob};
@@ -64,24 +65,15 @@ fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
         merged.merge(s);
         old.id
     });
+    let id = id.map_or(Value::Null, Value::Integer);
     c.prepare_cached(
         "INSERT OR REPLACE INTO slots (id, slot_start, slot_seconds, employee, project, task,
              tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
-    .execute(params![
-        id,
-        merged.slot_start.as_millis(),
-        merged.slot_seconds,
-        k[0],
-        k[1],
-        k[2],
-        merged.tracked_millis,
-        merged.keyboard_events,
-        merged.mouse_events,
-        words_to_blob(&merged.keyboard),
-        words_to_blob(&merged.mouse),
-    ])?;
+    .execute(params_from_iter(
+        std::iter::once(id).chain(slot_values(&merged, k)),
+    ))?;
     c.prepare_cached(
         "DELETE FROM slot_checkpoints
          WHERE slot_start = ?1 AND employee = ?2 AND project = ?3 AND task = ?4",
@@ -90,26 +82,32 @@ fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The values of the slot columns (`SLOT_COLUMNS` order) for counts `s` of context `k`.
+fn slot_values(s: &SlotCounts, k: [&str; 3]) -> [Value; 10] {
+    [
+        Value::Integer(s.slot_start.as_millis()),
+        Value::Integer(i64::from(s.slot_seconds)),
+        Value::Text(k[0].to_string()),
+        Value::Text(k[1].to_string()),
+        Value::Text(k[2].to_string()),
+        Value::Integer(s.tracked_millis),
+        Value::Integer(i64::from(s.keyboard_events)),
+        Value::Integer(i64::from(s.mouse_events)),
+        Value::Blob(words_to_blob(&s.keyboard)),
+        Value::Blob(words_to_blob(&s.mouse)),
+    ]
+}
+
 fn write_checkpoint(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
-    let k = ctx(&row.context);
-    let s = &row.counts;
     c.prepare_cached(
         "INSERT OR REPLACE INTO slot_checkpoints (slot_start, slot_seconds, employee, project,
              task, tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![
-        s.slot_start.as_millis(),
-        s.slot_seconds,
-        k[0],
-        k[1],
-        k[2],
-        s.tracked_millis,
-        s.keyboard_events,
-        s.mouse_events,
-        words_to_blob(&s.keyboard),
-        words_to_blob(&s.mouse),
-    ])?;
+    .execute(params_from_iter(slot_values(
+        &row.counts,
+        ctx(&row.context),
+    )))?;
     Ok(())
 }
 
