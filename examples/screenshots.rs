@@ -15,8 +15,8 @@
 //! screenshot on this machine (it runs as the machine's own user: `Viewer::Admin`); with it,
 //! it reads as that employee would (`Viewer::Employee`).
 //!
-//! Exit status: 0 done; 1 `delete` could not delete locally or `sync` left work pending
-//! (listed); 2 bad arguments or settings.
+//! Exit status: 0 done; 1 the command failed (an unknown id, a storage error) or `sync` left
+//! work pending (listed); 2 bad arguments or storage settings.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,8 +102,13 @@ fn open(args: &Args) -> Result<Tracker, String> {
         .map_err(|e| e.to_string())
 }
 
-fn run(args: &Args) -> Result<ExitCode, String> {
-    let tracker = open(args)?;
+/// Exit status 2 for settings (from `open`), 1 for a command that failed.
+fn run(args: &Args) -> Result<ExitCode, (u8, String)> {
+    let tracker = open(args).map_err(|e| (2, e))?;
+    command(&tracker, args).map_err(|e| (1, e))
+}
+
+fn command(tracker: &Tracker, args: &Args) -> Result<ExitCode, String> {
     let viewer = match &args.employee {
         Some(e) => Viewer::employee(e.clone()),
         None => Viewer::Admin,
@@ -218,9 +223,9 @@ fn main() -> ExitCode {
     };
     match run(&args) {
         Ok(code) => code,
-        Err(e) => {
+        Err((code, e)) => {
             eprintln!("screenshots: {e}");
-            ExitCode::from(2)
+            ExitCode::from(code)
         }
     }
 }

@@ -325,9 +325,14 @@ fn summary(
     let dir = tracker.data_dir();
     println!("\nfiles");
     println!("  records      {}", dir.join("activity.sqlite").display());
+    let place = match tracker.storage_provider() {
+        "LOCAL" if std::env::var_os("LOCAL_STORAGE_ROOT").is_none() => {
+            dir.join("objects").display().to_string()
+        }
+        provider => format!("{provider} (from FILE_PROVIDER and its variables)"),
+    };
     println!(
-        "  screenshots  {} ({} taken, {} upload(s) pending)",
-        dir.join("objects").display(),
+        "  screenshots  {place} ({} taken, {} upload(s) pending)",
         shot_ids.len(),
         pending.count
     );
