@@ -19,7 +19,8 @@
 //! - `tracked_seconds`: milliseconds of the slot during which the counter was started and not
 //!   paused, rounded to the nearest second.
 //!
-//! From these, [`activity_percent`] and [`active_percent`] compute the two published metrics.
+//! From these, [`activity_percent`](crate::model::score::activity_percent) and
+//! [`active_percent`](crate::model::score::active_percent) compute the two published metrics.
 //!
 //! ## Partial slots
 //!

@@ -1,8 +1,8 @@
-//! The built-in sources: xcap for screens ([`screens`]), rdev for input ([`input`]),
-//! active-win-pos-rs for the active window ([`windows`]), plus a few direct X11 queries (through
-//! the `xcb` crate the other three already use) that none of them offers: the pointer position,
-//! the probe behind [`capabilities`](super::capabilities) ([`probe`]), and the `WM_NAME` title
-//! fallback.
+//! The built-in sources: xcap for screens (`XcapScreens`), rdev for input (`RdevInput`),
+//! active-win-pos-rs for the active window (`ActiveWindowPoller`), plus a few direct X11 queries
+//! (through the `xcb` crate the other three already use) that none of them offers: the pointer
+//! position, the probe behind [`capabilities`](super::capabilities), and the `WM_NAME` title
+//! fallback. One file each: `probe`, `screens`, `input`, `windows`.
 
 #[cfg(feature = "input")]
 mod input;

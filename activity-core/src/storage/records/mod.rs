@@ -9,13 +9,13 @@
 //!   it their records and wait; it takes everything queued (up to [`MAX_BATCH`] operations) into
 //!   one transaction, one savepoint per caller, commits once, then acknowledges each writer. Many
 //!   small concurrent writes cost one fsync per batch, and a write SQLite refuses fails only its
-//!   own caller ([`writer`]).
-//! - **Migrations** are keyed on `PRAGMA user_version` ([`schema`]); opening a database newer
+//!   own caller (`writer`).
+//! - **Migrations** are keyed on `PRAGMA user_version` (`schema`); opening a database newer
 //!   than the library knows is an error rather than a guess.
 //! - **Slots merge.** A second part of the same slot and context (tracking stopped and started
 //!   again inside it) is merged into the existing row, per-second maps included.
 //!
-//! Reads ([`query`]) use their own connection, so they never wait behind a batch being written.
+//! Reads (`query`) use their own connection, so they never wait behind a batch being written.
 
 mod query;
 mod rows;
