@@ -556,6 +556,12 @@ impl Tracker {
         Ok(())
     }
 
+    /// Whether the caller is this tracker's event dispatcher, i.e. runs inside one of its event
+    /// handlers (where `stop`, and freeing the tracker in a binding, would wait for itself).
+    pub fn in_event_handler(&self) -> bool {
+        self.shared.events.is_current()
+    }
+
     /// Whether the tracker is running (started and not stopped; paused counts as running).
     pub fn is_running(&self) -> bool {
         matches!(*self.lock(), State::Running { .. })

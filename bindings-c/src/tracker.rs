@@ -1,0 +1,600 @@
+//! `ac_tracker`: the tracker, its events, its privacy controls and its reads.
+
+use std::ffi::{CString, c_char, c_void};
+use std::time::Duration;
+
+use activity_core::capture::SourceKind;
+use activity_core::model::score::InputEvent;
+use activity_core::runtime::{MissingSources, Query, TrackerEvent, Viewer};
+use activity_core::{Config, Tracker};
+
+use crate::config::ac_config;
+use crate::ffi::{
+    UserData, ac_free_callback, arg, from_json, give_bytes, give_string, json, optional_text, out,
+    text,
+};
+use crate::result::{Failure, ac_result, guard};
+use crate::storage::ac_storage;
+
+/// The tracker. Opaque; make it with `ac_tracker_new`, free it with `ac_tracker_free`. Every
+/// function taking a `const ac_tracker *` may be called from any thread, concurrently, and from
+/// inside the event callback (except `ac_tracker_stop` and `ac_tracker_free`).
+pub struct ac_tracker {
+    tracker: Tracker,
+    /// The event callback's `user_data` when there is no callback to own it.
+    _user_data: Option<UserData>,
+}
+
+/// Receives each event as a NUL-terminated JSON object (see the README's "serialised forms":
+/// `{"event": "slot_closed", …}`), valid only during the call. Called on the tracker's one event
+/// dispatcher thread, in order; it may call the tracker's functions, except `ac_tracker_stop`
+/// and `ac_tracker_free` (they answer `AC_REENTRANT`).
+pub type ac_event_callback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
+
+/// Refuse to build when a built-in source the configuration needs cannot work here (default).
+pub const AC_MISSING_SOURCES_REFUSE: u32 = 0;
+/// Run the sources that work; report each missing one once as a `capture_failed` event.
+pub const AC_MISSING_SOURCES_RUN_AVAILABLE: u32 = 1;
+
+/// Bit for `disabled_sources`: no built-in screen capture.
+pub const AC_SOURCE_SCREENS: u32 = 1;
+/// Bit for `disabled_sources`: no built-in keyboard/mouse listener (inject with
+/// `ac_tracker_record_input`).
+pub const AC_SOURCE_INPUT: u32 = 2;
+/// Bit for `disabled_sources`: no built-in active-window poller (inject with
+/// `ac_tracker_record_window`).
+pub const AC_SOURCE_WINDOWS: u32 = 4;
+
+/// A key went down (which key is never passed, nor recorded).
+pub const AC_INPUT_KEY_PRESS: u32 = 0;
+/// A mouse button went down.
+pub const AC_INPUT_BUTTON_PRESS: u32 = 1;
+/// One wheel step.
+pub const AC_INPUT_WHEEL: u32 = 2;
+/// The pointer moved (counted at most once per 250 ms).
+pub const AC_INPUT_POINTER_MOVE: u32 = 3;
+
+/// How to make a tracker. Fill it with `ac_tracker_options_init` first, then set what you need.
+#[repr(C)]
+pub struct ac_tracker_options {
+    /// The data folder (record store, spool, default storage). Required.
+    pub data_dir: *const c_char,
+    /// The configuration (copied), or NULL for the defaults.
+    pub config: *const ac_config,
+    /// The storage (the tracker keeps its own reference), or NULL for files under `data_dir`.
+    pub storage: *const ac_storage,
+    /// `AC_MISSING_SOURCES_REFUSE` or `AC_MISSING_SOURCES_RUN_AVAILABLE`.
+    pub missing_sources: u32,
+    /// Built-in sources not to use (`AC_SOURCE_*` bits): the product injects those itself.
+    pub disabled_sources: u32,
+    /// The event callback, or NULL.
+    pub on_event: ac_event_callback,
+    /// Passed to `on_event`.
+    pub event_user_data: *mut c_void,
+    /// Called once with `event_user_data` after the last event, when the tracker is freed (or
+    /// at once if `ac_tracker_new` fails). NULL: none.
+    pub event_user_data_free: ac_free_callback,
+}
+
+/// Fills `options` with the defaults: no data folder yet, default configuration and storage,
+/// refuse missing sources, all built-in sources, no callback.
+///
+/// # Safety
+/// `options` points to an `ac_tracker_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_options_init(options: *mut ac_tracker_options) -> ac_result {
+    guard(|| {
+        let o = out(options, "options")?;
+        *o = ac_tracker_options {
+            data_dir: std::ptr::null(),
+            config: std::ptr::null(),
+            storage: std::ptr::null(),
+            missing_sources: AC_MISSING_SOURCES_REFUSE,
+            disabled_sources: 0,
+            on_event: None,
+            event_user_data: std::ptr::null_mut(),
+            event_user_data_free: None,
+        };
+        Ok(())
+    })
+}
+
+/// Makes a tracker (not started). On success `*out` owns it. A failure (`AC_UNAVAILABLE` when a
+/// needed source cannot work here, `AC_IO` for a data folder that cannot be used, …) leaves
+/// nothing behind.
+///
+/// # Safety
+/// `options` points to an initialised `ac_tracker_options`; `out` to an `ac_tracker *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_new(
+    options: *const ac_tracker_options,
+    out_tracker: *mut *mut ac_tracker,
+) -> ac_result {
+    guard(|| {
+        let o = arg(options, "options")?;
+        // From here on the finaliser runs once whatever happens.
+        let user_data = UserData::new(o.event_user_data, o.event_user_data_free);
+        let slot = out(out_tracker, "out")?;
+        let dir = text(o.data_dir, "options->data_dir")?;
+        let missing = match o.missing_sources {
+            AC_MISSING_SOURCES_REFUSE => MissingSources::Refuse,
+            AC_MISSING_SOURCES_RUN_AVAILABLE => MissingSources::RunAvailable,
+            other => return Err(Failure::range("options->missing_sources", other)),
+        };
+        let all = AC_SOURCE_SCREENS | AC_SOURCE_INPUT | AC_SOURCE_WINDOWS;
+        if o.disabled_sources & !all != 0 {
+            return Err(Failure::range(
+                "options->disabled_sources",
+                o.disabled_sources,
+            ));
+        }
+        // SAFETY: NULL or a live ac_config (documented).
+        let config =
+            unsafe { o.config.as_ref() }.map_or_else(Config::default, |c| c.config.clone());
+        let mut b = Tracker::builder(config)
+            .data_dir(dir)
+            .missing_sources(missing);
+        // SAFETY: NULL or a live ac_storage (documented).
+        if let Some(s) = unsafe { o.storage.as_ref() } {
+            b = b.storage(s.storage.clone());
+        }
+        for (bit, kind) in [
+            (AC_SOURCE_SCREENS, SourceKind::Screens),
+            (AC_SOURCE_INPUT, SourceKind::Input),
+            (AC_SOURCE_WINDOWS, SourceKind::Windows),
+        ] {
+            if o.disabled_sources & bit != 0 {
+                b = b.without_source(kind);
+            }
+        }
+        let mut kept = Some(user_data);
+        if let (Some(cb), Some(user_data)) = (o.on_event, kept.take_if(|_| o.on_event.is_some())) {
+            b = b.on_event(move |e: &TrackerEvent| {
+                let Ok(text) = serde_json::to_string(e) else {
+                    return;
+                };
+                let Ok(text) = CString::new(text) else {
+                    return;
+                };
+                // SAFETY: the product's callback with its own user_data and a string valid
+                // for the call; panics cannot cross it (it is C).
+                unsafe { cb(user_data.ptr(), text.as_ptr()) };
+            });
+        }
+        let tracker = b.build()?;
+        *slot = Box::into_raw(Box::new(ac_tracker {
+            tracker,
+            _user_data: kept,
+        }));
+        Ok(())
+    })
+}
+
+fn tracker<'a>(t: *const ac_tracker) -> Result<&'a Tracker, Failure> {
+    arg(t, "tracker").map(|t| &t.tracker)
+}
+
+/// Starts tracking.
+///
+/// # Safety
+/// `tracker` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_start(tracker_: *const ac_tracker) -> ac_result {
+    guard(|| Ok(tracker(tracker_)?.start()?))
+}
+
+/// Pauses: nothing is counted or captured until `ac_tracker_resume`.
+///
+/// # Safety
+/// `tracker` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_pause(tracker_: *const ac_tracker) -> ac_result {
+    guard(|| Ok(tracker(tracker_)?.pause()?))
+}
+
+/// Resumes after a pause.
+///
+/// # Safety
+/// `tracker` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_resume(tracker_: *const ac_tracker) -> ac_result {
+    guard(|| Ok(tracker(tracker_)?.resume()?))
+}
+
+/// Stops: writes the open slot and activities, gives due uploads a last bounded pass, and
+/// returns once every event of the run was delivered. `AC_REENTRANT` from the event callback.
+///
+/// # Safety
+/// `tracker` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_stop(tracker_: *const ac_tracker) -> ac_result {
+    guard(|| Ok(tracker(tracker_)?.stop()?))
+}
+
+/// Stops (if running) and frees the tracker; then the event callback's finaliser runs. NULL is a
+/// no-op (`AC_OK`). From inside the event callback it answers `AC_REENTRANT` and frees nothing.
+///
+/// # Safety
+/// `tracker` is live and not used by any other thread during or after this call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_free(tracker_: *mut ac_tracker) -> ac_result {
+    guard(|| {
+        if tracker_.is_null() {
+            return Ok(());
+        }
+        // SAFETY: a live tracker (documented).
+        if unsafe { &*tracker_ }.tracker.in_event_handler() {
+            return Err(Failure::new(
+                ac_result::AC_REENTRANT,
+                "ac_tracker_free from inside the tracker's event callback; free it from another thread",
+            ));
+        }
+        // SAFETY: made by `Box::into_raw` in `ac_tracker_new`, freed once.
+        drop(unsafe { Box::from_raw(tracker_) });
+        Ok(())
+    })
+}
+
+/// Sets whom and what the time is tracked for; NULL means none.
+///
+/// # Safety
+/// `tracker` is live; the strings are NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_set_context(
+    tracker_: *const ac_tracker,
+    employee: *const c_char,
+    project: *const c_char,
+    task: *const c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let e = optional_text(employee, "employee")?;
+        let p = optional_text(project, "project")?;
+        let k = optional_text(task, "task")?;
+        Ok(t.set_context(e, p, k)?)
+    })
+}
+
+/// Counts one input event of `kind` (`AC_INPUT_*`) from the product's own hooks; only the kind
+/// exists, never which key. Lock-free; ignored while stopped or paused.
+///
+/// # Safety
+/// `tracker` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_record_input(
+    tracker_: *const ac_tracker,
+    kind: u32,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let event = match kind {
+            AC_INPUT_KEY_PRESS => InputEvent::KeyPress,
+            AC_INPUT_BUTTON_PRESS => InputEvent::ButtonPress,
+            AC_INPUT_WHEEL => InputEvent::Wheel,
+            AC_INPUT_POINTER_MOVE => InputEvent::PointerMove,
+            other => return Err(Failure::range("kind", other)),
+        };
+        t.record_input(event);
+        Ok(())
+    })
+}
+
+/// A window sample from the product's own hooks: `application` with `title` has the focus.
+///
+/// # Safety
+/// `tracker` is live; the strings are NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_record_window(
+    tracker_: *const ac_tracker,
+    application: *const c_char,
+    title: *const c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        Ok(t.record_window(text(application, "application")?, text(title, "title")?)?)
+    })
+}
+
+/// A URL sample (a browser integration): the active tab of `application` shows `url`.
+///
+/// # Safety
+/// `tracker` is live; the strings are NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_record_url(
+    tracker_: *const ac_tracker,
+    application: *const c_char,
+    title: *const c_char,
+    url: *const c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        Ok(t.record_url(
+            text(application, "application")?,
+            text(title, "title")?,
+            text(url, "url")?,
+        )?)
+    })
+}
+
+/// Reads the two screenshot switches and whether screenshots are taken (any out-pointer may be
+/// NULL).
+///
+/// # Safety
+/// `tracker` is live; the out-pointers are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_screenshot_switches(
+    tracker_: *const ac_tracker,
+    employee: *mut bool,
+    organisation: *mut bool,
+    effective: *mut bool,
+) -> ac_result {
+    guard(|| {
+        let s = tracker(tracker_)?.screenshot_switches();
+        // SAFETY: NULL or writable (documented).
+        unsafe {
+            if let Some(e) = employee.as_mut() {
+                *e = s.employee;
+            }
+            if let Some(o) = organisation.as_mut() {
+                *o = s.organisation;
+            }
+            if let Some(x) = effective.as_mut() {
+                *x = s.effective();
+            }
+        }
+        Ok(())
+    })
+}
+
+fn switch(
+    tracker_: *const ac_tracker,
+    on: bool,
+    effective: *mut bool,
+    organisation: bool,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let s = if organisation {
+            t.set_organisation_allows_screenshots(on)?
+        } else {
+            t.set_screenshots_enabled(on)?
+        };
+        // SAFETY: NULL or writable (documented).
+        if let Some(e) = unsafe { effective.as_mut() } {
+            *e = s.effective();
+        }
+        Ok(())
+    })
+}
+
+/// The employee's switch (`isScreenshotEnabled`): at once, kept across restarts. `*effective`
+/// (if not NULL) says whether screenshots are now taken (the organisation's off wins).
+///
+/// # Safety
+/// `tracker` is live; `effective` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_set_screenshots_enabled(
+    tracker_: *const ac_tracker,
+    enabled: bool,
+    effective: *mut bool,
+) -> ac_result {
+    switch(tracker_, enabled, effective, false)
+}
+
+/// The organisation's switch (`allowScreenshotCapture`): its off always wins.
+///
+/// # Safety
+/// `tracker` is live; `effective` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_set_organisation_allows_screenshots(
+    tracker_: *const ac_tracker,
+    allowed: bool,
+    effective: *mut bool,
+) -> ac_result {
+    switch(tracker_, allowed, effective, true)
+}
+
+fn viewer(p: *const c_char) -> Result<Viewer, Failure> {
+    match optional_text(p, "viewer")? {
+        None => Ok(Viewer::Admin),
+        Some(s) => serde_json::from_str(s).map_err(|e| {
+            Failure::new(
+                ac_result::AC_INVALID_INPUT,
+                format!("viewer: {e} (in {s:?}; expected {{\"role\": \"employee\", \"id\": …}})"),
+            )
+        }),
+    }
+}
+
+/// Screenshots (`query`: `{"from": …, "to": …, "employee": …, "project": …}`, NULL for all)
+/// that `viewer` (`{"role": "employee", "id": "ana"}`, `{"role": "manager", "id": …, "team":
+/// […]}`, or NULL for the product itself) may see, as a JSON array. `*out` is owned by the
+/// caller: free it with `ac_string_free`.
+///
+/// # Safety
+/// `tracker` is live; `viewer` and `query` NULL or NUL-terminated; `out` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_screenshots_json(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    query_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, from_json(query_json, "query")?);
+        let slot = out(out_json, "out")?;
+        *slot = json(&t.screenshots(&v, &q)?)?;
+        Ok(())
+    })
+}
+
+/// Slots (both activity figures) as a JSON array; arguments as for `ac_tracker_screenshots_json`.
+///
+/// # Safety
+/// As `ac_tracker_screenshots_json`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_slots_json(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    query_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, from_json(query_json, "query")?);
+        let slot = out(out_json, "out")?;
+        *slot = json(&t.slots(&v, &q)?)?;
+        Ok(())
+    })
+}
+
+/// Application and website records as a JSON array; arguments as for
+/// `ac_tracker_screenshots_json`.
+///
+/// # Safety
+/// As `ac_tracker_screenshots_json`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_activities_json(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    query_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, from_json(query_json, "query")?);
+        let slot = out(out_json, "out")?;
+        *slot = json(&t.activities(&v, &q)?)?;
+        Ok(())
+    })
+}
+
+/// A screenshot's encoded bytes (`thumbnail`: the thumbnail), from the spool while not uploaded.
+/// `AC_NOT_FOUND` for one the viewer may not see. `*data`/`*len` are owned by the caller: free
+/// them with `ac_bytes_free`.
+///
+/// # Safety
+/// `tracker` is live; `viewer` NULL or NUL-terminated; `id` NUL-terminated; outs writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_screenshot_bytes(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    id: *const c_char,
+    thumbnail: bool,
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let v = viewer(viewer_json)?;
+        let id = text(id, "id")?;
+        let (d, l) = (out(data, "data")?, out(len, "len")?);
+        (*d, *l) = give_bytes(t.screenshot_bytes(&v, id, thumbnail)?);
+        Ok(())
+    })
+}
+
+/// A URL delivering an uploaded screenshot for `expires_seconds` (1 ..= 604 800);
+/// `AC_INVALID_STATE` before it is uploaded. `*url` is owned by the caller (`ac_string_free`).
+///
+/// # Safety
+/// As `ac_tracker_screenshot_bytes`; `url` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_screenshot_url(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    id: *const c_char,
+    thumbnail: bool,
+    expires_seconds: u64,
+    url: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let v = viewer(viewer_json)?;
+        let id = text(id, "id")?;
+        let slot = out(url, "url")?;
+        let u = t.screenshot_url(&v, id, thumbnail, Duration::from_secs(expires_seconds))?;
+        *slot = give_string(u.to_string());
+        Ok(())
+    })
+}
+
+/// Deletes a screenshot everywhere: at once here, and at the provider (confirmed, or queued and
+/// retried until it confirms). `*outcome_json` (if not NULL) receives `{"id": …,
+/// "remote_deleted": […], "remote_queued": […], "error": …}`, owned by the caller.
+///
+/// # Safety
+/// As `ac_tracker_screenshot_bytes`; `outcome_json` NULL or pointing to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_delete_screenshot(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    id: *const c_char,
+    outcome_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let v = viewer(viewer_json)?;
+        let id = text(id, "id")?;
+        let outcome = t.delete_screenshot(&v, id)?;
+        // SAFETY: NULL or writable (documented).
+        if let Some(slot) = unsafe { outcome_json.as_mut() } {
+            *slot = json(&outcome)?;
+        }
+        Ok(())
+    })
+}
+
+/// Uploads and remote deletions not yet confirmed, as JSON (`{"count": …, "deletes": …,
+/// "oldest": …, "items": […]}`), owned by the caller.
+///
+/// # Safety
+/// `tracker` is live; `out` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_pending_json(
+    tracker_: *const ac_tracker,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let slot = out(out_json, "out")?;
+        *slot = json(&t.pending_uploads()?)?;
+        Ok(())
+    })
+}
+
+/// Drains the outbox now (uploads and deletions, retries included) and gives what is left, as
+/// `ac_tracker_pending_json` does (`out_json` may be NULL).
+///
+/// # Safety
+/// `tracker` is live; `out_json` NULL or pointing to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_sync(
+    tracker_: *const ac_tracker,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let left = tracker(tracker_)?.sync()?;
+        // SAFETY: NULL or writable (documented).
+        if let Some(slot) = unsafe { out_json.as_mut() } {
+            *slot = json(&left)?;
+        }
+        Ok(())
+    })
+}
+
+/// What the built-in sources can do on this machine, and why not, as JSON (`{"session": …,
+/// "screens": {"state": "available"}, …}`), owned by the caller.
+///
+/// # Safety
+/// `out` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_capabilities_json(out_json: *mut *mut c_char) -> ac_result {
+    guard(|| {
+        let slot = out(out_json, "out")?;
+        *slot = json(&Tracker::capabilities())?;
+        Ok(())
+    })
+}
