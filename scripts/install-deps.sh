@@ -17,6 +17,9 @@ fi
 if [ "${1:-}" = "--test" ]; then
     # tesseract and the fonts: the OCR referee of the blur test; pip: its Python tools.
     PACKAGES+=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation2 python3-pip)
+    # The C API's tests: valgrind, libjpeg to decode the media output in C, a C++ compiler for
+    # the header check.
+    PACKAGES+=(valgrind libjpeg-dev g++)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do
