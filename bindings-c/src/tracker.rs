@@ -171,6 +171,12 @@ pub unsafe extern "C" fn ac_tracker_new(
     })
 }
 
+/// A failure while freeing cannot be returned (the tracker is freed anyway): it is the last
+/// error of this thread.
+fn activity_core_log(e: &activity_core::Error) {
+    let _ = crate::result::guard(|| Err(Failure::from(e.clone())));
+}
+
 fn tracker<'a>(t: *const ac_tracker) -> Result<&'a Tracker, Failure> {
     arg(t, "tracker").map(|t| &t.tracker)
 }
@@ -229,6 +235,15 @@ pub unsafe extern "C" fn ac_tracker_free(tracker_: *mut ac_tracker) -> ac_result
                 ac_result::AC_REENTRANT,
                 "ac_tracker_free from inside the tracker's event callback; free it from another thread",
             ));
+        }
+        // Stop first, through a shared reference: the last events are delivered (the callback may
+        // still call the tracker) before anything of it is dropped.
+        // SAFETY: a live tracker (documented).
+        let t = unsafe { &*tracker_ };
+        if t.tracker.is_running()
+            && let Err(e) = t.tracker.stop()
+        {
+            activity_core_log(&e);
         }
         // SAFETY: made by `Box::into_raw` in `ac_tracker_new`, freed once.
         drop(unsafe { Box::from_raw(tracker_) });

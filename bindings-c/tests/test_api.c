@@ -100,7 +100,32 @@ static void storage(void) {
     CHECK_RESULT(ac_storage_put(s, key, NULL, 3), AC_NULL_ARGUMENT);
     CHECK_RESULT(ac_storage_put(NULL, key, (const uint8_t *)"x", 1), AC_NULL_ARGUMENT);
     CHECK_RESULT(ac_storage_head(s, key, NULL, &size), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_storage_head(NULL, key, &exists, &size), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_storage_get(NULL, key, &data, &len), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_storage_get(s, NULL, &data, &len), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_storage_get(s, key, NULL, &len), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_storage_delete(NULL, key), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_storage_delete(s, "\xff"), AC_INVALID_UTF8);
+    CHECK_RESULT(ac_storage_signed_url(NULL, key, 60, &url), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_storage_signed_url(s, key, 60, NULL), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_bytes_sink_write(NULL, (const uint8_t *)"x", 1), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_storage_from_env(NULL), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_storage_from_json("{}", NULL), AC_NULL_ARGUMENT);
+    ac_bytes_free(NULL, 0);
+    ac_string_free(NULL);
     ac_storage_free(s);
+
+    /* From the environment, with the names products use. */
+    setenv("FILE_PROVIDER", "WASABI", 1);
+    CHECK_RESULT(ac_storage_from_env(&s), AC_INVALID_CONFIG);
+    CHECK_MESSAGE("WASABI_S3_BUCKET");
+    setenv("FILE_PROVIDER", "LOCAL", 1);
+    setenv("LOCAL_STORAGE_ROOT", dir, 1);
+    setenv("LOCAL_URL_SIGNING_SECRET", "0123456789abcdef0123456789abcdef-env", 1);
+    CHECK_OK(ac_storage_from_env(&s));
+    CHECK(s && strcmp(ac_storage_provider(s), "LOCAL") == 0);
+    ac_storage_free(s);
+    unsetenv("FILE_PROVIDER");
     ac_storage_free(NULL);
 }
 
@@ -109,6 +134,8 @@ static void tracker_arguments(void) {
     CHECK_RESULT(ac_tracker_options_init(NULL), AC_NULL_ARGUMENT);
     CHECK_OK(ac_tracker_options_init(&o));
     ac_tracker *t = NULL;
+    CHECK_RESULT(ac_tracker_new(NULL, &t), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_tracker_new(&o, NULL), AC_NULL_ARGUMENT);
     CHECK_RESULT(ac_tracker_new(&o, &t), AC_NULL_ARGUMENT); /* no data_dir */
     CHECK_MESSAGE("data_dir");
     char dir[256];
@@ -131,6 +158,18 @@ static void tracker_arguments(void) {
     CHECK_RESULT(ac_tracker_stop(NULL), AC_NULL_ARGUMENT);
     CHECK_RESULT(ac_tracker_free(NULL), AC_OK);
     CHECK_RESULT(ac_tracker_set_context(NULL, "e", NULL, NULL), AC_NULL_ARGUMENT);
+    /* A data folder that cannot be made (below a plain file). */
+    char file[300], below[320];
+    snprintf(file, sizeof file, "%s/plain-file", dir);
+    snprintf(below, sizeof below, "%s/sub", file);
+    FILE *f = fopen(file, "w");
+    CHECK(f != NULL);
+    if (f) fclose(f);
+    o.disabled_sources = 0;
+    o.data_dir = below;
+    CHECK_RESULT(ac_tracker_new(&o, &t), AC_IO);
+    CHECK_MESSAGE("plain-file");
+    o.data_dir = dir;
     CHECK_RESULT(ac_tracker_record_input(NULL, AC_INPUT_KEY_PRESS), AC_NULL_ARGUMENT);
     CHECK_RESULT(ac_tracker_record_window(NULL, "a", "t"), AC_NULL_ARGUMENT);
     CHECK_RESULT(ac_tracker_record_url(NULL, "a", "t", "https://x.org"), AC_NULL_ARGUMENT);
