@@ -1,0 +1,360 @@
+"""activity-core for Python: activity tracking for time-tracking products — screenshots with blur,
+application and website time, keyboard/mouse activity per 10-minute slot, screenshot storage and
+privacy controls — over the Rust library (`activity_core._native`).
+
+    with activity_core.Tracker(activity_core.Config(screenshotFrequency=10), "./data") as t:
+        for event in t.events(timeout=60):
+            print(event)
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from . import media, storage
+from ._native import (
+    ActivityCoreError,
+    CancelledError,
+    ConfigError,
+    IncompatibleError,
+    InternalError,
+    InvalidInputError,
+    InvalidStateError,
+    MediaError,
+    NativeConfig,
+    NativeTracker,
+    NotFoundError,
+    ReentrantError,
+    StorageError,
+    UnavailableError,
+    __version__,
+)
+from ._types import (
+    Activity,
+    Availability,
+    Capabilities,
+    DeleteOutcome,
+    Event,
+    Pending,
+    PendingItem,
+    Screenshot,
+    ScreenshotSwitches,
+    Slot,
+    Viewer,
+    event_from_dict,
+    from_time,
+)
+from .storage import Storage
+
+__all__ = [
+    "ActivityCoreError",
+    "Activity",
+    "Availability",
+    "CancelledError",
+    "Capabilities",
+    "Config",
+    "ConfigError",
+    "DeleteOutcome",
+    "Event",
+    "IncompatibleError",
+    "InputKind",
+    "InternalError",
+    "InvalidInputError",
+    "InvalidStateError",
+    "MediaError",
+    "NotFoundError",
+    "Pending",
+    "PendingItem",
+    "ReentrantError",
+    "Screenshot",
+    "ScreenshotSwitches",
+    "Slot",
+    "Storage",
+    "StorageError",
+    "Tracker",
+    "UnavailableError",
+    "Viewer",
+    "__version__",
+    "media",
+    "storage",
+]
+
+InputKind = Literal["key_press", "button_press", "wheel", "pointer_move"]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot use a {type(value).__name__} as a setting value")
+
+
+class Config:
+    """A validated configuration, from keyword arguments, a dict or JSON. Names are snake_case or
+    Ever Gauzy's camelCase (`screenshotFrequency`, `isScreenshotEnabled`, …); durations take
+    seconds, strings with a unit (`"5m"`) or `timedelta`. Every problem is reported at once by one
+    `ConfigError` that names each field."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, settings: Mapping[str, Any] | None = None, /, **kwargs: Any) -> None:
+        merged: dict[str, Any] = dict(settings or {})
+        merged.update(kwargs)
+        self._native = NativeConfig.from_json(json.dumps(merged, default=_json_value))
+
+    @classmethod
+    def from_json(cls, text: str) -> Config:
+        """From a JSON object."""
+        if not isinstance(text, str):
+            raise TypeError(f"from_json takes a str, got {type(text).__name__}")
+        config = cls.__new__(cls)
+        config._native = NativeConfig.from_json(text)
+        return config
+
+    @classmethod
+    def from_dict(cls, settings: Mapping[str, Any]) -> Config:
+        """From a mapping of settings."""
+        return cls(settings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every setting, defaults included (snake_case names)."""
+        result: dict[str, Any] = json.loads(self._native.to_json())
+        return result
+
+    def __repr__(self) -> str:
+        d = self.to_dict()
+        shown = ", ".join(f"{k}={d[k]!r}" for k in ("screenshot_frequency", "slot_seconds", "idle_after"))
+        return f"Config({shown}, …)"
+
+
+_live: weakref.WeakSet[Tracker] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    # A process that exits with trackers running stops them first: the open slot and activities
+    # are written and the last screenshots queued, before the interpreter goes away.
+    for t in list(_live):
+        try:
+            t.close()
+        except ActivityCoreError:
+            pass
+
+
+def _viewer(viewer: Viewer | None) -> str | None:
+    if viewer is None:
+        return None
+    if not isinstance(viewer, Viewer):
+        raise TypeError(f"viewer must be an activity_core.Viewer, got {type(viewer).__name__}")
+    return json.dumps(viewer.to_dict())
+
+
+def _query(start: datetime | None, end: datetime | None, employee: str | None, project: str | None) -> str:
+    q: dict[str, Any] = {}
+    if start is not None:
+        q["from"] = from_time(start, "start")
+    if end is not None:
+        q["to"] = from_time(end, "end")
+    if employee is not None:
+        q["employee"] = employee
+    if project is not None:
+        q["project"] = project
+    return json.dumps(q)
+
+
+def _switches(t: tuple[bool, bool, bool]) -> ScreenshotSwitches:
+    return ScreenshotSwitches(*t)
+
+
+class Tracker:
+    """The activity tracker. A context manager: `with Tracker(...) as t:` starts it and stops it.
+
+    `storage` is a `Storage` (`activity_core.storage.open(...)`), any object with `put`, `get`,
+    `head` and `delete` methods (and optionally `signed_url`), or `None` for files under
+    `data_dir`. `on_event` is called with each `Event`, in order, on the tracker's event thread
+    (with the GIL); an exception in it goes to `sys.unraisablehook` and tracking continues.
+    Every method releases the GIL while the library works."""
+
+    def __init__(
+        self,
+        config: Config | Mapping[str, Any] | None = None,
+        data_dir: str | os.PathLike[str] = "./activity-data",
+        storage: Storage | object | None = None,
+        *,
+        missing_sources: Literal["refuse", "run_available"] = "refuse",
+        disabled_sources: Iterable[Literal["screens", "input", "windows"]] = (),
+        on_event: Callable[[Event], object] | None = None,
+        storage_timeout: float = 60.0,
+    ) -> None:
+        if config is None:
+            config = Config()
+        elif not isinstance(config, Config):
+            config = Config(config)
+        if storage is not None and not isinstance(storage, Storage):
+            storage = Storage.from_object(storage, storage_timeout)
+        callback: Callable[[str], None] | None = None
+        if on_event is not None:
+            if not callable(on_event):
+                raise TypeError("on_event must be callable")
+            user = on_event
+
+            def callback(event_json: str) -> None:
+                user(event_from_dict(json.loads(event_json)))
+
+        self._native = NativeTracker(
+            os.fspath(data_dir),
+            config._native,
+            storage,
+            missing_sources,
+            list(disabled_sources),
+            callback,
+        )
+        _live.add(self)
+
+    def __enter__(self) -> Tracker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._native.is_running():
+            self.stop()
+
+    def __repr__(self) -> str:
+        try:
+            state = "running" if self._native.is_running() else "stopped"
+        except ActivityCoreError:
+            state = "closed"
+        return f"<activity_core.Tracker {state}>"
+
+    def start(self) -> None:
+        self._native.start()
+
+    def pause(self) -> None:
+        self._native.pause()
+
+    def resume(self) -> None:
+        self._native.resume()
+
+    def stop(self) -> None:
+        """Writes the open slot and activities, gives due uploads a last bounded pass, and returns
+        once every event of the run was delivered. From inside `on_event`: `ReentrantError`."""
+        self._native.stop()
+
+    def close(self) -> None:
+        """Stops if running and releases the tracker's threads; it cannot be used after."""
+        self._native.close()
+        _live.discard(self)
+
+    @property
+    def is_running(self) -> bool:
+        return self._native.is_running()
+
+    def set_context(self, employee: str | None = None, project: str | None = None, task: str | None = None) -> None:
+        self._native.set_context(employee, project, task)
+
+    def record_input(self, kind: InputKind) -> None:
+        """One input event of `kind` from your own hooks (only the kind: never which key)."""
+        self._native.record_input(kind)
+
+    def record_window(self, application: str, title: str) -> None:
+        self._native.record_window(application, title)
+
+    def record_url(self, application: str, title: str, url: str) -> None:
+        self._native.record_url(application, title, url)
+
+    @property
+    def screenshot_switches(self) -> ScreenshotSwitches:
+        return _switches(self._native.screenshot_switches())
+
+    def set_screenshots_enabled(self, enabled: bool) -> ScreenshotSwitches:
+        """The employee's switch: at once, kept across restarts."""
+        return _switches(self._native.set_screenshots_enabled(bool(enabled)))
+
+    def set_organisation_allows_screenshots(self, allowed: bool) -> ScreenshotSwitches:
+        """The organisation's switch: its "off" always wins."""
+        return _switches(self._native.set_organisation_allows_screenshots(bool(allowed)))
+
+    def screenshots(
+        self,
+        viewer: Viewer | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        employee: str | None = None,
+        project: str | None = None,
+    ) -> list[Screenshot]:
+        """Screenshots taken in `[start, end)` that `viewer` may see (None: the product itself)."""
+        rows = json.loads(self._native.screenshots_json(_viewer(viewer), _query(start, end, employee, project)))
+        return [Screenshot.from_dict(r) for r in rows]
+
+    def screenshot_bytes(self, id: str, thumb: bool = False, *, viewer: Viewer | None = None) -> bytes:
+        """The encoded image (or thumbnail): from this machine while not uploaded, else the storage."""
+        return self._native.screenshot_bytes(id, thumb, _viewer(viewer))
+
+    def screenshot_url(
+        self, id: str, expires: timedelta | float = timedelta(minutes=10), thumb: bool = False, *, viewer: Viewer | None = None
+    ) -> str:
+        """A URL delivering an uploaded screenshot until `expires` from now (1 s ..= 7 days)."""
+        seconds = expires.total_seconds() if isinstance(expires, timedelta) else float(expires)
+        if not 1 <= seconds <= 7 * 24 * 3600:
+            raise ValueError(f"expires must be between 1 s and 7 days, got {seconds} s")
+        return self._native.screenshot_url(id, int(seconds), thumb, _viewer(viewer))
+
+    def delete_screenshot(self, id: str, *, viewer: Viewer | None = None) -> DeleteOutcome:
+        """Deletes every copy: here at once, at the provider confirmed or queued until it confirms."""
+        return DeleteOutcome.from_dict(json.loads(self._native.delete_screenshot(id, _viewer(viewer))))
+
+    def pending_uploads(self) -> Pending:
+        return Pending.from_dict(json.loads(self._native.pending_json()))
+
+    def sync(self) -> Pending:
+        """Drains the outbox now (retries included); returns what is left."""
+        return Pending.from_dict(json.loads(self._native.sync_json()))
+
+    def slots(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        viewer: Viewer | None = None,
+        employee: str | None = None,
+        project: str | None = None,
+    ) -> list[Slot]:
+        rows = json.loads(self._native.slots_json(_viewer(viewer), _query(start, end, employee, project)))
+        out = []
+        for r in rows:
+            d = dict(r)
+            out.append(Slot.from_dict(d))
+        return out
+
+    def activities(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        viewer: Viewer | None = None,
+        employee: str | None = None,
+        project: str | None = None,
+    ) -> list[Activity]:
+        rows = json.loads(self._native.activities_json(_viewer(viewer), _query(start, end, employee, project)))
+        return [Activity.from_dict(r) for r in rows]
+
+    def events(self, timeout: float | None = None) -> Iterator[Event]:
+        """The tracker's events as they come, until none arrives for `timeout` seconds (None:
+        until the tracker is closed). Waits with the GIL released; Ctrl-C interrupts."""
+        while True:
+            e = self._native.next_event(timeout)
+            if e is None:
+                return
+            yield event_from_dict(json.loads(e))
+
+    @staticmethod
+    def capabilities() -> Capabilities:
+        return Capabilities.from_dict(json.loads(NativeTracker.capabilities_json()))

@@ -1,0 +1,311 @@
+"""Typed values: the rows, events and reports of the library, made from its serialised forms."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+__all__ = [
+    "Activity",
+    "Availability",
+    "Capabilities",
+    "DeleteOutcome",
+    "Event",
+    "Pending",
+    "PendingItem",
+    "Screenshot",
+    "ScreenshotSwitches",
+    "Slot",
+    "Viewer",
+    "event_from_dict",
+    "to_time",
+    "from_time",
+]
+
+
+def to_time(value: str | int | None) -> datetime | None:
+    """An aware UTC datetime from an RFC 3339 string (or milliseconds since the epoch)."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    return datetime.fromisoformat(value).astimezone(timezone.utc)
+
+
+def from_time(value: datetime | None, name: str) -> str | None:
+    """RFC 3339 for an aware datetime; naive datetimes are refused (their zone is unknown)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime (with tzinfo), got {value!r}")
+    return value.astimezone(timezone.utc).isoformat()
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads: an employee sees their own; a manager their own and their team's; `admin`
+    (the product itself) everything."""
+
+    role: Literal["employee", "manager", "admin"]
+    id: str | None = None
+    team: tuple[str, ...] = ()
+
+    @classmethod
+    def employee(cls, id: str) -> Viewer:
+        return cls("employee", id)
+
+    @classmethod
+    def manager(cls, id: str, team: list[str] | tuple[str, ...]) -> Viewer:
+        return cls("manager", id, tuple(team))
+
+    @classmethod
+    def admin(cls) -> Viewer:
+        return cls("admin")
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.role == "admin":
+            return {"role": "admin"}
+        if self.role == "employee":
+            return {"role": "employee", "id": self.id}
+        return {"role": "manager", "id": self.id, "team": list(self.team)}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One slot of one work context, with both activity figures."""
+
+    slot_start: datetime
+    slot_seconds: int
+    tracked_seconds: int
+    keyboard_events: int
+    mouse_events: int
+    keyboard_seconds: int
+    mouse_seconds: int
+    active_seconds: int
+    activity_percent: int
+    active_percent: int
+    employee: str | None
+    project: str | None
+    task: str | None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], slot_seconds: int | None = None) -> Slot:
+        return cls(
+            slot_start=_t(d["slot_start"]),
+            slot_seconds=int(d.get("slot_seconds", slot_seconds or 0)),
+            tracked_seconds=d["tracked_seconds"],
+            keyboard_events=d["keyboard_events"],
+            mouse_events=d["mouse_events"],
+            keyboard_seconds=d["keyboard_seconds"],
+            mouse_seconds=d["mouse_seconds"],
+            active_seconds=d["active_seconds"],
+            activity_percent=d["activity_percent"],
+            active_percent=d["active_percent"],
+            employee=d.get("employee"),
+            project=d.get("project"),
+            task=d.get("task"),
+        )
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Time in one application window (`type` "APP") or web page ("URL"), inside one slot."""
+
+    type: Literal["APP", "URL"]
+    title: str
+    application: str
+    url: str | None
+    domain: str | None
+    start: datetime
+    duration: timedelta
+    slot_start: datetime
+    employee: str | None
+    project: str | None
+    task: str | None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Activity:
+        ctx = d.get("context") or {}
+        return cls(
+            type=d["type"],
+            title=d["title"],
+            application=d["application"],
+            url=d.get("url"),
+            domain=d.get("domain"),
+            start=_t(d["start"]),
+            duration=timedelta(milliseconds=d["duration_millis"]),
+            slot_start=_t(d["slot_start"]),
+            employee=ctx.get("employee"),
+            project=ctx.get("project"),
+            task=ctx.get("task"),
+        )
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    """A screenshot's metadata (one per monitor per capture)."""
+
+    id: str
+    taken_at: datetime
+    slot_start: datetime
+    monitor: str
+    x: int
+    y: int
+    width: int
+    height: int
+    blurred: bool
+    format: str
+    full_key: str
+    thumb_key: str
+    full_bytes: int
+    thumb_bytes: int
+    sha256: str
+    thumb_sha256: str
+    provider: str
+    upload_state: Literal["waiting", "pending", "uploaded"]
+    employee: str | None
+    project: str | None
+    task: str | None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Screenshot:
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in d.items() if k in names}
+        values["taken_at"] = _t(d["taken_at"])
+        values["slot_start"] = _t(d["slot_start"])
+        for k in ("employee", "project", "task"):
+            values.setdefault(k, None)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """One upload or remote deletion not yet confirmed."""
+
+    kind: Literal["upload", "delete"]
+    screenshot_id: str
+    key: str
+    attempts: int
+    next_attempt: datetime
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Uploads and remote deletions not yet confirmed by the provider."""
+
+    count: int
+    deletes: int
+    oldest: datetime | None
+    items: tuple[PendingItem, ...]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Pending:
+        items = tuple(
+            PendingItem(
+                kind=i["kind"],
+                screenshot_id=i["screenshot_id"],
+                key=i["key"],
+                attempts=i["attempts"],
+                next_attempt=_t(i["next_attempt"]),
+                last_error=i.get("last_error"),
+            )
+            for i in d["items"]
+        )
+        return cls(d["count"], d["deletes"], to_time(d.get("oldest")), items)
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    """What deleting a screenshot did: remote deletions confirmed, and those queued."""
+
+    id: str
+    remote_deleted: tuple[str, ...]
+    remote_queued: tuple[str, ...]
+    error: str | None
+
+    @property
+    def complete(self) -> bool:
+        return not self.remote_queued
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DeleteOutcome:
+        return cls(d["id"], tuple(d["remote_deleted"]), tuple(d["remote_queued"]), d.get("error"))
+
+
+@dataclass(frozen=True)
+class ScreenshotSwitches:
+    """The employee's and the organisation's screenshot switches; `effective`: both on."""
+
+    employee: bool
+    organisation: bool
+    effective: bool
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a capture source works here: "available", "unavailable" or "not_probed"."""
+
+    state: Literal["available", "unavailable", "not_probed"]
+    reason: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.state == "available"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the built-in sources can do on this machine, and why not."""
+
+    session: dict[str, Any]
+    screens: Availability
+    input: Availability
+    windows: Availability
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Capabilities:
+        def a(v: dict[str, Any]) -> Availability:
+            return Availability(v["state"], v.get("reason"))
+
+        return cls(d["session"], a(d["screens"]), a(d["input"]), a(d["windows"]))
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened in the tracker. `type` is the event's name (`"slot_closed"`,
+    `"screenshot_taken"`, …); `at` its time where it has one; the typed fields below are set for
+    the events that carry them, and `data` holds every field as the library sent it."""
+
+    type: str
+    at: datetime | None = None
+    id: str | None = None
+    slot: Slot | None = None
+    activity: Activity | None = None
+    reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+def event_from_dict(d: dict[str, Any]) -> Event:
+    kind = d.get("event", "")
+    at = to_time(d.get("at") or d.get("taken_at") or d.get("from"))
+    slot = None
+    if kind == "slot_closed":
+        m = dict(d["metrics"])
+        m.update(d.get("context") or {})
+        slot = Slot.from_dict(m)
+        at = slot.slot_start
+    activity = Activity.from_dict(d) if kind == "activity_recorded" else None
+    ident = d.get("id") or d.get("screenshot_id")
+    reason = d.get("reason") or d.get("error") or d.get("message")
+    return Event(kind, at, ident, slot, activity, reason, d)
+
+
+def _t(value: str | int) -> datetime:
+    t = to_time(value)
+    assert t is not None
+    return t

@@ -1,0 +1,427 @@
+//! The native tracker: every method releases the GIL while the library works; values cross as
+//! JSON in the library's serialised forms, which the Python package turns into typed objects.
+
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use activity_core::capture::SourceKind;
+use activity_core::model::score::InputEvent;
+use activity_core::runtime::{MissingSources, Query, TrackerEvent, Viewer};
+use activity_core::{Config, Tracker};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::errors::{IntoPy, InvalidInputError, InvalidStateError};
+use crate::storage::Storage;
+
+/// How many events `Tracker.events()` keeps waiting to be read.
+const EVENT_QUEUE: usize = 4096;
+
+/// A validated configuration.
+#[pyclass(frozen, module = "activity_core._native", name = "NativeConfig")]
+pub struct NativeConfig {
+    pub(crate) config: Config,
+}
+
+#[pymethods]
+impl NativeConfig {
+    /// From a JSON object (snake_case or Ever Gauzy's camelCase names).
+    #[staticmethod]
+    fn from_json(json: &str) -> PyResult<NativeConfig> {
+        Ok(NativeConfig {
+            config: Config::from_json_str(json).py_err()?,
+        })
+    }
+
+    /// Every setting, defaults included, as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.config).map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+}
+
+/// The tracker, as the Python package wraps it.
+#[pyclass(frozen, module = "activity_core._native", name = "NativeTracker")]
+pub struct NativeTracker {
+    tracker: Mutex<Option<Tracker>>,
+    /// The events for `Tracker.events()`: at most `EVENT_QUEUE` waiting; more are dropped (and
+    /// counted) until the queue is read.
+    events: Mutex<mpsc::Receiver<String>>,
+    pid: u32,
+}
+
+impl Drop for NativeTracker {
+    fn drop(&mut self) {
+        let tracker = self.tracker.get_mut().ok().and_then(Option::take);
+        if let Some(t) = tracker {
+            if std::process::id() != self.pid {
+                // A forked child: the threads are not here; forget it rather than wait.
+                std::mem::forget(t);
+                return;
+            }
+            // Stopping delivers the last events, whose callbacks need the GIL: release it. (If
+            // the interpreter is exiting, the closure is dropped unrun and `t` with it: the
+            // callbacks then do not attach, so nothing waits for the GIL.)
+            let _ = Python::try_attach(|py| py.detach(move || drop(t)));
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned + Default>(json: Option<&str>, what: &str) -> PyResult<T> {
+    match json {
+        None => Ok(T::default()),
+        Some(s) => serde_json::from_str(s)
+            .map_err(|e| InvalidInputError::new_err(format!("{what}: {e} (in {s})"))),
+    }
+}
+
+fn viewer(json: Option<&str>) -> PyResult<Viewer> {
+    match json {
+        None => Ok(Viewer::Admin),
+        Some(s) => serde_json::from_str(s)
+            .map_err(|e| InvalidInputError::new_err(format!("viewer: {e} (in {s})"))),
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+impl NativeTracker {
+    /// Runs `f` on the tracker with the GIL released.
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Tracker) -> Result<T, activity_core::Error> + Send,
+    ) -> PyResult<T> {
+        if std::process::id() != self.pid {
+            return Err(InvalidStateError::new_err(
+                "this tracker belongs to the parent process: a forked child cannot use it \
+                 (its threads did not survive the fork); make a new Tracker in the child",
+            ));
+        }
+        let guard = self
+            .tracker
+            .lock()
+            .map_err(|_| InvalidStateError::new_err("the tracker is unusable (poisoned)"))?;
+        let Some(t) = guard.as_ref() else {
+            return Err(InvalidStateError::new_err("the tracker was closed"));
+        };
+        py.detach(|| f(t)).py_err()
+    }
+}
+
+#[pymethods]
+impl NativeTracker {
+    #[new]
+    #[pyo3(signature = (data_dir, config=None, storage=None, missing_sources="refuse", disabled_sources=Vec::new(), on_event=None))]
+    fn new(
+        py: Python<'_>,
+        data_dir: std::path::PathBuf,
+        config: Option<&NativeConfig>,
+        storage: Option<&Storage>,
+        missing_sources: &str,
+        disabled_sources: Vec<String>,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<NativeTracker> {
+        let missing = match missing_sources {
+            "refuse" => MissingSources::Refuse,
+            "run_available" => MissingSources::RunAvailable,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "missing_sources must be 'refuse' or 'run_available', got {other:?}"
+                )));
+            }
+        };
+        let config = config.map_or_else(Config::default, |c| c.config.clone());
+        let mut b = Tracker::builder(config)
+            .data_dir(data_dir)
+            .missing_sources(missing);
+        if let Some(s) = storage {
+            b = b.storage(s.storage.clone());
+        }
+        for name in &disabled_sources {
+            b = b.without_source(match name.as_str() {
+                "screens" => SourceKind::Screens,
+                "input" => SourceKind::Input,
+                "windows" => SourceKind::Windows,
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "disabled_sources: {other:?} is not 'screens', 'input' or 'windows'"
+                    )));
+                }
+            });
+        }
+        if let Some(cb) = on_event {
+            b = b.on_event(move |e: &TrackerEvent| {
+                let Ok(json) = serde_json::to_string(e) else {
+                    return;
+                };
+                // Never attach blindly from a tracker thread: not while the interpreter exits.
+                let _ = Python::try_attach(|py| {
+                    if let Err(err) = cb.call1(py, (json,)) {
+                        err.write_unraisable(py, Some(cb.bind(py)));
+                    }
+                });
+            });
+        }
+        let (tx, events) = mpsc::sync_channel::<String>(EVENT_QUEUE);
+        let tx = Mutex::new(tx);
+        b = b.on_event(move |e: &TrackerEvent| {
+            if let (Ok(json), Ok(tx)) = (serde_json::to_string(e), tx.lock()) {
+                let _ = tx.try_send(json);
+            }
+        });
+        let tracker = py.detach(|| b.build()).py_err()?;
+        Ok(NativeTracker {
+            tracker: Mutex::new(Some(tracker)),
+            events: Mutex::new(events),
+            pid: std::process::id(),
+        })
+    }
+
+    fn start(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |t| t.start())
+    }
+
+    fn pause(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |t| t.pause())
+    }
+
+    fn resume(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |t| t.resume())
+    }
+
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |t| t.stop())
+    }
+
+    fn is_running(&self, py: Python<'_>) -> PyResult<bool> {
+        self.with(py, |t| Ok(t.is_running()))
+    }
+
+    /// Stops if running and releases everything; the tracker cannot be used after.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let t = self
+            .tracker
+            .lock()
+            .map_err(|_| InvalidStateError::new_err("poisoned"))?
+            .take();
+        if let Some(t) = t {
+            if t.in_event_handler() {
+                let e = InvalidStateError::new_err(
+                    "close() from inside the tracker's own event callback",
+                );
+                *self.tracker.lock().map_err(|_| e.clone_ref(py))? = Some(t);
+                return Err(crate::errors::ReentrantError::new_err(
+                    "close() from inside the tracker's own event callback; call it from another thread",
+                ));
+            }
+            py.detach(|| drop(t));
+        }
+        Ok(())
+    }
+
+    #[pyo3(signature = (employee=None, project=None, task=None))]
+    fn set_context(
+        &self,
+        py: Python<'_>,
+        employee: Option<String>,
+        project: Option<String>,
+        task: Option<String>,
+    ) -> PyResult<()> {
+        self.with(py, |t| {
+            t.set_context(employee.as_deref(), project.as_deref(), task.as_deref())
+        })
+    }
+
+    fn record_input(&self, py: Python<'_>, kind: &str) -> PyResult<()> {
+        let event = match kind {
+            "key_press" => InputEvent::KeyPress,
+            "button_press" => InputEvent::ButtonPress,
+            "wheel" => InputEvent::Wheel,
+            "pointer_move" => InputEvent::PointerMove,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "input kind must be 'key_press', 'button_press', 'wheel' or 'pointer_move', got {other:?}"
+                )));
+            }
+        };
+        self.with(py, |t| {
+            t.record_input(event);
+            Ok(())
+        })
+    }
+
+    fn record_window(&self, py: Python<'_>, application: String, title: String) -> PyResult<()> {
+        self.with(py, |t| t.record_window(&application, &title))
+    }
+
+    fn record_url(
+        &self,
+        py: Python<'_>,
+        application: String,
+        title: String,
+        url: String,
+    ) -> PyResult<()> {
+        self.with(py, |t| t.record_url(&application, &title, &url))
+    }
+
+    /// (employee, organisation, effective)
+    fn screenshot_switches(&self, py: Python<'_>) -> PyResult<(bool, bool, bool)> {
+        self.with(py, |t| {
+            let s = t.screenshot_switches();
+            Ok((s.employee, s.organisation, s.effective()))
+        })
+    }
+
+    fn set_screenshots_enabled(
+        &self,
+        py: Python<'_>,
+        enabled: bool,
+    ) -> PyResult<(bool, bool, bool)> {
+        self.with(py, |t| {
+            let s = t.set_screenshots_enabled(enabled)?;
+            Ok((s.employee, s.organisation, s.effective()))
+        })
+    }
+
+    fn set_organisation_allows_screenshots(
+        &self,
+        py: Python<'_>,
+        allowed: bool,
+    ) -> PyResult<(bool, bool, bool)> {
+        self.with(py, |t| {
+            let s = t.set_organisation_allows_screenshots(allowed)?;
+            Ok((s.employee, s.organisation, s.effective()))
+        })
+    }
+
+    #[pyo3(signature = (viewer_json=None, query_json=None))]
+    fn screenshots_json(
+        &self,
+        py: Python<'_>,
+        viewer_json: Option<&str>,
+        query_json: Option<&str>,
+    ) -> PyResult<String> {
+        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, parse(query_json, "query")?);
+        let rows = self.with(py, |t| t.screenshots(&v, &q))?;
+        to_json(&rows)
+    }
+
+    #[pyo3(signature = (viewer_json=None, query_json=None))]
+    fn slots_json(
+        &self,
+        py: Python<'_>,
+        viewer_json: Option<&str>,
+        query_json: Option<&str>,
+    ) -> PyResult<String> {
+        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, parse(query_json, "query")?);
+        let rows = self.with(py, |t| t.slots(&v, &q))?;
+        to_json(&rows)
+    }
+
+    #[pyo3(signature = (viewer_json=None, query_json=None))]
+    fn activities_json(
+        &self,
+        py: Python<'_>,
+        viewer_json: Option<&str>,
+        query_json: Option<&str>,
+    ) -> PyResult<String> {
+        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, parse(query_json, "query")?);
+        let rows = self.with(py, |t| t.activities(&v, &q))?;
+        to_json(&rows)
+    }
+
+    #[pyo3(signature = (id, thumbnail=false, viewer_json=None))]
+    fn screenshot_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        thumbnail: bool,
+        viewer_json: Option<&str>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let v = viewer(viewer_json)?;
+        let bytes = self.with(py, |t| t.screenshot_bytes(&v, &id, thumbnail))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[pyo3(signature = (id, expires_seconds, thumbnail=false, viewer_json=None))]
+    fn screenshot_url(
+        &self,
+        py: Python<'_>,
+        id: String,
+        expires_seconds: u64,
+        thumbnail: bool,
+        viewer_json: Option<&str>,
+    ) -> PyResult<String> {
+        let v = viewer(viewer_json)?;
+        let u = self.with(py, |t| {
+            t.screenshot_url(&v, &id, thumbnail, Duration::from_secs(expires_seconds))
+        })?;
+        Ok(u.to_string())
+    }
+
+    #[pyo3(signature = (id, viewer_json=None))]
+    fn delete_screenshot(
+        &self,
+        py: Python<'_>,
+        id: String,
+        viewer_json: Option<&str>,
+    ) -> PyResult<String> {
+        let v = viewer(viewer_json)?;
+        let outcome = self.with(py, |t| t.delete_screenshot(&v, &id))?;
+        to_json(&outcome)
+    }
+
+    fn pending_json(&self, py: Python<'_>) -> PyResult<String> {
+        let p = self.with(py, |t| t.pending_uploads())?;
+        to_json(&p)
+    }
+
+    fn sync_json(&self, py: Python<'_>) -> PyResult<String> {
+        let p = self.with(py, |t| t.sync())?;
+        to_json(&p)
+    }
+
+    /// The next event as JSON, waiting up to `timeout` seconds (`None`: until one comes or the
+    /// tracker closes); `None` on timeout or when no more can come. Ctrl-C interrupts the wait.
+    #[pyo3(signature = (timeout=None))]
+    fn next_event(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<String>> {
+        let deadline = match timeout {
+            Some(t) if t.is_finite() && t >= 0.0 => {
+                Some(Instant::now() + Duration::from_secs_f64(t))
+            }
+            Some(t) => {
+                return Err(PyValueError::new_err(format!(
+                    "timeout must be >= 0, got {t}"
+                )));
+            }
+            None => None,
+        };
+        loop {
+            let step = Duration::from_millis(100);
+            let wait = deadline.map_or(step, |d| {
+                d.saturating_duration_since(Instant::now()).min(step)
+            });
+            let got = py.detach(|| match self.events.lock() {
+                Ok(rx) => rx.recv_timeout(wait),
+                Err(_) => Err(mpsc::RecvTimeoutError::Disconnected),
+            });
+            match got {
+                Ok(e) => return Ok(Some(e)),
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(None),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            py.check_signals()?;
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(None);
+            }
+        }
+    }
+
+    #[staticmethod]
+    fn capabilities_json() -> PyResult<String> {
+        to_json(&Tracker::capabilities())
+    }
+}
