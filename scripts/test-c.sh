@@ -45,9 +45,12 @@ c++ -std=c++17 "${WARN[@]}" "$out/hello.cpp" $(pkg-config --cflags --libs activi
 "$out/hello"
 
 step "a virtual display for the tracker tests (Xvfb + openbox)"
-display=":$((90 + RANDOM % 60))"
-Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+# -displayfd: Xvfb picks a free display number and writes it to fd 3.
+rm -f "$out/display.num"
+Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$out/display.num" >/dev/null 2>&1 &
 xvfb=$!
+for _ in $(seq 100); do [ -s "$out/display.num" ] && break; sleep 0.1; done
+display=":$(head -n 1 "$out/display.num")"
 for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
 DISPLAY="$display" openbox >/dev/null 2>&1 &
 wm=$!

@@ -48,6 +48,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "C API: header, exports, pkg-config, examples, C tests under sanitizers and valgrind"
 ./scripts/test-c.sh
 
+step "Python module: wheel, fresh venv, stubtest, mypy --strict, pytest against the installed wheel"
+./scripts/test-python.sh
+
 step "OCR referee: tesseract must not read blurred text (also after deconvolution)"
 # The dev build shares its dependencies with the tests above (no extra release build).
 cargo build --quiet --example screenshot_pipeline

@@ -3,6 +3,27 @@ from collections.abc import Callable
 from typing import Any, final
 
 __version__: str
+__all__ = [
+    "ActivityCoreError",
+    "CancelledError",
+    "ConfigError",
+    "IncompatibleError",
+    "InternalError",
+    "InvalidInputError",
+    "InvalidStateError",
+    "MediaError",
+    "NativeConfig",
+    "NativeTracker",
+    "NotFoundError",
+    "ReentrantError",
+    "Storage",
+    "StorageError",
+    "UnavailableError",
+    "__version__",
+    "blur",
+    "process",
+    "thumbnail",
+]
 
 class ActivityCoreError(Exception): ...
 class ConfigError(ActivityCoreError): ...
