@@ -3,6 +3,7 @@ callback and by iteration, the switches, reads by viewer, delete, and bad input.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 import time
@@ -165,7 +166,15 @@ def test_on_xvfb_screenshots_are_taken_read_and_deleted(display: str, data_dir: 
     t = ac.Tracker(config, data_dir, on_event=seen.append)
     t.set_context(employee="ana")
     with t:
+        # The built-in sources: the focused xterm's title, and keys typed with xdotool.
+        subprocess.run(["xdotool", "search", "--name", "Python test", "windowactivate", "--sync"], check=True)
+        time.sleep(1.5)
+        subprocess.run(["xdotool", "key", "--delay", "60", "a", "b", "c", "d"], check=True)
         assert wait_for(lambda: any(e.type == "screenshot_stored" for e in seen), 15)
+        time.sleep(1.0)
+    assert sum(s.keyboard_events for s in t.slots()) >= 4
+    titles = {a.title for a in t.activities() if a.type == "APP"}
+    assert "Python test" in titles, titles
     ana = ac.Viewer.employee("ana")
     shots = t.screenshots(viewer=ana)
     assert shots and all(s.upload_state == "uploaded" and s.width == 1024 for s in shots)
