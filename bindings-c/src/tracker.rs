@@ -410,6 +410,23 @@ pub unsafe extern "C" fn ac_tracker_set_organisation_allows_screenshots(
     switch(tracker_, allowed, effective, true)
 }
 
+/// A read by viewer and query, answered as JSON in `*out_json`.
+fn read_json<T: serde::Serialize>(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    query_json: *const c_char,
+    out_json: *mut *mut c_char,
+    read: impl FnOnce(&Tracker, &Viewer, &Query) -> Result<T, activity_core::Error>,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, from_json(query_json, "query")?);
+        let slot = out(out_json, "out")?;
+        *slot = json(&read(t, &v, &q)?)?;
+        Ok(())
+    })
+}
+
 fn viewer(p: *const c_char) -> Result<Viewer, Failure> {
     match optional_text(p, "viewer")? {
         None => Ok(Viewer::Admin),
@@ -436,12 +453,8 @@ pub unsafe extern "C" fn ac_tracker_screenshots_json(
     query_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> ac_result {
-    guard(|| {
-        let t = tracker(tracker_)?;
-        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, from_json(query_json, "query")?);
-        let slot = out(out_json, "out")?;
-        *slot = json(&t.screenshots(&v, &q)?)?;
-        Ok(())
+    read_json(tracker_, viewer_json, query_json, out_json, |t, v, q| {
+        t.screenshots(v, q)
     })
 }
 
@@ -456,12 +469,8 @@ pub unsafe extern "C" fn ac_tracker_slots_json(
     query_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> ac_result {
-    guard(|| {
-        let t = tracker(tracker_)?;
-        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, from_json(query_json, "query")?);
-        let slot = out(out_json, "out")?;
-        *slot = json(&t.slots(&v, &q)?)?;
-        Ok(())
+    read_json(tracker_, viewer_json, query_json, out_json, |t, v, q| {
+        t.slots(v, q)
     })
 }
 
@@ -477,12 +486,8 @@ pub unsafe extern "C" fn ac_tracker_activities_json(
     query_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> ac_result {
-    guard(|| {
-        let t = tracker(tracker_)?;
-        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, from_json(query_json, "query")?);
-        let slot = out(out_json, "out")?;
-        *slot = json(&t.activities(&v, &q)?)?;
-        Ok(())
+    read_json(tracker_, viewer_json, query_json, out_json, |t, v, q| {
+        t.activities(v, q)
     })
 }
 

@@ -121,6 +121,31 @@ pub(crate) fn process<'py>(
     Ok(d)
 }
 
+/// Runs a pixels-to-pixels stage on the caller's buffer with the GIL released.
+fn pixels_op<'py>(
+    py: Python<'py>,
+    pixels: &Bound<'py, PyAny>,
+    width: u32,
+    height: u32,
+    stride: Option<usize>,
+    pixel_format: &str,
+    op: impl FnOnce(
+        &Frame<'_>,
+    ) -> Result<activity_core::media::OwnedFrame, activity_core::media::MediaError>
+    + Send,
+) -> PyResult<(Bound<'py, PyBytes>, u32, u32)> {
+    let px = Pixels::new(pixels)?;
+    let pf = format_of(pixel_format)?;
+    let stride = stride_of(stride, width);
+    let out = py
+        .detach(|| {
+            let frame = Frame::new(px.slice(), width, height, stride, pf)?;
+            op(&frame)
+        })
+        .py_err()?;
+    Ok((PyBytes::new(py, out.data()), out.width(), out.height()))
+}
+
 /// The blurred pixels (same size and pixel format): (bytes, width, height).
 #[pyfunction]
 #[pyo3(signature = (pixels, width, height, strength, stride=None, pixel_format="rgba"))]
@@ -133,16 +158,9 @@ pub(crate) fn blur<'py>(
     stride: Option<usize>,
     pixel_format: &str,
 ) -> PyResult<(Bound<'py, PyBytes>, u32, u32)> {
-    let px = Pixels::new(pixels)?;
-    let pf = format_of(pixel_format)?;
-    let stride = stride_of(stride, width);
-    let out = py
-        .detach(|| {
-            let frame = Frame::new(px.slice(), width, height, stride, pf)?;
-            core_blur(&frame, strength)
-        })
-        .py_err()?;
-    Ok((PyBytes::new(py, out.data()), out.width(), out.height()))
+    pixels_op(py, pixels, width, height, stride, pixel_format, |f| {
+        core_blur(f, strength)
+    })
 }
 
 /// The thumbnail's pixels (long side `long_side`, aspect kept, never enlarged):
@@ -158,14 +176,7 @@ pub(crate) fn thumbnail<'py>(
     stride: Option<usize>,
     pixel_format: &str,
 ) -> PyResult<(Bound<'py, PyBytes>, u32, u32)> {
-    let px = Pixels::new(pixels)?;
-    let pf = format_of(pixel_format)?;
-    let stride = stride_of(stride, width);
-    let out = py
-        .detach(|| {
-            let frame = Frame::new(px.slice(), width, height, stride, pf)?;
-            core_thumbnail(&frame, long_side)
-        })
-        .py_err()?;
-    Ok((PyBytes::new(py, out.data()), out.width(), out.height()))
+    pixels_op(py, pixels, width, height, stride, pixel_format, |f| {
+        core_thumbnail(f, long_side)
+    })
 }

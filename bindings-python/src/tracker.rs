@@ -111,6 +111,21 @@ impl NativeTracker {
     }
 }
 
+impl NativeTracker {
+    /// A read by viewer and query (both JSON), answered as JSON.
+    fn read_json<T: serde::Serialize + Send>(
+        &self,
+        py: Python<'_>,
+        viewer_json: Option<&str>,
+        query_json: Option<&str>,
+        read: impl FnOnce(&Tracker, &Viewer, &Query) -> Result<T, activity_core::Error> + Send,
+    ) -> PyResult<String> {
+        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, parse(query_json, "query")?);
+        let rows = self.with(py, |t| read(t, &v, &q))?;
+        to_json(&rows)
+    }
+}
+
 #[pymethods]
 impl NativeTracker {
     #[new]
@@ -304,9 +319,7 @@ impl NativeTracker {
         viewer_json: Option<&str>,
         query_json: Option<&str>,
     ) -> PyResult<String> {
-        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, parse(query_json, "query")?);
-        let rows = self.with(py, |t| t.screenshots(&v, &q))?;
-        to_json(&rows)
+        self.read_json(py, viewer_json, query_json, |t, v, q| t.screenshots(v, q))
     }
 
     #[pyo3(signature = (viewer_json=None, query_json=None))]
@@ -316,9 +329,7 @@ impl NativeTracker {
         viewer_json: Option<&str>,
         query_json: Option<&str>,
     ) -> PyResult<String> {
-        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, parse(query_json, "query")?);
-        let rows = self.with(py, |t| t.slots(&v, &q))?;
-        to_json(&rows)
+        self.read_json(py, viewer_json, query_json, |t, v, q| t.slots(v, q))
     }
 
     #[pyo3(signature = (viewer_json=None, query_json=None))]
@@ -328,9 +339,7 @@ impl NativeTracker {
         viewer_json: Option<&str>,
         query_json: Option<&str>,
     ) -> PyResult<String> {
-        let (v, q): (Viewer, Query) = (viewer(viewer_json)?, parse(query_json, "query")?);
-        let rows = self.with(py, |t| t.activities(&v, &q))?;
-        to_json(&rows)
+        self.read_json(py, viewer_json, query_json, |t, v, q| t.activities(v, q))
     }
 
     #[pyo3(signature = (id, thumbnail=false, viewer_json=None))]

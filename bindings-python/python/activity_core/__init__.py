@@ -291,8 +291,7 @@ class Tracker:
         project: str | None = None,
     ) -> list[Screenshot]:
         """Screenshots taken in `[start, end)` that `viewer` may see (None: the product itself)."""
-        rows = json.loads(self._native.screenshots_json(_viewer(viewer), _query(start, end, employee, project)))
-        return [Screenshot.from_dict(r) for r in rows]
+        return [Screenshot.from_dict(r) for r in self._rows(self._native.screenshots_json, viewer, start, end, employee, project)]
 
     def screenshot_bytes(self, id: str, thumb: bool = False, *, viewer: Viewer | None = None) -> bytes:
         """The encoded image (or thumbnail): from this machine while not uploaded, else the storage."""
@@ -327,12 +326,7 @@ class Tracker:
         employee: str | None = None,
         project: str | None = None,
     ) -> list[Slot]:
-        rows = json.loads(self._native.slots_json(_viewer(viewer), _query(start, end, employee, project)))
-        out = []
-        for r in rows:
-            d = dict(r)
-            out.append(Slot.from_dict(d))
-        return out
+        return [Slot.from_dict(r) for r in self._rows(self._native.slots_json, viewer, start, end, employee, project)]
 
     def activities(
         self,
@@ -343,8 +337,19 @@ class Tracker:
         employee: str | None = None,
         project: str | None = None,
     ) -> list[Activity]:
-        rows = json.loads(self._native.activities_json(_viewer(viewer), _query(start, end, employee, project)))
-        return [Activity.from_dict(r) for r in rows]
+        return [Activity.from_dict(r) for r in self._rows(self._native.activities_json, viewer, start, end, employee, project)]
+
+    @staticmethod
+    def _rows(
+        read: Callable[[str | None, str | None], str],
+        viewer: Viewer | None,
+        start: datetime | None,
+        end: datetime | None,
+        employee: str | None,
+        project: str | None,
+    ) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = json.loads(read(_viewer(viewer), _query(start, end, employee, project)))
+        return rows
 
     def events(self, timeout: float | None = None) -> Iterator[Event]:
         """The tracker's events as they come, until none arrives for `timeout` seconds (None:
