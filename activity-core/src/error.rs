@@ -12,6 +12,7 @@ use crate::capture::{CaptureError, SourceKind};
 use crate::media::MediaError;
 use crate::model::activity::ActivityError;
 use crate::model::config::ConfigError;
+use crate::model::report::PeriodError;
 use crate::model::schedule::ScheduleError;
 use crate::model::score::ScoreError;
 use crate::storage::StorageError;
@@ -46,6 +47,9 @@ pub enum Error {
     /// The upload outbox failed.
     #[error(transparent)]
     Outbox(#[from] OutboxError),
+    /// A report period was refused (an unknown time zone, a bad date).
+    #[error(transparent)]
+    Period(#[from] PeriodError),
     /// A capture source failed or is unavailable.
     #[error(transparent)]
     Capture(#[from] CaptureError),
@@ -183,7 +187,7 @@ impl Error {
         match self {
             Error::Config(_) | Error::Schedule(_) => ErrorKind::InvalidConfig,
             Error::Score(ScoreError::InvalidTransition { .. }) => ErrorKind::InvalidState,
-            Error::Score(_) | Error::Activity(_) => ErrorKind::InvalidInput,
+            Error::Score(_) | Error::Activity(_) | Error::Period(_) => ErrorKind::InvalidInput,
             Error::Media(MediaError::Resize(_) | MediaError::Encode { .. }) => ErrorKind::Internal,
             Error::Media(_) => ErrorKind::InvalidInput,
             Error::Storage(e) => e.kind(),

@@ -20,7 +20,7 @@ use activity_core::runtime::{MissingSources, Query, TrackerBuilder, TrackerEvent
 use activity_core::storage::backend::ObjectInfo;
 use activity_core::storage::blocking::BlockingStorage;
 use activity_core::storage::{Backoff, StorageError, UploadState};
-use activity_core::{Config, ErrorKind, Tracker};
+use activity_core::{Clock, Config, ErrorKind, Tracker};
 
 /// A 320×200 gradient, as a one-monitor screen.
 struct Gradient;
@@ -655,4 +655,45 @@ fn a_screenshot_deleted_while_its_upload_is_in_flight_is_deleted_after_it_lands(
         "a deleted screenshot was reported stored"
     );
     assert!(t.screenshot(&Viewer::Admin, &id).is_err());
+}
+
+#[test]
+fn a_report_of_today_over_what_the_viewer_may_see() {
+    use activity_core::runtime::ReportRequest;
+    let t = builder("report", "")
+        .without_source(SourceKind::Screens)
+        .build()
+        .unwrap();
+    t.set_context(Some("ana"), Some("Apollo"), None).unwrap();
+    t.start().unwrap();
+    for _ in 0..5 {
+        t.record_input(InputEvent::KeyPress);
+    }
+    t.record_window("code", "main.rs").unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    t.record_window("code", "main.rs").unwrap();
+    t.stop().unwrap();
+    let today = activity_core::SystemClock
+        .now()
+        .to_utc()
+        .unwrap()
+        .date()
+        .to_string();
+    let ana = Viewer::employee("ana");
+    let r = t.report(&ana, &ReportRequest::day(&today, "UTC")).unwrap();
+    assert_eq!(r.timeline.len(), 24 * 6);
+    assert_eq!(r.totals.keyboard_events, 5);
+    assert!(r.totals.tracked_seconds >= 1);
+    assert_eq!(r.projects[0].project.as_deref(), Some("Apollo"));
+    assert_eq!(r.top_applications[0].name, "code");
+    let nobody = t
+        .report(&Viewer::employee("bo"), &ReportRequest::day(&today, "UTC"))
+        .unwrap();
+    assert_eq!(nobody.totals.keyboard_events, 0);
+    assert!(nobody.top_applications.is_empty());
+    let e = t
+        .report(&ana, &ReportRequest::day(&today, "Nowhere/Land"))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("Nowhere/Land"), "{e}");
 }

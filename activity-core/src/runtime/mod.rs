@@ -45,7 +45,7 @@ mod upload;
 
 pub use crate::error::RuntimeError;
 pub use events::{ScreenshotSwitches, ScreenshotTaken, TrackerEvent};
-pub use query::{Query, Viewer};
+pub use query::{Query, ReportRequest, Viewer};
 pub use tracker::{MissingSources, Tracker, TrackerBuilder};
 
 /// A gap between two wake-ups of the control thread longer than this is a suspend.

@@ -100,6 +100,41 @@ impl Query {
     }
 }
 
+/// What report to make: a period of days in a time zone, filters, and how long the top lists
+/// are. JSON: `{"period": {"first": "2026-11-30", "last": "2026-11-30", "time_zone":
+/// "Europe/Berlin"}, "employee": null, "project": null, "top_n": 10}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// The days and their time zone.
+    pub period: crate::model::report::Period,
+    /// Only this employee (within what the viewer may see).
+    #[serde(default)]
+    pub employee: Option<String>,
+    /// Only this project.
+    #[serde(default)]
+    pub project: Option<String>,
+    /// Rows of the top lists before the `other` row (default 10).
+    #[serde(default = "default_top_n")]
+    pub top_n: usize,
+}
+
+fn default_top_n() -> usize {
+    10
+}
+
+impl ReportRequest {
+    /// One day in a time zone, everything the viewer may see, top 10.
+    pub fn day(day: &str, time_zone: &str) -> ReportRequest {
+        ReportRequest {
+            period: crate::model::report::Period::day(day, time_zone),
+            employee: None,
+            project: None,
+            top_n: default_top_n(),
+        }
+    }
+}
+
 /// Whether `viewer` may see `shot`.
 pub(crate) fn visible(viewer: &Viewer, shot: &Screenshot) -> bool {
     viewer.may_see(shot.context.employee.as_deref())

@@ -715,6 +715,47 @@ impl Tracker {
             .collect())
     }
 
+    /// The report of a period (days in an IANA time zone) over what `viewer` may see: the
+    /// timeline, average activity per project, the distribution, top applications and websites,
+    /// totals ([`crate::model::report`]). An unknown time zone or a bad date is `InvalidInput`.
+    pub fn report(
+        &self,
+        viewer: &Viewer,
+        request: &super::query::ReportRequest,
+    ) -> Result<crate::model::report::Report, Error> {
+        use crate::model::report::{Inputs, compute};
+        let resolved = request.period.resolve()?;
+        let query = Query {
+            from: Some(resolved.start),
+            to: Some(resolved.end),
+            employee: request.employee.clone(),
+            project: request.project.clone(),
+        };
+        let slots: Vec<_> = self
+            .slots(viewer, &query)?
+            .into_iter()
+            .map(|s| (s.metrics, s.context))
+            .collect();
+        let activities = self.activities(viewer, &query)?;
+        let shots: Vec<_> = self
+            .screenshots(viewer, &query)?
+            .into_iter()
+            .map(|s| s.taken_at)
+            .collect();
+        Ok(compute(
+            &request.period,
+            &resolved,
+            Inputs {
+                slots: &slots,
+                activities: &activities,
+                screenshots: &shots,
+                slot_seconds: self.shared.config.slot_seconds,
+                max_expected_events: self.shared.config.expected_events_per_slot(),
+                top_n: request.top_n,
+            },
+        ))
+    }
+
     /// Application and website records matching `query` that `viewer` may see, oldest first.
     pub fn activities(&self, viewer: &Viewer, query: &Query) -> Result<Vec<ActivityRecord>, Error> {
         Ok(self

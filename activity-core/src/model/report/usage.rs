@@ -1,4 +1,4 @@
-//! Report computations over records: top applications, top websites, average activity.
+//! Usage and averages over records: top applications, top websites, average activity.
 //!
 //! All of them are pure functions over slices of records, so the same code serves the `track`
 //! summary, the bindings and a product's own reports.

@@ -1,0 +1,331 @@
+//! Reports: the five seed reports over a period — the day's timeline, average activity per
+//! project, the distribution of slots over activity, top applications and top websites — plus
+//! totals, computed from slot and activity records as pure functions ([`compute`]).
+//!
+//! - A period is whole calendar days in an IANA time zone ([`period`]); slots stay UTC-aligned
+//!   and belong to the day holding their start.
+//! - **Timeline**: every slot of the period in order, zero-filled; the parts of one slot (a
+//!   project switch inside it) are joined: tracked seconds and counts add up, the activity
+//!   figures are recomputed from the sums, the project shown is the one with the most tracked
+//!   time in the slot.
+//! - **Projects**: weighted by tracked seconds (a slot part tracked 2 minutes weighs a fifth of a
+//!   full 10-minute one), both metrics.
+//! - **Distribution**: slots with tracked time in ten buckets of activity % (0–9, …, 90–100), as
+//!   counts and as tracked time.
+//! - **Top applications / websites**: time and share of the total, the first N plus one "other"
+//!   row holding the rest, never a silent cut.
+
+pub mod period;
+mod usage;
+
+pub use period::{Period, PeriodError, Resolved};
+pub use usage::{ActivityAverage, UsageRow, average_activity, top_applications, top_websites};
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::model::activity::{ActivityKind, ActivityRecord, WorkContext};
+use crate::model::score::{SlotMetrics, active_percent, activity_percent};
+
+/// One slot of the timeline (zero-filled when nothing was tracked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineSlot {
+    /// Slot start (UTC).
+    pub slot_start: Timestamp,
+    /// Seconds tracked in it (all parts).
+    pub tracked_seconds: u32,
+    /// The seed's activity figure, from the summed counts.
+    pub activity_percent: u8,
+    /// Share of tracked seconds with input.
+    pub active_percent: u8,
+    /// The project with the most tracked time in the slot.
+    pub project: Option<String>,
+    /// Screenshots taken in it.
+    pub screenshots: u32,
+    /// The application with the most time in it.
+    pub top_application: Option<String>,
+}
+
+/// Average activity of one project over the period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectActivity {
+    /// The project (`None`: time tracked without one).
+    pub project: Option<String>,
+    /// Slot parts counted.
+    pub slots: u32,
+    /// Tracked seconds.
+    pub tracked_seconds: u64,
+    /// Weighted mean of the slots' activity %.
+    pub activity_percent: u8,
+    /// Weighted mean of the slots' active %.
+    pub active_percent: u8,
+}
+
+/// One bucket of the distribution: slots whose activity % lies in `from..=to`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// Lowest activity % of the bucket.
+    pub from_percent: u8,
+    /// Highest activity % of the bucket (9, 19, …; the last bucket is 90–100).
+    pub to_percent: u8,
+    /// Slots in it.
+    pub slots: u32,
+    /// Their tracked seconds.
+    pub tracked_seconds: u64,
+}
+
+/// The period's totals.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Tracked seconds.
+    pub tracked_seconds: u64,
+    /// Key presses.
+    pub keyboard_events: u64,
+    /// Mouse events.
+    pub mouse_events: u64,
+    /// Screenshots.
+    pub screenshots: u64,
+    /// Weighted mean activity % over all slots.
+    pub activity_percent: u8,
+    /// Weighted mean active % over all slots.
+    pub active_percent: u8,
+}
+
+/// A whole report. Serialised (serde) with snake_case names and RFC 3339 times.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// The period asked for.
+    pub period: Period,
+    /// Its first instant (UTC).
+    pub start: Timestamp,
+    /// Its end (UTC, exclusive).
+    pub end: Timestamp,
+    /// Every slot of the period.
+    pub timeline: Vec<TimelineSlot>,
+    /// Average activity per project, most tracked first.
+    pub projects: Vec<ProjectActivity>,
+    /// Ten buckets of activity %.
+    pub distribution: Vec<Bucket>,
+    /// Top applications, then one `other` row if more were used.
+    pub top_applications: Vec<UsageRow>,
+    /// Top websites (registrable domains), then one `other` row if more were visited.
+    pub top_websites: Vec<UsageRow>,
+    /// Totals.
+    pub totals: Totals,
+}
+
+/// What a report is computed from (records already limited to the period and the viewer).
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    /// Slot parts: figures and context.
+    pub slots: &'a [(SlotMetrics, WorkContext)],
+    /// Application and website records.
+    pub activities: &'a [ActivityRecord],
+    /// Screenshot instants.
+    pub screenshots: &'a [Timestamp],
+    /// Slot length in seconds.
+    pub slot_seconds: u32,
+    /// The configuration's expected events per full slot (for activity %).
+    pub max_expected_events: u32,
+    /// How many rows the top lists show before the `other` row.
+    pub top_n: usize,
+}
+
+/// The name of the row that sums what the top lists do not show one by one.
+pub const OTHER: &str = "other";
+
+fn top_with_other<'a>(items: impl Iterator<Item = (&'a str, i64)>, n: usize) -> Vec<UsageRow> {
+    let mut totals: HashMap<&str, i64> = HashMap::new();
+    let mut all = 0i64;
+    for (name, d) in items {
+        *totals.entry(name).or_default() += d;
+        all += d;
+    }
+    let mut rows: Vec<(&str, i64)> = totals.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let share = |d: i64| {
+        if all > 0 {
+            ((200 * i128::from(d) + i128::from(all)) / (2 * i128::from(all))) as u8
+        } else {
+            0
+        }
+    };
+    let rest: i64 = rows.iter().skip(n).map(|r| r.1).sum();
+    let mut out: Vec<UsageRow> = rows
+        .iter()
+        .take(n)
+        .map(|(name, d)| UsageRow {
+            name: (*name).to_string(),
+            duration_millis: *d,
+            share_percent: share(*d),
+        })
+        .collect();
+    if rows.len() > n {
+        out.push(UsageRow {
+            name: OTHER.to_string(),
+            duration_millis: rest,
+            share_percent: share(rest),
+        });
+    }
+    out
+}
+
+/// Computes the report of `period` (already resolved) from `inputs`.
+pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Report {
+    let l = i64::from(inputs.slot_seconds) * 1000;
+    let in_period = |t: Timestamp| t >= resolved.start && t < resolved.end;
+    // Slot parts by slot start.
+    #[derive(Default)]
+    struct Acc {
+        tracked: u32,
+        events: u64,
+        active: u32,
+        by_project: BTreeMap<Option<String>, u32>,
+        screenshots: u32,
+        apps: HashMap<String, i64>,
+    }
+    let mut slots: BTreeMap<Timestamp, Acc> = BTreeMap::new();
+    for (m, ctx) in inputs.slots.iter().filter(|(m, _)| in_period(m.slot_start)) {
+        let a = slots.entry(m.slot_start).or_default();
+        a.tracked += m.tracked_seconds;
+        a.events += u64::from(m.keyboard_events) + u64::from(m.mouse_events);
+        a.active += m.active_seconds;
+        *a.by_project.entry(ctx.project.clone()).or_default() += m.tracked_seconds;
+    }
+    for t in inputs.screenshots.iter().copied().filter(|t| in_period(*t)) {
+        let start = Timestamp::from_millis(t.as_millis() - t.as_millis().rem_euclid(l));
+        slots.entry(start).or_default().screenshots += 1;
+    }
+    let activities: Vec<&ActivityRecord> = inputs
+        .activities
+        .iter()
+        .filter(|a| in_period(a.slot_start))
+        .collect();
+    for a in activities.iter().filter(|a| a.kind == ActivityKind::App) {
+        *slots
+            .entry(a.slot_start)
+            .or_default()
+            .apps
+            .entry(a.application.clone())
+            .or_default() += a.duration_millis;
+    }
+    // The timeline: every slot start in the period, from the first aligned one.
+    let mut timeline = Vec::new();
+    let first = resolved.start.as_millis() + (l - resolved.start.as_millis().rem_euclid(l)) % l;
+    let mut t = first;
+    while t < resolved.end.as_millis() {
+        let start = Timestamp::from_millis(t);
+        let row = match slots.get(&start) {
+            None => TimelineSlot {
+                slot_start: start,
+                tracked_seconds: 0,
+                activity_percent: 0,
+                active_percent: 0,
+                project: None,
+                screenshots: 0,
+                top_application: None,
+            },
+            Some(a) => TimelineSlot {
+                slot_start: start,
+                tracked_seconds: a.tracked,
+                activity_percent: activity_percent(
+                    a.events,
+                    a.tracked,
+                    inputs.max_expected_events,
+                    inputs.slot_seconds,
+                ),
+                active_percent: active_percent(a.active.min(a.tracked), a.tracked),
+                project: a
+                    .by_project
+                    .iter()
+                    .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+                    .and_then(|(p, _)| p.clone()),
+                screenshots: a.screenshots,
+                top_application: a
+                    .apps
+                    .iter()
+                    .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+                    .map(|(n, _)| n.clone()),
+            },
+        };
+        timeline.push(row);
+        t += l;
+    }
+    // Projects, weighted by tracked time of their slot parts.
+    let mut by_project: BTreeMap<Option<String>, Vec<SlotMetrics>> = BTreeMap::new();
+    for (m, ctx) in inputs.slots.iter().filter(|(m, _)| in_period(m.slot_start)) {
+        by_project.entry(ctx.project.clone()).or_default().push(*m);
+    }
+    let mut projects: Vec<ProjectActivity> = by_project
+        .into_iter()
+        .map(|(project, parts)| {
+            let avg = average_activity(&parts);
+            ProjectActivity {
+                project,
+                slots: avg.slots,
+                tracked_seconds: avg.tracked_seconds,
+                activity_percent: avg.activity_percent,
+                active_percent: avg.active_percent,
+            }
+        })
+        .collect();
+    projects.sort_by(|a, b| {
+        b.tracked_seconds
+            .cmp(&a.tracked_seconds)
+            .then(a.project.cmp(&b.project))
+    });
+    // Distribution over the timeline's slots with tracked time.
+    let mut distribution: Vec<Bucket> = (0..10u8)
+        .map(|i| Bucket {
+            from_percent: i * 10,
+            to_percent: if i == 9 { 100 } else { i * 10 + 9 },
+            slots: 0,
+            tracked_seconds: 0,
+        })
+        .collect();
+    for s in timeline.iter().filter(|s| s.tracked_seconds > 0) {
+        let b = &mut distribution[usize::from(s.activity_percent.min(99) / 10)];
+        b.slots += 1;
+        b.tracked_seconds += u64::from(s.tracked_seconds);
+    }
+    let all_parts: Vec<SlotMetrics> = inputs
+        .slots
+        .iter()
+        .filter(|(m, _)| in_period(m.slot_start))
+        .map(|(m, _)| *m)
+        .collect();
+    let avg = average_activity(&all_parts);
+    let totals = Totals {
+        tracked_seconds: avg.tracked_seconds,
+        keyboard_events: all_parts.iter().map(|m| u64::from(m.keyboard_events)).sum(),
+        mouse_events: all_parts.iter().map(|m| u64::from(m.mouse_events)).sum(),
+        screenshots: timeline.iter().map(|s| u64::from(s.screenshots)).sum(),
+        activity_percent: avg.activity_percent,
+        active_percent: avg.active_percent,
+    };
+    Report {
+        period: period.clone(),
+        start: resolved.start,
+        end: resolved.end,
+        timeline,
+        projects,
+        distribution,
+        top_applications: top_with_other(
+            activities
+                .iter()
+                .filter(|a| a.kind == ActivityKind::App)
+                .map(|a| (a.application.as_str(), a.duration_millis)),
+            inputs.top_n,
+        ),
+        top_websites: top_with_other(
+            activities
+                .iter()
+                .filter(|a| a.kind == ActivityKind::Url)
+                .filter_map(|a| Some((a.domain.as_deref()?, a.duration_millis))),
+            inputs.top_n,
+        ),
+        totals,
+    }
+}
