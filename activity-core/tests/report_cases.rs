@@ -269,3 +269,78 @@ fn top_lists_end_with_an_other_row_and_buckets_cover_0_to_100() {
     );
     assert_eq!(rep.totals.screenshots, 2);
 }
+
+#[test]
+fn every_user_string_is_escaped_in_html_svg_and_csv() {
+    let evil = [
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+        "=HYPERLINK(\"http://x\")",
+    ];
+    let acts: Vec<ActivityRecord> = evil
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            app(
+                &format!("2026-11-30T09:0{i}:00Z"),
+                e,
+                60,
+                ActivityKind::App,
+                None,
+            )
+        })
+        .chain(std::iter::once(app(
+            "2026-11-30T09:05:00Z",
+            "firefox",
+            30,
+            ActivityKind::Url,
+            Some("<b>x</b>.example"),
+        )))
+        .collect();
+    let slots = [part(
+        "2026-11-30T09:00:00Z",
+        600,
+        60,
+        30,
+        Some("<i>Apollo</i>"),
+    )];
+    let p = Period::day("2026-11-30", "UTC");
+    let rep = compute(&p, &p.resolve().unwrap(), inputs(&slots, &acts, &[], 10));
+    let html = rep.to_html();
+    for raw in ["<script", "<img", "<b>x", "<i>Apollo"] {
+        assert!(!html.contains(raw), "{raw} reached the page unescaped");
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("&lt;i&gt;Apollo&lt;/i&gt;"));
+    assert!(
+        html.contains("default-src 'none'"),
+        "the page declares it loads nothing"
+    );
+    // Nothing to fetch: no src/href attribute, no CSS url(), no @import.
+    for fetch in [" src=\"", "href=", "url(", "@import"] {
+        assert!(!html.contains(fetch), "{fetch} in the page");
+    }
+    for svg in [
+        rep.timeline_svg(),
+        rep.top_applications_svg(),
+        rep.top_websites_svg(),
+        rep.distribution_svg(),
+    ] {
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(!svg.contains("<script") && !svg.contains("<img"));
+    }
+    let tables = rep.to_csv();
+    let apps = &tables
+        .iter()
+        .find(|(n, _)| *n == "top_applications.csv")
+        .unwrap()
+        .1;
+    assert!(apps.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{apps}");
+    assert!(
+        apps.contains("\"\"\"><img src=x onerror=alert(1)>\""),
+        "{apps}"
+    );
+    assert_eq!(tables.len(), 6);
+    assert!(rep.to_json().contains("\"time_zone\": \"UTC\""));
+}

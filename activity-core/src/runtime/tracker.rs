@@ -699,9 +699,20 @@ impl Tracker {
         self.shared.set_switch(true, allowed)
     }
 
+    /// The expected events of a full slot of `slot_seconds` (the configuration's figure, scaled
+    /// when the data folder was tracked with another slot length).
+    fn expected_events_for(&self, slot_seconds: u32) -> u32 {
+        let c = &self.shared.config;
+        if slot_seconds == c.slot_seconds {
+            return c.expected_events_per_slot();
+        }
+        let scaled = u64::from(c.expected_events_per_slot()) * u64::from(slot_seconds)
+            / u64::from(c.slot_seconds.max(1));
+        u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+    }
+
     /// Slots (both activity figures) matching `query` that `viewer` may see, oldest first.
     pub fn slots(&self, viewer: &Viewer, query: &Query) -> Result<Vec<SlotRecord>, Error> {
-        let expected = self.shared.config.expected_events_per_slot();
         Ok(self
             .shared
             .records
@@ -709,7 +720,9 @@ impl Tracker {
             .into_iter()
             .map(|row| SlotRecord {
                 slot_seconds: row.counts.slot_seconds,
-                metrics: row.counts.metrics(expected),
+                metrics: row
+                    .counts
+                    .metrics(self.expected_events_for(row.counts.slot_seconds)),
                 context: row.context,
             })
             .collect())
@@ -731,11 +744,13 @@ impl Tracker {
             employee: request.employee.clone(),
             project: request.project.clone(),
         };
-        let slots: Vec<_> = self
-            .slots(viewer, &query)?
-            .into_iter()
-            .map(|s| (s.metrics, s.context))
-            .collect();
+        let rows = self.slots(viewer, &query)?;
+        // The data's slot length (a folder tracked with another length than this configuration's
+        // keeps its own grid).
+        let slot_seconds = rows
+            .first()
+            .map_or(self.shared.config.slot_seconds, |r| r.slot_seconds);
+        let slots: Vec<_> = rows.into_iter().map(|s| (s.metrics, s.context)).collect();
         let activities = self.activities(viewer, &query)?;
         let shots: Vec<_> = self
             .screenshots(viewer, &query)?
@@ -749,8 +764,8 @@ impl Tracker {
                 slots: &slots,
                 activities: &activities,
                 screenshots: &shots,
-                slot_seconds: self.shared.config.slot_seconds,
-                max_expected_events: self.shared.config.expected_events_per_slot(),
+                slot_seconds,
+                max_expected_events: self.expected_events_for(slot_seconds),
                 top_n: request.top_n,
             },
         ))

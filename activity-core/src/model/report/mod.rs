@@ -16,6 +16,7 @@
 //!   row holding the rest, never a silent cut.
 
 pub mod period;
+pub mod render;
 mod usage;
 
 pub use period::{Period, PeriodError, Resolved};
@@ -187,16 +188,18 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
         apps: HashMap<String, i64>,
     }
     let mut slots: BTreeMap<Timestamp, Acc> = BTreeMap::new();
+    // Slot starts on the report's grid (records of another slot length land in the slot that
+    // holds their start).
+    let grid = |t: Timestamp| Timestamp::from_millis(t.as_millis() - t.as_millis().rem_euclid(l));
     for (m, ctx) in inputs.slots.iter().filter(|(m, _)| in_period(m.slot_start)) {
-        let a = slots.entry(m.slot_start).or_default();
+        let a = slots.entry(grid(m.slot_start)).or_default();
         a.tracked += m.tracked_seconds;
         a.events += u64::from(m.keyboard_events) + u64::from(m.mouse_events);
         a.active += m.active_seconds;
         *a.by_project.entry(ctx.project.clone()).or_default() += m.tracked_seconds;
     }
     for t in inputs.screenshots.iter().copied().filter(|t| in_period(*t)) {
-        let start = Timestamp::from_millis(t.as_millis() - t.as_millis().rem_euclid(l));
-        slots.entry(start).or_default().screenshots += 1;
+        slots.entry(grid(t)).or_default().screenshots += 1;
     }
     let activities: Vec<&ActivityRecord> = inputs
         .activities
@@ -205,7 +208,7 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
         .collect();
     for a in activities.iter().filter(|a| a.kind == ActivityKind::App) {
         *slots
-            .entry(a.slot_start)
+            .entry(grid(a.slot_start))
             .or_default()
             .apps
             .entry(a.application.clone())
