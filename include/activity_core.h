@@ -80,6 +80,24 @@
 // The pointer moved (counted at most once per 250 ms).
 #define AC_INPUT_POINTER_MOVE 3
 
+// `ac_tracker_report` output: the report as JSON (the serialised form).
+#define AC_REPORT_JSON 0
+
+// `ac_tracker_report` output: one self-contained HTML page (no script, nothing loaded).
+#define AC_REPORT_HTML 1
+
+// `ac_tracker_report` output: the day timeline as SVG.
+#define AC_REPORT_TIMELINE_SVG 2
+
+// `ac_tracker_report` output: top applications as SVG.
+#define AC_REPORT_TOP_APPLICATIONS_SVG 3
+
+// `ac_tracker_report` output: top websites as SVG.
+#define AC_REPORT_TOP_WEBSITES_SVG 4
+
+// `ac_tracker_report` output: the distribution histogram as SVG.
+#define AC_REPORT_DISTRIBUTION_SVG 5
+
 // The major version (`AC_VERSION_MAJOR` in the header matches it).
 #define AC_VERSION_MAJOR 0
 
@@ -651,6 +669,20 @@ ac_result ac_tracker_sync(const struct ac_tracker *tracker_, char **out_json);
 // # Safety
 // `out` points to a `char *`.
 ac_result ac_capabilities_json(char **out_json);
+
+// The report of a period over what `viewer` may see, as `output` (`AC_REPORT_*`). `request`:
+// `{"period": {"first": "2026-11-30", "last": "2026-11-30", "time_zone": "Europe/Berlin"},
+// "employee": null, "project": null, "top_n": 10}`; an unknown time zone or a bad date is
+// `AC_INVALID_INPUT`. `*out` is owned by the caller: free it with `ac_string_free`.
+//
+// # Safety
+// `tracker` is live; `viewer_json` NULL or NUL-terminated; `request_json` NUL-terminated;
+// `out` points to a `char *`.
+ac_result ac_tracker_report(const struct ac_tracker *tracker_,
+                            const char *viewer_json,
+                            const char *request_json,
+                            uint32_t output,
+                            char **out_text);
 
 // The library's version, `"MAJOR.MINOR.PATCH"`, static: never free it.
 const char *ac_version(void);

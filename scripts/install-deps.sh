@@ -20,6 +20,8 @@ if [ "${1:-}" = "--test" ]; then
     # The C API's tests: valgrind, libjpeg to decode the media output in C, a C++ compiler for
     # the header check.
     PACKAGES+=(valgrind libjpeg-dev g++)
+    # The report page is looked at in a real browser.
+    PACKAGES+=(chromium)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -618,3 +618,61 @@ pub unsafe extern "C" fn ac_capabilities_json(out_json: *mut *mut c_char) -> ac_
         Ok(())
     })
 }
+
+/// `ac_tracker_report` output: the report as JSON (the serialised form).
+pub const AC_REPORT_JSON: u32 = 0;
+/// `ac_tracker_report` output: one self-contained HTML page (no script, nothing loaded).
+pub const AC_REPORT_HTML: u32 = 1;
+/// `ac_tracker_report` output: the day timeline as SVG.
+pub const AC_REPORT_TIMELINE_SVG: u32 = 2;
+/// `ac_tracker_report` output: top applications as SVG.
+pub const AC_REPORT_TOP_APPLICATIONS_SVG: u32 = 3;
+/// `ac_tracker_report` output: top websites as SVG.
+pub const AC_REPORT_TOP_WEBSITES_SVG: u32 = 4;
+/// `ac_tracker_report` output: the distribution histogram as SVG.
+pub const AC_REPORT_DISTRIBUTION_SVG: u32 = 5;
+
+/// The report of a period over what `viewer` may see, as `output` (`AC_REPORT_*`). `request`:
+/// `{"period": {"first": "2026-11-30", "last": "2026-11-30", "time_zone": "Europe/Berlin"},
+/// "employee": null, "project": null, "top_n": 10}`; an unknown time zone or a bad date is
+/// `AC_INVALID_INPUT`. `*out` is owned by the caller: free it with `ac_string_free`.
+///
+/// # Safety
+/// `tracker` is live; `viewer_json` NULL or NUL-terminated; `request_json` NUL-terminated;
+/// `out` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_report(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    request_json: *const c_char,
+    output: u32,
+    out_text: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let v = viewer(viewer_json)?;
+        let text_in = text(request_json, "request")?;
+        let request: activity_core::runtime::ReportRequest = serde_json::from_str(text_in)
+            .map_err(|e| {
+                Failure::new(
+                    ac_result::AC_INVALID_INPUT,
+                    format!("request: {e} (in {text_in:?})"),
+                )
+            })?;
+        if output > AC_REPORT_DISTRIBUTION_SVG {
+            return Err(Failure::range("output", output));
+        }
+        let slot = out(out_text, "out")?;
+        let r = t.report(&v, &request)?;
+        let rendered = match output {
+            AC_REPORT_JSON => r.to_json(),
+            AC_REPORT_HTML => r.to_html(),
+            AC_REPORT_TIMELINE_SVG => r.timeline_svg(),
+            AC_REPORT_TOP_APPLICATIONS_SVG => r.top_applications_svg(),
+            AC_REPORT_TOP_WEBSITES_SVG => r.top_websites_svg(),
+            _ => r.distribution_svg(),
+        };
+        *slot = give_string(rendered);
+        Ok(())
+    })
+}

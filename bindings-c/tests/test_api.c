@@ -237,6 +237,32 @@ static void tracker_arguments(void) {
     CHECK_OK(ac_tracker_pending_json(t, &s));
     CHECK(strstr(s, "\"count\":0"));
     ac_string_free(s);
+
+    /* Reports: today in UTC, as JSON, HTML and SVG; bad requests answered with a code. */
+    char today[16];
+    time_t now = time(NULL);
+    strftime(today, sizeof today, "%Y-%m-%d", gmtime(&now));
+    char request[256];
+    snprintf(request, sizeof request,
+             "{\"period\": {\"first\": \"%s\", \"last\": \"%s\", \"time_zone\": \"UTC\"}}", today, today);
+    CHECK_OK(ac_tracker_report(t, "{\"role\": \"employee\", \"id\": \"ana\"}", request, AC_REPORT_JSON, &s));
+    CHECK(strstr(s, "\"keyboard_events\": 1") && strstr(s, "\"name\": \"editor\""));
+    ac_string_free(s);
+    CHECK_OK(ac_tracker_report(t, NULL, request, AC_REPORT_HTML, &s));
+    CHECK(strncmp(s, "<!doctype html>", 15) == 0 && !strstr(s, "<script"));
+    ac_string_free(s);
+    CHECK_OK(ac_tracker_report(t, NULL, request, AC_REPORT_TIMELINE_SVG, &s));
+    CHECK(strncmp(s, "<svg", 4) == 0);
+    ac_string_free(s);
+    CHECK_RESULT(ac_tracker_report(t, NULL, request, 77, &s), AC_OUT_OF_RANGE);
+    CHECK_RESULT(ac_tracker_report(t, NULL, "{\"period\": 1}", AC_REPORT_JSON, &s), AC_INVALID_INPUT);
+    CHECK_RESULT(ac_tracker_report(t, NULL,
+                                   "{\"period\": {\"first\": \"2026-11-30\", \"last\": \"2026-11-30\", \"time_zone\": \"Mars/Base\"}}",
+                                   AC_REPORT_JSON, &s),
+                 AC_INVALID_INPUT);
+    CHECK_MESSAGE("Mars/Base");
+    CHECK_RESULT(ac_tracker_report(NULL, NULL, request, AC_REPORT_JSON, &s), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_tracker_report(t, NULL, NULL, AC_REPORT_JSON, &s), AC_NULL_ARGUMENT);
     CHECK_OK(ac_capabilities_json(&s));
     CHECK(strstr(s, "\"session\""));
     ac_string_free(s);

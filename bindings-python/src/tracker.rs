@@ -429,6 +429,39 @@ impl NativeTracker {
         }
     }
 
+    /// The report as (JSON, HTML, CSV tables, SVG charts by name).
+    #[allow(clippy::type_complexity)]
+    #[pyo3(signature = (request_json, viewer_json=None))]
+    fn report(
+        &self,
+        py: Python<'_>,
+        request_json: &str,
+        viewer_json: Option<&str>,
+    ) -> PyResult<(String, String, Vec<(String, String)>, Vec<(String, String)>)> {
+        let v = viewer(viewer_json)?;
+        let request: activity_core::runtime::ReportRequest = serde_json::from_str(request_json)
+            .map_err(|e| InvalidInputError::new_err(format!("report request: {e}")))?;
+        let r = self.with(py, |t| t.report(&v, &request))?;
+        let csv = r
+            .to_csv()
+            .into_iter()
+            .map(|(n, t)| (n.to_string(), t))
+            .collect();
+        let svgs = vec![
+            ("timeline".to_string(), r.timeline_svg()),
+            ("top_applications".to_string(), r.top_applications_svg()),
+            ("top_websites".to_string(), r.top_websites_svg()),
+            ("distribution".to_string(), r.distribution_svg()),
+        ];
+        Ok((r.to_json(), r.to_html(), csv, svgs))
+    }
+
+    /// The system's IANA time zone name (`UTC` when it cannot be told).
+    #[staticmethod]
+    fn system_time_zone() -> String {
+        activity_core::model::report::Period::system_time_zone()
+    }
+
     #[staticmethod]
     fn capabilities_json() -> PyResult<String> {
         to_json(&Tracker::capabilities())

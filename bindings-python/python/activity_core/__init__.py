@@ -14,7 +14,7 @@ import json
 import os
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from . import media, storage
@@ -37,6 +37,12 @@ from ._native import (
 )
 from ._types import (
     Activity,
+    Bucket,
+    ProjectActivity,
+    Report,
+    TimelineSlot,
+    Totals,
+    UsageRow,
     Availability,
     Capabilities,
     DeleteOutcome,
@@ -56,6 +62,7 @@ __all__ = [
     "ActivityCoreError",
     "Activity",
     "Availability",
+    "Bucket",
     "CancelledError",
     "Capabilities",
     "Config",
@@ -71,14 +78,19 @@ __all__ = [
     "NotFoundError",
     "Pending",
     "PendingItem",
+    "ProjectActivity",
+    "Report",
     "ReentrantError",
     "Screenshot",
     "ScreenshotSwitches",
     "Slot",
     "Storage",
     "StorageError",
+    "TimelineSlot",
+    "Totals",
     "Tracker",
     "UnavailableError",
+    "UsageRow",
     "Viewer",
     "__version__",
     "media",
@@ -338,6 +350,39 @@ class Tracker:
         project: str | None = None,
     ) -> list[Activity]:
         return [Activity.from_dict(r) for r in self._rows(self._native.activities_json, viewer, start, end, employee, project)]
+
+    def report(
+        self,
+        day: date | str | None = None,
+        *,
+        first: date | str | None = None,
+        last: date | str | None = None,
+        tz: str | None = None,
+        viewer: Viewer | None = None,
+        employee: str | None = None,
+        project: str | None = None,
+        top_n: int = 10,
+    ) -> Report:
+        """The report of `day` (or the days `first`..=`last`) in the IANA time zone `tz` (default:
+        the system's): timeline, average activity per project, distribution, top applications
+        and websites, totals. An unknown zone or a bad date raises `InvalidInputError`."""
+        if day is not None:
+            if first is not None or last is not None:
+                raise TypeError("give day, or first and last, not both")
+            first = last = day
+        if first is None or last is None:
+            raise TypeError("report() needs day, or first and last")
+        request = {
+            "period": {
+                "first": str(first),
+                "last": str(last),
+                "time_zone": tz or NativeTracker.system_time_zone(),
+            },
+            "employee": employee,
+            "project": project,
+            "top_n": int(top_n),
+        }
+        return Report.from_native(self._native.report(json.dumps(request), _viewer(viewer)))
 
     @staticmethod
     def _rows(

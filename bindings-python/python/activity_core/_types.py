@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 __all__ = [
     "Activity",
+    "Bucket",
+    "ProjectActivity",
+    "Report",
+    "TimelineSlot",
+    "Totals",
+    "UsageRow",
     "Availability",
     "Capabilities",
     "DeleteOutcome",
@@ -309,3 +318,127 @@ def _t(value: str | int) -> datetime:
     t = to_time(value)
     assert t is not None
     return t
+
+
+@dataclass(frozen=True)
+class TimelineSlot:
+    """One slot of the report's timeline (zero-filled when nothing was tracked)."""
+
+    slot_start: datetime
+    tracked_seconds: int
+    activity_percent: int
+    active_percent: int
+    project: str | None
+    screenshots: int
+    top_application: str | None
+
+
+@dataclass(frozen=True)
+class ProjectActivity:
+    """Average activity of one project over the period, weighted by tracked time."""
+
+    project: str | None
+    slots: int
+    tracked_seconds: int
+    activity_percent: int
+    active_percent: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Slots whose activity % lies in `from_percent..=to_percent`."""
+
+    from_percent: int
+    to_percent: int
+    slots: int
+    tracked_seconds: int
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """One row of a top list (the last may be `other`: the rest summed)."""
+
+    name: str
+    duration: timedelta
+    share_percent: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The period's totals."""
+
+    tracked_seconds: int
+    keyboard_events: int
+    mouse_events: int
+    screenshots: int
+    activity_percent: int
+    active_percent: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """The five reports of a period, with totals; `to_json()`, `to_html()`, `to_csv(dir)` and
+    the charts as SVG (`svg["timeline"]`, …)."""
+
+    first: str
+    last: str
+    time_zone: str
+    start: datetime
+    end: datetime
+    timeline: tuple[TimelineSlot, ...]
+    projects: tuple[ProjectActivity, ...]
+    distribution: tuple[Bucket, ...]
+    top_applications: tuple[UsageRow, ...]
+    top_websites: tuple[UsageRow, ...]
+    totals: Totals
+    svg: dict[str, str] = field(repr=False, compare=False, default_factory=dict)
+    _json: str = field(repr=False, compare=False, default="")
+    _html: str = field(repr=False, compare=False, default="")
+    _csv: tuple[tuple[str, str], ...] = field(repr=False, compare=False, default=())
+
+    def to_json(self) -> str:
+        return self._json
+
+    def to_html(self) -> str:
+        return self._html
+
+    def to_csv(self, directory: str | os.PathLike[str]) -> list[Path]:
+        """Writes one CSV file per table into `directory` (made if missing); returns the paths."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, text in self._csv:
+            p = d / name
+            p.write_text(text, encoding="utf-8", newline="")
+            paths.append(p)
+        return paths
+
+    @classmethod
+    def from_native(cls, parts: tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]) -> Report:
+        text, html, csv, svgs = parts
+        d = json.loads(text)
+
+        def usage(rows: list[dict[str, Any]]) -> tuple[UsageRow, ...]:
+            return tuple(UsageRow(r["name"], timedelta(milliseconds=r["duration_millis"]), r["share_percent"]) for r in rows)
+
+        return cls(
+            first=d["period"]["first"],
+            last=d["period"]["last"],
+            time_zone=d["period"]["time_zone"],
+            start=_t(d["start"]),
+            end=_t(d["end"]),
+            timeline=tuple(
+                TimelineSlot(_t(s["slot_start"]), s["tracked_seconds"], s["activity_percent"], s["active_percent"],
+                             s.get("project"), s["screenshots"], s.get("top_application"))
+                for s in d["timeline"]
+            ),
+            projects=tuple(ProjectActivity(**p) for p in d["projects"]),
+            distribution=tuple(Bucket(**b) for b in d["distribution"]),
+            top_applications=usage(d["top_applications"]),
+            top_websites=usage(d["top_websites"]),
+            totals=Totals(**d["totals"]),
+            svg=dict(svgs),
+            _json=text,
+            _html=html,
+            _csv=tuple(csv),
+        )
