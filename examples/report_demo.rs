@@ -103,6 +103,7 @@ fn main() {
             slot_seconds: 600,
             max_expected_events: 1200,
             top_n: 5,
+            usage: None,
         },
     );
     std::fs::write(&out, report.to_html()).expect("writing the page");

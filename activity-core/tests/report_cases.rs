@@ -75,6 +75,7 @@ fn inputs<'a>(
         slot_seconds: L,
         max_expected_events: EXPECTED,
         top_n,
+        usage: None,
     }
 }
 

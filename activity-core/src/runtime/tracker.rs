@@ -16,7 +16,7 @@ use super::upload::drain_and_report;
 use crate::capture::{
     Capabilities, InputSource, ScreenSource, SourceKind, WindowSource, capabilities,
 };
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::error::{Error, RuntimeError};
 use crate::model::activity::{ActivityRecord, WorkContext};
 use crate::model::config::Config;
@@ -751,7 +751,71 @@ impl Tracker {
             .first()
             .map_or(self.shared.config.slot_seconds, |r| r.slot_seconds);
         let slots: Vec<_> = rows.into_iter().map(|s| (s.metrics, s.context)).collect();
-        let activities = self.activities(viewer, &query)?;
+        // Top lists: the hourly rollups for the whole hours of the period, raw rows for the
+        // partial hours at its edges (a zone whose offset is not a whole hour).
+        const HOUR: i64 = 3_600_000;
+        let (start, end) = (resolved.start.as_millis(), resolved.end.as_millis());
+        let h0 = start + (HOUR - start.rem_euclid(HOUR)) % HOUR;
+        let h1 = end - end.rem_euclid(HOUR);
+        let slot_ms = i64::from(slot_seconds) * 1000;
+        let raw_between = |a: i64, b: i64| -> Result<Vec<ActivityRecord>, Error> {
+            if a >= b {
+                return Ok(Vec::new());
+            }
+            // Records start inside their slot: widen by a slot, then keep those whose slot
+            // starts in [a, b).
+            let q = Query {
+                from: Some(Timestamp::from_millis(a - slot_ms)),
+                to: Some(Timestamp::from_millis(b + slot_ms)),
+                ..query.clone()
+            };
+            Ok(self
+                .activities(viewer, &q)?
+                .into_iter()
+                .filter(|r| (a..b).contains(&r.slot_start.as_millis()))
+                .collect())
+        };
+        let mut usage: std::collections::HashMap<
+            (crate::model::activity::ActivityKind, String),
+            i64,
+        > = std::collections::HashMap::new();
+        let mut edges = Vec::new();
+        if h0 < h1 {
+            let filter = Query {
+                from: Some(Timestamp::from_millis(h0)),
+                to: Some(Timestamp::from_millis(h1)),
+                ..query.clone()
+            }
+            .filter(viewer);
+            for (kind, name, ms) in self.shared.records.usage_totals(&filter)? {
+                let kind = if kind == "URL" {
+                    crate::model::activity::ActivityKind::Url
+                } else {
+                    crate::model::activity::ActivityKind::App
+                };
+                *usage.entry((kind, name)).or_default() += ms;
+            }
+            edges.extend(raw_between(start, h0)?);
+            edges.extend(raw_between(h1, end)?);
+        } else {
+            edges.extend(raw_between(start, end)?);
+        }
+        for r in &edges {
+            let name = match r.kind {
+                crate::model::activity::ActivityKind::App => Some(r.application.clone()),
+                crate::model::activity::ActivityKind::Url => r.domain.clone(),
+            };
+            if let Some(name) = name {
+                *usage.entry((r.kind, name)).or_default() += r.duration_millis;
+            }
+        }
+        let usage: Vec<_> = usage.into_iter().map(|((k, n), d)| (k, n, d)).collect();
+        // The timeline's top application per slot needs the rows themselves: up to 7 days.
+        let activities = if end - start <= 7 * 86_400_000 + HOUR {
+            self.activities(viewer, &query)?
+        } else {
+            Vec::new()
+        };
         let shots: Vec<_> = self
             .screenshots(viewer, &query)?
             .into_iter()
@@ -767,6 +831,7 @@ impl Tracker {
                 slot_seconds,
                 max_expected_events: self.expected_events_for(slot_seconds),
                 top_n: request.top_n,
+                usage: Some(&usage),
             },
         ))
     }

@@ -13,7 +13,12 @@
 //! - **Distribution**: slots with tracked time in ten buckets of activity % (0–9, …, 90–100), as
 //!   counts and as tracked time.
 //! - **Top applications / websites**: time and share of the total, the first N plus one "other"
-//!   row holding the rest, never a silent cut.
+//!   row holding the rest, never a silent cut. The tracker computes them from hourly rollups the
+//!   record store keeps as activities are written (raw rows only for the partial hours at the
+//!   edges of a day in a zone whose offset is not a whole hour), so a long period does not scan
+//!   every activity.
+//! - Periods of more than 7 days carry no top application per timeline slot (it would need every
+//!   activity row of the period).
 
 pub mod period;
 pub mod render;
@@ -132,6 +137,10 @@ pub struct Inputs<'a> {
     pub max_expected_events: u32,
     /// How many rows the top lists show before the `other` row.
     pub top_n: usize,
+    /// Application and domain totals for the whole period, when the caller has them (from the
+    /// record store's rollups): the top lists come from these instead of `activities`, which
+    /// then only feed the timeline's top application per slot (and may be empty).
+    pub usage: Option<&'a [(ActivityKind, String, i64)]>,
 }
 
 /// The name of the row that sums what the top lists do not show one by one.
@@ -315,20 +324,36 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
         timeline,
         projects,
         distribution,
-        top_applications: top_with_other(
-            activities
-                .iter()
-                .filter(|a| a.kind == ActivityKind::App)
-                .map(|a| (a.application.as_str(), a.duration_millis)),
-            inputs.top_n,
-        ),
-        top_websites: top_with_other(
-            activities
-                .iter()
-                .filter(|a| a.kind == ActivityKind::Url)
-                .filter_map(|a| Some((a.domain.as_deref()?, a.duration_millis))),
-            inputs.top_n,
-        ),
+        top_applications: match inputs.usage {
+            Some(u) => top_with_other(
+                u.iter()
+                    .filter(|(k, _, _)| *k == ActivityKind::App)
+                    .map(|(_, n, d)| (n.as_str(), *d)),
+                inputs.top_n,
+            ),
+            None => top_with_other(
+                activities
+                    .iter()
+                    .filter(|a| a.kind == ActivityKind::App)
+                    .map(|a| (a.application.as_str(), a.duration_millis)),
+                inputs.top_n,
+            ),
+        },
+        top_websites: match inputs.usage {
+            Some(u) => top_with_other(
+                u.iter()
+                    .filter(|(k, _, _)| *k == ActivityKind::Url)
+                    .map(|(_, n, d)| (n.as_str(), *d)),
+                inputs.top_n,
+            ),
+            None => top_with_other(
+                activities
+                    .iter()
+                    .filter(|a| a.kind == ActivityKind::Url)
+                    .filter_map(|a| Some((a.domain.as_deref()?, a.duration_millis))),
+                inputs.top_n,
+            ),
+        },
         totals,
     }
 }

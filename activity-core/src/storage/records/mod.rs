@@ -319,6 +319,12 @@ impl RecordStore {
         self.read(|c| query::remote_deletes(c, None, usize::MAX))
     }
 
+    /// Application and domain totals from the hourly rollups: `(kind, name, milliseconds)` for
+    /// the hours starting in `filter`'s range (whole hours).
+    pub fn usage_totals(&self, filter: &Filter) -> Result<Vec<(String, String, i64)>, RecordError> {
+        self.read(|c| query::usage_totals(c, filter))
+    }
+
     /// A setting kept across restarts.
     pub fn setting(&self, name: &str) -> Result<Option<String>, RecordError> {
         self.read(|c| query::setting(c, name))

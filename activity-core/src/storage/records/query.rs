@@ -261,3 +261,19 @@ pub(crate) fn setting(c: &Connection, name: &str) -> rusqlite::Result<Option<Str
         .query_row(params![name], |r| r.get(0))
         .optional()
 }
+
+/// Application (`APP`) and domain (`URL`) totals from the hourly rollups for hours starting in
+/// `filter`'s range (which must be whole hours), by kind and name.
+pub(crate) fn usage_totals(
+    c: &Connection,
+    f: &Filter,
+) -> rusqlite::Result<Vec<(String, String, i64)>> {
+    let (w, values) = f.sql("hour_start");
+    let mut st = c.prepare_cached(&format!(
+        "SELECT kind, name, SUM(duration_ms) FROM usage_hours{w} GROUP BY kind, name"
+    ))?;
+    let rows = st.query_map(params_from_iter(values), |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    rows.collect()
+}

@@ -8,7 +8,7 @@ use super::RecordError;
 use super::sql_error;
 
 /// The schema version this library writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema. Context columns are '' rather than NULL so UNIQUE constraints hold.
@@ -93,6 +93,23 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX screenshots_taken ON screenshots (taken_at);
     CREATE INDEX activities_start ON activities (start_ms);",
+    // 4: usage rollups for reports: application (APP) and domain (URL) time per UTC hour of
+    // slot start and work context, kept by the writer in the activity's own transaction.
+    // Existing activities are rolled up here.
+    "CREATE TABLE usage_hours (
+        hour_start INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('APP', 'URL')),
+        name TEXT NOT NULL,
+        employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        PRIMARY KEY (hour_start, kind, name, employee, project, task)
+    ) WITHOUT ROWID;
+    INSERT INTO usage_hours (hour_start, kind, name, employee, project, task, duration_ms)
+        SELECT slot_start - slot_start % 3600000, kind,
+               CASE kind WHEN 'APP' THEN application ELSE domain END,
+               employee, project, task, SUM(duration_ms)
+        FROM activities WHERE kind = 'APP' OR domain IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5, 6;",
 ];
 
 /// Opens a connection with the store's settings: WAL, `synchronous=FULL`, foreign keys, a busy

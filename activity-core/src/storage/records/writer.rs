@@ -14,6 +14,9 @@ use crate::model::score::SlotCounts;
 
 pub(crate) type Ack = mpsc::SyncSender<Result<(), RecordError>>;
 
+/// The rollups' bucket: one UTC hour.
+pub(crate) const HOUR_MS: i64 = 3_600_000;
+
 /// One caller's writes: applied all or none.
 pub(crate) struct Job {
     pub(crate) writes: Vec<Write>,
@@ -138,6 +141,31 @@ pub(crate) fn apply(c: &Connection, w: &Write) -> rusqlite::Result<()> {
                 k[1],
                 k[2],
             ])?;
+            // The report rollup, in the same transaction: it can never disagree with the rows.
+            let name = match a.kind {
+                ActivityKind::App => Some(a.application.as_str()),
+                ActivityKind::Url => a.domain.as_deref(),
+            };
+            if let Some(name) = name {
+                let slot = a.slot_start.as_millis();
+                c.prepare_cached(
+                    "INSERT INTO usage_hours (hour_start, kind, name, employee, project, task,
+                         duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT DO UPDATE SET duration_ms = duration_ms + excluded.duration_ms",
+                )?
+                .execute(params![
+                    slot - slot.rem_euclid(HOUR_MS),
+                    match a.kind {
+                        ActivityKind::App => "APP",
+                        ActivityKind::Url => "URL",
+                    },
+                    name,
+                    k[0],
+                    k[1],
+                    k[2],
+                    a.duration_millis,
+                ])?;
+            }
         }
         Write::Screenshot(s) => {
             let k = ctx(&s.context);
