@@ -1,7 +1,7 @@
 //! The native tracker: every method releases the GIL while the library works; values cross as
 //! JSON in the library's serialised forms, which the Python package turns into typed objects.
 
-use std::sync::{Mutex, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use activity_core::capture::SourceKind;
@@ -14,6 +14,11 @@ use pyo3::types::PyBytes;
 
 use crate::errors::{IntoPy, InvalidInputError, InvalidStateError};
 use crate::storage::Storage;
+
+/// A failure while closing cannot be raised (the tracker goes anyway).
+fn tracing_free_log(e: &activity_core::Error) {
+    eprintln!("activity_core: stopping the tracker on close failed: {e}");
+}
 
 /// How many events `Tracker.events()` keeps waiting to be read.
 const EVENT_QUEUE: usize = 4096;
@@ -43,7 +48,9 @@ impl NativeConfig {
 /// The tracker, as the Python package wraps it.
 #[pyclass(frozen, module = "activity_core._native", name = "NativeTracker")]
 pub struct NativeTracker {
-    tracker: Mutex<Option<Tracker>>,
+    /// The tracker; the lock is held only to clone or take the `Arc`, never while the tracker
+    /// works (a callback holding the GIL may need it while another thread waits for the GIL).
+    tracker: Mutex<Option<Arc<Tracker>>>,
     /// The events for `Tracker.events()`: at most `EVENT_QUEUE` waiting; more are dropped (and
     /// counted) until the queue is read.
     events: Mutex<mpsc::Receiver<String>>,
@@ -100,14 +107,15 @@ impl NativeTracker {
                  (its threads did not survive the fork); make a new Tracker in the child",
             ));
         }
-        let guard = self
+        let tracker = self
             .tracker
             .lock()
-            .map_err(|_| InvalidStateError::new_err("the tracker is unusable (poisoned)"))?;
-        let Some(t) = guard.as_ref() else {
+            .map_err(|_| InvalidStateError::new_err("the tracker is unusable (poisoned)"))?
+            .clone();
+        let Some(t) = tracker else {
             return Err(InvalidStateError::new_err("the tracker was closed"));
         };
-        py.detach(|| f(t)).py_err()
+        py.detach(|| f(&t)).py_err()
     }
 }
 
@@ -189,7 +197,7 @@ impl NativeTracker {
         });
         let tracker = py.detach(|| b.build()).py_err()?;
         Ok(NativeTracker {
-            tracker: Mutex::new(Some(tracker)),
+            tracker: Mutex::new(Some(Arc::new(tracker))),
             events: Mutex::new(events),
             pid: std::process::id(),
         })
@@ -224,15 +232,22 @@ impl NativeTracker {
             .take();
         if let Some(t) = t {
             if t.in_event_handler() {
-                let e = InvalidStateError::new_err(
-                    "close() from inside the tracker's own event callback",
-                );
-                *self.tracker.lock().map_err(|_| e.clone_ref(py))? = Some(t);
+                if let Ok(mut slot) = self.tracker.lock() {
+                    *slot = Some(t);
+                }
                 return Err(crate::errors::ReentrantError::new_err(
                     "close() from inside the tracker's own event callback; call it from another thread",
                 ));
             }
-            py.detach(|| drop(t));
+            // Stop (delivering the last events, whose callbacks need the GIL) with it released.
+            py.detach(move || {
+                if t.is_running()
+                    && let Err(e) = t.stop()
+                {
+                    tracing_free_log(&e);
+                }
+                drop(t);
+            });
         }
         Ok(())
     }
