@@ -3,6 +3,8 @@
 # toolchain: it installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A one-off run gains nothing from incremental compilation, and its caches cost gigabytes of disk.
+export CARGO_INCREMENTAL=0
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -53,12 +55,12 @@ step "Python module: wheel, fresh venv, stubtest, mypy --strict, pytest against 
 
 step "OCR referee: tesseract must not read blurred text (also after deconvolution)"
 # The dev build shares its dependencies with the tests above (no extra release build).
-cargo build --quiet --example screenshot_pipeline
+cargo build --quiet --all-features --example screenshot_pipeline
 python3 activity-core/tests/ocr_blur.py --pipeline target/debug/examples/screenshot_pipeline
 
 step "main job smoke run: track on a virtual display, with an export"
 # The dev build shares its dependencies with the tests above; scripts/track.sh builds release.
-cargo build --quiet --example track
+cargo build --quiet --all-features --example track
 rm -rf target/track-smoke
 target/debug/examples/track --virtual-display --for 25s --slot 1m --frequency 10s \
     --data-dir target/track-smoke --export target/track-smoke/export.json > target/track.out
@@ -73,3 +75,4 @@ print("export ok:", {k: len(v) for k, v in d.items()})
 PY
 
 step "all tests passed"
+du -sh target 2>/dev/null || true
