@@ -4,7 +4,6 @@
 
 use std::time::Instant;
 
-use activity_core::capture::SourceKind;
 use activity_core::media::{Frame, PipelineOptions, PixelFormat, process};
 use activity_core::model::score::InputEvent;
 use activity_core::{Config, Tracker};
@@ -36,9 +35,7 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("ac-ffi-reference-{}", std::process::id()));
     let t = Tracker::builder(Config::default())
         .data_dir(&dir)
-        .without_source(SourceKind::Screens)
-        .without_source(SourceKind::Input)
-        .without_source(SourceKind::Windows)
+        .without_sources()
         .build()
         .expect("tracker");
     t.start().expect("start");

@@ -3,12 +3,11 @@
 //! record store's writer (rollups kept as it writes), then: one day's report, a 30-day report, a
 //! whole-year report, and — the reference in the same run — the year's top applications the
 //! plain way (a GROUP BY over the activity rows). Also the cost of keeping the rollups when
-//! writing: the writer's two statements against the activity insert alone, on the same rows.
+//! writing: the same records through the real store with and without them.
 //! Prints times and ratios (`cargo bench --features internals --bench reports`).
 
 use std::time::Instant;
 
-use activity_core::capture::SourceKind;
 use activity_core::model::activity::{ActivityKind, ActivityRecord, WorkContext};
 use activity_core::model::report::Period;
 use activity_core::model::score::{SecondMap, SlotCounts};
@@ -88,9 +87,7 @@ fn main() {
 
     let tracker = Tracker::builder(Config::default())
         .data_dir(&dir)
-        .without_source(SourceKind::Screens)
-        .without_source(SourceKind::Input)
-        .without_source(SourceKind::Windows)
+        .without_sources()
         .build()
         .expect("tracker");
     let time = |f: &dyn Fn()| -> f64 {
@@ -140,52 +137,88 @@ fn main() {
         plain / year
     );
 
-    // Writing with the rollup against without it: the writer's statements on the same rows.
-    let w = rusqlite::Connection::open_in_memory().expect("mem");
-    w.execute_batch(
-        "CREATE TABLE a (kind TEXT, title TEXT, application TEXT, url TEXT, domain TEXT, start_ms INTEGER,
-             duration_ms INTEGER, slot_start INTEGER, employee TEXT, project TEXT, task TEXT);
-         CREATE INDEX a1 ON a (slot_start); CREATE INDEX a2 ON a (start_ms);
-         CREATE TABLE u (hour_start INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-             employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL, duration_ms INTEGER NOT NULL,
-             PRIMARY KEY (hour_start, kind, name, employee, project, task)) WITHOUT ROWID;",
-    )
-    .expect("schema");
-    let n = if full { 200_000 } else { 2_000 };
-    let insert = |rollup: bool| -> f64 {
-        w.execute_batch("DELETE FROM a; DELETE FROM u;")
-            .expect("clear");
+    // What keeping the rollups costs the writer: the same records through the real store
+    // (WAL, synchronous=FULL), with and without them, alternating, best of three. Two shapes:
+    // the tracker's (one job per slot: the slot and its 20 records, one commit each) and bulk
+    // jobs of 4,000 records (an import).
+    let write_dir = dir.join("writes");
+    let measure = |rollups: bool, jobs: i64, per_job: i64| -> f64 {
+        let _ = std::fs::remove_dir_all(&write_dir);
+        let store = RecordStore::open(write_dir.join("w.sqlite")).expect("store");
         let t = Instant::now();
-        w.execute_batch("BEGIN").expect("begin");
-        for i in 0..n {
-            let slot = YEAR_START + (i / 20) * 600_000;
-            let app = format!("app{}", (i * 104_729) % 500);
-            w.prepare_cached("INSERT INTO a VALUES ('APP', 't', ?1, NULL, NULL, ?2, 30000, ?3, 'ana', 'Apollo', '')")
-                .expect("sql")
-                .execute(rusqlite::params![app, slot + i % 20 * 30_000, slot])
-                .expect("insert");
-            if rollup {
-                w.prepare_cached(
-                    "INSERT INTO u VALUES (?1, 'APP', ?2, 'ana', 'Apollo', '', 30000)
-                     ON CONFLICT DO UPDATE SET duration_ms = duration_ms + excluded.duration_ms",
-                )
-                .expect("sql")
-                .execute(rusqlite::params![slot - slot % 3_600_000, app])
-                .expect("upsert");
+        for j in 0..jobs {
+            let mut writes = Vec::with_capacity(per_job as usize + 1);
+            for i in 0..per_job {
+                let n = j * per_job + i;
+                let slot = n / 20;
+                let start = YEAR_START + slot * 600_000;
+                if n % 20 == 0 {
+                    let mut counts = SlotCounts {
+                        slot_start: Timestamp::from_millis(start),
+                        slot_seconds: 600,
+                        tracked_millis: 600_000,
+                        keyboard_events: 100,
+                        mouse_events: 50,
+                        keyboard: SecondMap::new(600),
+                        mouse: SecondMap::new(600),
+                    };
+                    counts.keyboard.set((n % 600) as u32);
+                    writes.push(Write::Slot(Box::new(SlotRow {
+                        counts,
+                        context: ctx(slot / 144),
+                    })));
+                }
+                let url = n % 3 == 0;
+                let domain = url.then(|| format!("site{}.example", (n * 7919) % 2000));
+                writes.push(Write::Activity(Box::new(ActivityRecord {
+                    kind: if url {
+                        ActivityKind::Url
+                    } else {
+                        ActivityKind::App
+                    },
+                    title: format!("w{}", n % 97),
+                    application: format!("app{}", (n * 104_729) % 500),
+                    url: domain.as_ref().map(|d| format!("https://{d}/")),
+                    domain,
+                    start: Timestamp::from_millis(start + (n % 20) * 30_000),
+                    duration_millis: 30_000,
+                    slot_start: Timestamp::from_millis(start),
+                    context: ctx(slot / 144),
+                })));
+            }
+            if rollups {
+                store.write(writes).expect("write");
+            } else {
+                store.write_without_rollups(writes).expect("write");
             }
         }
-        w.execute_batch("COMMIT").expect("commit");
-        t.elapsed().as_secs_f64() * 1e3
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        store.close();
+        ms
     };
-    let (mut with, mut without) = (f64::MAX, f64::MAX);
-    for _ in 0..3 {
-        without = without.min(insert(false));
-        with = with.min(insert(true));
+    for (label, jobs, per_job) in [
+        (
+            "per slot (21 writes, one commit each)",
+            if full { 300 } else { 20 },
+            20,
+        ),
+        (
+            "bulk (4,000 writes per commit)",
+            if full { 50 } else { 2 },
+            4000,
+        ),
+    ] {
+        let (mut with, mut without) = (f64::MAX, f64::MAX);
+        for _ in 0..3 {
+            without = without.min(measure(false, jobs, per_job));
+            with = with.min(measure(true, jobs, per_job));
+        }
+        println!(
+            "writing {label}, {} records: {without:.1} ms without rollups, {with:.1} ms with   ratio {:.2}x   (goal <= 1.3x)",
+            jobs * per_job,
+            with / without
+        );
     }
-    println!(
-        "writing {n} records: {without:.1} ms without rollups, {with:.1} ms with   ratio {:.2}x   (goal <= 1.3x)",
-        with / without
-    );
     drop(tracker);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,7 +13,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use activity_core::capture::SourceKind;
 use activity_core::model::report::Period;
 use activity_core::runtime::{ReportRequest, Viewer};
 use activity_core::{Config, Tracker};
@@ -84,9 +83,7 @@ fn parse(raw: &[String]) -> Result<Args, String> {
 fn run(a: &Args) -> Result<(), String> {
     let tracker = Tracker::builder(Config::default())
         .data_dir(&a.data_dir)
-        .without_source(SourceKind::Screens)
-        .without_source(SourceKind::Input)
-        .without_source(SourceKind::Windows)
+        .without_sources()
         .build()
         .map_err(|e| e.to_string())?;
     let viewer = a.employee.clone().map_or(Viewer::Admin, Viewer::employee);

@@ -93,11 +93,12 @@ fn main() {
             t += secs * 1000;
         }
     }
+    let parts: Vec<_> = slots.iter().map(|(m, c)| (*m, c)).collect();
     let report = compute(
         &period,
         &resolved,
         Inputs {
-            slots: &slots,
+            slots: &parts,
             activities: &acts,
             screenshots: &shots,
             slot_seconds: 600,

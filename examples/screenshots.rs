@@ -95,9 +95,7 @@ fn open(args: &Args) -> Result<Tracker, String> {
         .map_err(|e| format!("storage from the environment: {e}"))?
         .data_dir(&args.data_dir)
         // The tool reads and deletes; it captures nothing.
-        .without_source(activity_core::capture::SourceKind::Screens)
-        .without_source(activity_core::capture::SourceKind::Input)
-        .without_source(activity_core::capture::SourceKind::Windows)
+        .without_sources()
         .build()
         .map_err(|e| e.to_string())
 }

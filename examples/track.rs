@@ -9,14 +9,15 @@
 //! ```
 //!
 //! Durations: `90s`, `10m`, `1h` (a bare number is seconds). It prints a line per closed slot and
-//! per screenshot, and at the end the slots with both activity figures, the top applications and
-//! sites, and where the files are. Ctrl-C ends the run early, cleanly.
+//! per screenshot, and at the end the slots with both activity figures (as stored, per context),
+//! then the report of the run's day(s) in this machine's time zone (`Tracker::report`, the code
+//! `examples/report.rs` prints: totals, projects, top applications and sites), and where the
+//! files are. Ctrl-C ends the run early, cleanly.
 //!
 //! `--virtual-display` starts Xvfb and openbox for a demo (and, so there is something to track,
 //! two xterm windows that a scripted user switches between and types into with xdotool), then
 //! runs the tracker on that display.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::Arc;
@@ -26,8 +27,8 @@ use std::time::{Duration, Instant};
 use activity_core::capture::{Session, capabilities};
 use activity_core::model::activity::WorkContext;
 use activity_core::model::config::{Frequency, parse_seconds};
-use activity_core::model::report::{top_applications, top_websites};
-use activity_core::runtime::{Query, TrackerEvent, Viewer};
+use activity_core::model::report::Period;
+use activity_core::runtime::{Query, ReportRequest, TrackerEvent, Viewer};
 use activity_core::{Clock, Config, SystemClock, Timestamp, Tracker};
 use serde_json::json;
 
@@ -278,8 +279,39 @@ fn summary(
             "project": row.context.project,
         }));
     }
+    // The rest comes from the report code (`Tracker::report`, as `examples/report.rs` prints
+    // it): the local day(s) of this run, in this machine's time zone.
+    let tz = Period::system_time_zone();
+    let day = |t: Timestamp| Period::date_of(t, &tz).map_err(|e| e.to_string());
+    let request = ReportRequest {
+        period: Period::days(&day(from)?, &day(to)?, &tz),
+        employee: None,
+        project: None,
+        top_n: 10,
+    };
+    let report = tracker
+        .report(&Viewer::Admin, &request)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "\nreport {} .. {} ({tz}): tracked {} s, activity {} %, active {} %, {} screenshot(s)",
+        request.period.first,
+        request.period.last,
+        report.totals.tracked_seconds,
+        report.totals.activity_percent,
+        report.totals.active_percent,
+        report.totals.screenshots
+    );
+    for p in &report.projects {
+        println!(
+            "  project {:<20} {:>6} s  activity {:>3} %  active {:>3} %",
+            p.project.as_deref().unwrap_or("(none)"),
+            p.tracked_seconds,
+            p.activity_percent,
+            p.active_percent
+        );
+    }
     println!("\ntop applications");
-    for r in top_applications(&activities, 10) {
+    for r in &report.top_applications {
         println!(
             "  {:<28} {:>6} s  {:>3} %",
             r.name,
@@ -287,22 +319,17 @@ fn summary(
             r.share_percent
         );
     }
-    let sites = top_websites(&activities, 10);
     println!("\ntop sites");
-    if sites.is_empty() {
+    if report.top_websites.is_empty() {
         println!("  (none: URLs come from a browser integration, Tracker::record_url)");
     }
-    for r in sites {
+    for r in &report.top_websites {
         println!(
             "  {:<28} {:>6} s  {:>3} %",
             r.name,
             r.duration_millis / 1000,
             r.share_percent
         );
-    }
-    let mut by_title: BTreeMap<&str, i64> = BTreeMap::new();
-    for a in &activities {
-        *by_title.entry(a.title.as_str()).or_default() += a.duration_millis;
     }
     let mut shots_json = Vec::new();
     for id in shot_ids {

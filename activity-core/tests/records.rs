@@ -211,7 +211,15 @@ fn concurrent_writers_are_all_acknowledged_and_stored() {
 #[test]
 fn a_write_sqlite_refuses_fails_only_its_own_caller_in_a_group_commit() {
     use activity_core::storage::records::OutboxEntry;
-    let store = RecordStore::open(temp_db("poison")).unwrap();
+    let path = temp_db("poison");
+    let store = RecordStore::open(&path).unwrap();
+    // Refused jobs also carry an activity of a new application, which good jobs use too: the
+    // rollups never keep a name (or its id) from a refused job.
+    let fresh = |title: &str, i: i64| {
+        let mut a = activity(title, i);
+        a.application = "fresh-app".into();
+        Write::Activity(Box::new(a))
+    };
     // An outbox row for a screenshot that does not exist breaks the foreign key: refused.
     let poison = || {
         Write::OutboxAdd(Box::new(OutboxEntry {
@@ -234,9 +242,13 @@ fn a_write_sqlite_refuses_fails_only_its_own_caller_in_a_group_commit() {
             s.spawn(move || {
                 for i in 0..200 {
                     if i % 10 == t {
-                        let e = store.write(vec![poison()]).unwrap_err();
+                        let e = store
+                            .write(vec![fresh(&format!("refused{t}-{i}"), i), poison()])
+                            .unwrap_err();
                         assert!(e.to_string().contains("FOREIGN KEY"), "{e}");
                         refused.fetch_add(1, Ordering::Relaxed);
+                    } else if i % 7 == 0 {
+                        store.write(vec![fresh(&format!("t{t}-{i}"), i)]).unwrap();
                     } else {
                         store
                             .write(vec![Write::Activity(Box::new(activity(
@@ -252,6 +264,9 @@ fn a_write_sqlite_refuses_fails_only_its_own_caller_in_a_group_commit() {
     assert_eq!(refused.load(Ordering::Relaxed), 80);
     assert_eq!(store.activity_count().unwrap(), 800 - 80);
     assert!(store.outbox_all().unwrap().is_empty());
+    store.close();
+    drop(store);
+    assert_rollups_match(&path);
 }
 
 fn rand_key() -> u64 {
@@ -273,9 +288,16 @@ fn crash_child() {
     let mut n = 0u64;
     loop {
         let size = 1 + (n % 37);
-        let batch: Vec<Write> = (n..n + size)
+        let mut batch: Vec<Write> = (n..n + size)
             .map(|i| Write::Activity(Box::new(activity(&format!("r{round}-{i}"), i as i64))))
             .collect();
+        // A slot part too (parts of one slot merge), so a crash also meets the slot rollups.
+        let mut part = slot(1000 + n as i64, 1, &[(n % 600) as u32]);
+        part.slot_start = at((n as i64 % 5) * 600_000);
+        batch.push(Write::Slot(Box::new(SlotRow {
+            counts: part,
+            context: WorkContext::default(),
+        })));
         store.write(batch).unwrap();
         writeln!(out, "ack {round} {n} {}", n + size - 1).unwrap();
         out.flush().unwrap();
@@ -367,39 +389,175 @@ fn acknowledged_records_survive_kill_9() {
     }
 }
 
-/// The hourly usage rollups equal a recomputation from the activity rows (read with plain SQLite).
+/// The report rollups equal a recomputation from the rows, read with plain SQLite: the usage per
+/// UTC hour and per UTC day (by name), and the per-day slot figures (from the slot rows and their
+/// per-second maps).
 fn assert_rollups_match(path: &std::path::Path) {
+    use activity_core::storage::records::rollup::{decode_slots, decode_usage};
+    use std::collections::BTreeMap;
+    type Key = (i64, String, String, String, String, String);
     let db = rusqlite::Connection::open(path).unwrap();
-    let read = |sql: &str| -> Vec<(i64, String, String, String, String, String, i64)> {
-        let mut st = db.prepare(sql).unwrap();
-        st.query_map([], |r| {
+    let names: BTreeMap<u32, (String, String)> = db
+        .prepare("SELECT id, kind, name FROM usage_names")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // Days are kept only once sealed (the writer has moved on to a later day); the others are
+    // read from their hours and must have no day rows.
+    let sealed_only = "AND slot_start - slot_start % 86400000 NOT IN
+         (SELECT day_ms FROM usage_unsealed)";
+    for (table, width, sealed) in [
+        ("usage_hours", 3_600_000i64, ""),
+        ("usage_days", 86_400_000, sealed_only),
+    ] {
+        let mut rollup: BTreeMap<Key, i64> = BTreeMap::new();
+        let mut st = db
+            .prepare(&format!(
+                "SELECT bucket_ms, employee, project, task, data FROM {table}"
+            ))
+            .unwrap();
+        let mut rows = st.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            let data: Vec<u8> = r.get(4).unwrap();
+            for (id, ms) in decode_usage(&data) {
+                let (kind, name) = names[&id].clone();
+                let key = (
+                    r.get(0).unwrap(),
+                    kind,
+                    name,
+                    r.get(1).unwrap(),
+                    r.get(2).unwrap(),
+                    r.get(3).unwrap(),
+                );
+                assert!(rollup.insert(key, ms).is_none(), "a name twice in one row");
+            }
+        }
+        let recomputed: BTreeMap<Key, i64> = db
+            .prepare(&format!(
+                "SELECT slot_start - slot_start % {width}, kind,
+                        CASE kind WHEN 'APP' THEN application ELSE domain END, employee, project,
+                        task, SUM(duration_ms)
+                 FROM activities WHERE (kind = 'APP' OR domain IS NOT NULL) {sealed}
+                 GROUP BY 1, 2, 3, 4, 5, 6"
+            ))
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    (
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ),
+                    r.get(6)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rollup, recomputed, "{table}");
+    }
+    // Slots: (start, context) -> (seconds, tracked s, keys, mouse, keyboard s, mouse s, active s).
+    type Figures = (u32, u32, u32, u32, u32, u32, u32);
+    let mut rollup: BTreeMap<(i64, String, String, String), Figures> = BTreeMap::new();
+    let mut st = db
+        .prepare("SELECT day_ms, employee, project, task, data FROM slot_days")
+        .unwrap();
+    let mut rows = st.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        let day: i64 = r.get(0).unwrap();
+        let data: Vec<u8> = r.get(4).unwrap();
+        for e in decode_slots(&data) {
+            let key = (
+                day + i64::from(e.offset_seconds) * 1000,
+                r.get(1).unwrap(),
+                r.get(2).unwrap(),
+                r.get(3).unwrap(),
+            );
+            let figures = (
+                u32::from(e.slot_seconds),
+                u32::from(e.tracked_seconds),
+                e.keyboard_events,
+                e.mouse_events,
+                u32::from(e.keyboard_seconds),
+                u32::from(e.mouse_seconds),
+                u32::from(e.active_seconds),
+            );
+            assert!(rollup.insert(key, figures).is_none(), "a slot twice");
+        }
+    }
+    let bits = |b: &[u8]| -> Vec<u64> {
+        b.chunks(8)
+            .map(|c| {
+                let mut a = [0u8; 8];
+                a[..c.len()].copy_from_slice(c);
+                u64::from_le_bytes(a)
+            })
+            .collect()
+    };
+    let recomputed: BTreeMap<(i64, String, String, String), Figures> = db
+        .prepare(
+            "SELECT slot_start, employee, project, task, slot_seconds, tracked_ms,
+                    keyboard_events, mouse_events, keyboard_map, mouse_map FROM slots",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            let kb = bits(&r.get::<_, Vec<u8>>(8)?);
+            let mouse = bits(&r.get::<_, Vec<u8>>(9)?);
+            let ones = |w: &[u64]| w.iter().map(|x| x.count_ones()).sum::<u32>();
+            let any: Vec<u64> = kb.iter().zip(&mouse).map(|(a, b)| a | b).collect();
+            let tracked: i64 = r.get(5)?;
             Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                (
+                    r.get(4)?,
+                    ((tracked + 500) / 1000) as u32,
+                    r.get(6)?,
+                    r.get(7)?,
+                    ones(&kb),
+                    ones(&mouse),
+                    ones(&any),
+                ),
             ))
         })
         .unwrap()
         .map(Result::unwrap)
-        .collect()
-    };
-    let rollup = read(
-        "SELECT hour_start, kind, name, employee, project, task, duration_ms FROM usage_hours
-         ORDER BY 1, 2, 3, 4, 5, 6",
-    );
-    let recomputed = read(
-        "SELECT slot_start - slot_start % 3600000, kind,
-                CASE kind WHEN 'APP' THEN application ELSE domain END, employee, project, task,
-                SUM(duration_ms)
-         FROM activities WHERE kind = 'APP' OR domain IS NOT NULL
-         GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
-    );
-    assert_eq!(rollup.len(), recomputed.len());
-    assert_eq!(rollup, recomputed);
+        .collect();
+    assert_eq!(rollup, recomputed, "slot_days");
+}
+
+/// A random slot part: a few slots over three days and contexts (parts of one slot merge).
+fn random_slot(rng: &mut impl rand::Rng) -> SlotRow {
+    let start = 1_796_025_600_000 + rng.random_range(0..432i64) * 600_000 - 86_400_000;
+    let mut keyboard = SecondMap::new(600);
+    let mut mouse = SecondMap::new(600);
+    for _ in 0..rng.random_range(0..40) {
+        keyboard.set(rng.random_range(0..600));
+        mouse.set(rng.random_range(0..600));
+    }
+    let employees = ["ana", "bo", ""];
+    let projects = ["Apollo", "Hermes", ""];
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    SlotRow {
+        counts: SlotCounts {
+            slot_start: Timestamp::from_millis(start),
+            slot_seconds: 600,
+            tracked_millis: rng.random_range(1..300_000),
+            keyboard_events: rng.random_range(0..500),
+            mouse_events: rng.random_range(0..500),
+            keyboard,
+            mouse,
+        },
+        context: WorkContext {
+            employee: opt(employees[rng.random_range(0..3)]),
+            project: opt(projects[rng.random_range(0..3)]),
+            task: None,
+        },
+    }
 }
 
 /// A random activity: one of a few applications or sites, contexts, slots over three days.
@@ -455,7 +613,14 @@ fn rollups_equal_a_recomputation_after_random_concurrent_writes_and_a_migration(
                     let batch: Vec<Write> = (0..n)
                         .map(|_| {
                             i += 1;
-                            Write::Activity(Box::new(random_activity(&mut rng, t * 100_000 + i)))
+                            if rng.random_bool(0.2) {
+                                Write::Slot(Box::new(random_slot(&mut rng)))
+                            } else {
+                                Write::Activity(Box::new(random_activity(
+                                    &mut rng,
+                                    t * 100_000 + i,
+                                )))
+                            }
                         })
                         .collect();
                     store.write(batch).unwrap();
@@ -466,12 +631,20 @@ fn rollups_equal_a_recomputation_after_random_concurrent_writes_and_a_migration(
     store.close();
     drop(store);
     assert_rollups_match(&path);
+    let sealed: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM usage_days", [], |r| r.get(0))
+        .unwrap();
+    assert!(sealed > 0, "no day was sealed");
 
     // A store from before the rollups (schema 3) gets them from its rows when it migrates.
     {
         let db = rusqlite::Connection::open(&path).unwrap();
-        db.execute_batch("DROP TABLE usage_hours; PRAGMA user_version = 3;")
-            .unwrap();
+        db.execute_batch(
+            "DROP TABLE usage_names; DROP TABLE usage_hours; DROP TABLE usage_days; DROP TABLE usage_unsealed;
+             DROP TABLE slot_days; PRAGMA user_version = 3;",
+        )
+        .unwrap();
     }
     let store = RecordStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
@@ -482,26 +655,39 @@ fn rollups_equal_a_recomputation_after_random_concurrent_writes_and_a_migration(
 
 #[test]
 fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
-    use activity_core::capture::SourceKind;
     use activity_core::model::report::{Inputs, Period, compute};
     use activity_core::runtime::{Query, ReportRequest, Viewer};
     use activity_core::{Config, Tracker};
-    use rand::SeedableRng;
+    use rand::{Rng, SeedableRng};
     let path = temp_db("report-rollups");
     let dir = path.parent().unwrap().to_path_buf();
     let store = RecordStore::open(dir.join("activity.sqlite")).unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    let acts: Vec<Write> = (0..3000)
-        .map(|i| Write::Activity(Box::new(random_activity(&mut rng, i))))
-        .collect();
-    store.write(acts).unwrap();
+    // Over three weeks: activities and slot parts moved by whole days from the three days
+    // `random_*` spread them over.
+    const DAY: i64 = 86_400_000;
+    let mut writes: Vec<Write> = Vec::new();
+    for i in 0..6000 {
+        let shift = rng.random_range(-12..=8i64) * DAY;
+        if i % 4 == 0 {
+            let mut s = random_slot(&mut rng);
+            s.counts.slot_start = Timestamp::from_millis(s.counts.slot_start.as_millis() + shift);
+            writes.push(Write::Slot(Box::new(s)));
+        } else {
+            let mut a = random_activity(&mut rng, i);
+            a.slot_start = Timestamp::from_millis(a.slot_start.as_millis() + shift);
+            a.start = Timestamp::from_millis(a.start.as_millis() + shift);
+            writes.push(Write::Activity(Box::new(a)));
+        }
+    }
+    for chunk in writes.chunks(500) {
+        store.write(chunk.to_vec()).unwrap();
+    }
     store.close();
     drop(store);
     let t = Tracker::builder(Config::default())
         .data_dir(&dir)
-        .without_source(SourceKind::Screens)
-        .without_source(SourceKind::Input)
-        .without_source(SourceKind::Windows)
+        .without_sources()
         .build()
         .unwrap();
     let everything = t.activities(&Viewer::Admin, &Query::default()).unwrap();
@@ -516,6 +702,9 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
             ("2026-11-29", "2026-11-29"),
             ("2026-11-30", "2026-11-30"),
             ("2026-11-29", "2026-12-01"),
+            // Longer than a week: the usage rollups (days, hours, raw edges).
+            ("2026-11-22", "2026-11-30"),
+            ("2026-11-17", "2026-12-08"),
         ] {
             for viewer in [Viewer::Admin, Viewer::employee("ana")] {
                 let request = ReportRequest {
@@ -532,11 +721,24 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
                     .cloned()
                     .collect();
                 let resolved = request.period.resolve().unwrap();
+                let slot_rows: Vec<_> = t
+                    .slots(
+                        &viewer,
+                        &Query {
+                            project: request.project.clone(),
+                            ..Query::default()
+                        },
+                    )
+                    .unwrap()
+                    .into_iter()
+                    .map(|s| (s.metrics, s.context))
+                    .collect();
+                let slot_rows: Vec<_> = slot_rows.iter().map(|(m, c)| (*m, c)).collect();
                 let slow = compute(
                     &request.period,
                     &resolved,
                     Inputs {
-                        slots: &[],
+                        slots: &slot_rows,
                         activities: &visible,
                         screenshots: &[],
                         slot_seconds: 600,
@@ -553,6 +755,23 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
                     fast.top_websites, slow.top_websites,
                     "{zone} {first}..{last} {viewer:?}"
                 );
+                // The slot figures from the per-day slot rollups equal those from the slot rows
+                // (a report longer than a week carries no top application per slot).
+                let long = fast.end.as_millis() - fast.start.as_millis() > 7 * DAY + 3_600_000;
+                let mut slow_timeline = slow.timeline.clone();
+                if long {
+                    slow_timeline
+                        .iter_mut()
+                        .for_each(|s| s.top_application = None);
+                }
+                assert_eq!(fast.timeline, slow_timeline, "{zone} {first}..{last}");
+                assert_eq!(fast.projects, slow.projects, "{zone} {first}..{last}");
+                assert_eq!(
+                    fast.distribution, slow.distribution,
+                    "{zone} {first}..{last}"
+                );
+                assert_eq!(fast.totals, slow.totals, "{zone} {first}..{last}");
+                assert!(fast.totals.tracked_seconds > 0, "{zone} {first}..{last}");
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use activity_core::Timestamp;
 use activity_core::model::activity::{ActivityKind, ActivityRecord, WorkContext};
-use activity_core::model::report::{Inputs, OTHER, Period, compute};
+use activity_core::model::report::{Inputs, OTHER, Period, Report, Resolved, compute};
 use activity_core::model::score::{SlotMetrics, active_percent, activity_percent};
 
 const L: u32 = 600;
@@ -62,21 +62,29 @@ fn app(
     }
 }
 
-fn inputs<'a>(
-    slots: &'a [(SlotMetrics, WorkContext)],
-    acts: &'a [ActivityRecord],
-    shots: &'a [Timestamp],
+/// The report of `p` from these records (the slots' contexts borrowed as `Inputs` takes them).
+fn run(
+    p: &Period,
+    r: &Resolved,
+    slots: &[(SlotMetrics, WorkContext)],
+    acts: &[ActivityRecord],
+    shots: &[Timestamp],
     top_n: usize,
-) -> Inputs<'a> {
-    Inputs {
-        slots,
-        activities: acts,
-        screenshots: shots,
-        slot_seconds: L,
-        max_expected_events: EXPECTED,
-        top_n,
-        usage: None,
-    }
+) -> Report {
+    let parts: Vec<(SlotMetrics, &WorkContext)> = slots.iter().map(|(m, c)| (*m, c)).collect();
+    compute(
+        p,
+        r,
+        Inputs {
+            slots: &parts,
+            activities: acts,
+            screenshots: shots,
+            slot_seconds: L,
+            max_expected_events: EXPECTED,
+            top_n,
+            usage: None,
+        },
+    )
 }
 
 #[test]
@@ -84,18 +92,14 @@ fn a_dst_day_in_berlin_has_138_slots() {
     let p = Period::day("2026-03-29", "Europe/Berlin");
     let r = p.resolve().unwrap();
     let slots = [part("2026-03-29T01:00:00Z", 600, 600, 300, None)]; // 03:00 CEST
-    let rep = compute(&p, &r, inputs(&slots, &[], &[], 5));
+    let rep = run(&p, &r, &slots, &[], &[], 5);
     assert_eq!(rep.timeline.len(), 23 * 6);
     assert_eq!(rep.timeline[0].slot_start, t("2026-03-28T23:00:00Z"));
     let s = rep.timeline.iter().find(|s| s.tracked_seconds > 0).unwrap();
     assert_eq!(s.slot_start, t("2026-03-29T01:00:00Z"));
     assert_eq!((s.activity_percent, s.active_percent), (50, 50));
     let autumn = Period::day("2026-10-25", "Europe/Berlin");
-    let rep = compute(
-        &autumn,
-        &autumn.resolve().unwrap(),
-        inputs(&[], &[], &[], 5),
-    );
+    let rep = run(&autumn, &autumn.resolve().unwrap(), &[], &[], &[], 5);
     assert_eq!(rep.timeline.len(), 25 * 6);
 }
 
@@ -107,7 +111,7 @@ fn a_slot_across_local_midnight_belongs_to_the_day_it_starts_in() {
     let day30 = Period::day("2026-11-30", "Asia/Kathmandu");
     let r30 = day30.resolve().unwrap();
     assert_eq!(r30.start, t("2026-11-29T18:15:00Z"));
-    let rep30 = compute(&day30, &r30, inputs(&across, &[], &[], 5));
+    let rep30 = run(&day30, &r30, &across, &[], &[], 5);
     assert_eq!(rep30.totals.tracked_seconds, 0);
     assert_eq!(rep30.timeline[0].slot_start, t("2026-11-29T18:20:00Z"));
     assert_eq!(
@@ -116,11 +120,7 @@ fn a_slot_across_local_midnight_belongs_to_the_day_it_starts_in() {
     );
     assert_eq!(rep30.timeline.len(), 144);
     let day29 = Period::day("2026-11-29", "Asia/Kathmandu");
-    let rep29 = compute(
-        &day29,
-        &day29.resolve().unwrap(),
-        inputs(&across, &[], &[], 5),
-    );
+    let rep29 = run(&day29, &day29.resolve().unwrap(), &across, &[], &[], 5);
     assert_eq!(rep29.totals.tracked_seconds, 600);
     assert_eq!(
         rep29.timeline.last().unwrap().slot_start,
@@ -136,7 +136,7 @@ fn a_project_switch_inside_a_slot() {
         part("2026-11-30T08:00:00Z", 360, 20, 20, Some("Hermes")),
     ];
     let p = Period::day("2026-11-30", "UTC");
-    let rep = compute(&p, &p.resolve().unwrap(), inputs(&slots, &[], &[], 5));
+    let rep = run(&p, &p.resolve().unwrap(), &slots, &[], &[], 5);
     let s = &rep.timeline[8 * 6];
     assert_eq!(s.slot_start, t("2026-11-30T08:00:00Z"));
     // One slot: 600 s, 120 events of 1200 expected → 10 %; active 120 of 600 s → 20 %.
@@ -181,7 +181,7 @@ fn a_project_switch_inside_a_slot() {
 #[test]
 fn an_empty_day_is_all_zeros() {
     let p = Period::day("2026-11-30", "Europe/Berlin");
-    let rep = compute(&p, &p.resolve().unwrap(), inputs(&[], &[], &[], 5));
+    let rep = run(&p, &p.resolve().unwrap(), &[], &[], &[], 5);
     assert_eq!(rep.timeline.len(), 144);
     assert!(
         rep.timeline
@@ -234,7 +234,7 @@ fn top_lists_end_with_an_other_row_and_buckets_cover_0_to_100() {
     ];
     let shots = [t("2026-11-30T09:03:00Z"), t("2026-11-30T09:04:00Z")];
     let p = Period::day("2026-11-30", "UTC");
-    let rep = compute(&p, &p.resolve().unwrap(), inputs(&slots, &acts, &shots, 2));
+    let rep = run(&p, &p.resolve().unwrap(), &slots, &acts, &shots, 2);
     let names: Vec<&str> = rep
         .top_applications
         .iter()
@@ -306,7 +306,7 @@ fn every_user_string_is_escaped_in_html_svg_and_csv() {
         Some("<i>Apollo</i>"),
     )];
     let p = Period::day("2026-11-30", "UTC");
-    let rep = compute(&p, &p.resolve().unwrap(), inputs(&slots, &acts, &[], 10));
+    let rep = run(&p, &p.resolve().unwrap(), &slots, &acts, &[], 10);
     let html = rep.to_html();
     for raw in ["<script", "<img", "<b>x", "<i>Apollo"] {
         assert!(!html.contains(raw), "{raw} reached the page unescaped");

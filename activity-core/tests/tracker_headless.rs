@@ -7,7 +7,7 @@ mod common;
 use activity_core::capture::{Availability, Session, SourceKind, capabilities};
 use activity_core::model::activity::ActivityRecord;
 use activity_core::model::score::InputEvent;
-use activity_core::runtime::{MissingSources, RuntimeError, TrackerBuilder, TrackerEvent};
+use activity_core::runtime::{MissingSources, RuntimeError, TrackerEvent};
 use activity_core::runtime::{Query, Viewer};
 use activity_core::storage::SlotRecord;
 use activity_core::{Config, Error, ErrorKind, Timestamp, Tracker};
@@ -53,19 +53,6 @@ fn event_totals(slots: &[SlotRecord]) -> (u32, u32) {
     let kb = slots.iter().map(|s| s.metrics.keyboard_events).sum();
     let mouse = slots.iter().map(|s| s.metrics.mouse_events).sum();
     (kb, mouse)
-}
-
-/// No built-in source: every event is injected.
-trait WithoutSources {
-    fn without_sources(self) -> Self;
-}
-
-impl WithoutSources for TrackerBuilder {
-    fn without_sources(self) -> Self {
-        self.without_source(SourceKind::Screens)
-            .without_source(SourceKind::Input)
-            .without_source(SourceKind::Windows)
-    }
 }
 
 fn acts_all_in(t: &Tracker, employee: &str) -> bool {

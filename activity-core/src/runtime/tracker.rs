@@ -18,7 +18,7 @@ use crate::capture::{
 };
 use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::error::{Error, RuntimeError};
-use crate::model::activity::{ActivityRecord, WorkContext};
+use crate::model::activity::{ActivityKind, ActivityRecord, WorkContext};
 use crate::model::config::Config;
 use crate::model::score::{InputCounter, InputEvent};
 use crate::storage::backend::ObjectStorage;
@@ -26,6 +26,7 @@ use crate::storage::blocking::{BlockingAdapter, BlockingStorage};
 use crate::storage::config::LocalConfig;
 use crate::storage::local::LocalStorage;
 use crate::storage::outbox::{Backoff, DeleteOutcome, Due, Outbox, Pending};
+use crate::storage::records::rollup::Level;
 use crate::storage::records::{RecordStore, Screenshot, SlotRecord};
 use crate::storage::secret::Secret;
 use crate::util::lock;
@@ -154,6 +155,14 @@ impl TrackerBuilder {
             SourceKind::Windows => self.windows = Choice::Off,
         }
         self
+    }
+
+    /// Uses no built-in source at all: a tracker that only records what the embedder injects,
+    /// or that only reads (reports, screenshots, sync) a data folder another process tracked.
+    pub fn without_sources(self) -> Self {
+        self.without_source(SourceKind::Screens)
+            .without_source(SourceKind::Input)
+            .without_source(SourceKind::Windows)
     }
 
     /// What to do when a needed built-in source cannot work here. Default
@@ -744,26 +753,38 @@ impl Tracker {
             employee: request.employee.clone(),
             project: request.project.clone(),
         };
-        let rows = self.slots(viewer, &query)?;
+        let filter = query.filter(viewer);
+        let records = &self.shared.records;
+        // Slots from the per-day slot rollups (their figures without the per-second maps).
+        let (contexts, summaries) = records.slot_summaries(&filter)?;
         // The data's slot length (a folder tracked with another length than this configuration's
         // keeps its own grid).
-        let slot_seconds = rows
+        let slot_seconds = summaries
             .first()
-            .map_or(self.shared.config.slot_seconds, |r| r.slot_seconds);
-        let slots: Vec<_> = rows.into_iter().map(|s| (s.metrics, s.context)).collect();
-        // Top lists: the hourly rollups for the whole hours of the period, raw rows for the
-        // partial hours at its edges (a zone whose offset is not a whole hour).
-        const HOUR: i64 = 3_600_000;
+            .map_or(self.shared.config.slot_seconds, |s| s.1);
+        let slots: Vec<_> = summaries
+            .into_iter()
+            .map(|(mut m, seconds, context)| {
+                let events = u64::from(m.keyboard_events) + u64::from(m.mouse_events);
+                m.activity_percent = crate::model::score::activity_percent(
+                    events,
+                    m.tracked_seconds,
+                    self.expected_events_for(seconds),
+                    seconds,
+                );
+                m.active_percent =
+                    crate::model::score::active_percent(m.active_seconds, m.tracked_seconds);
+                (m, &contexts[context])
+            })
+            .collect();
         let (start, end) = (resolved.start.as_millis(), resolved.end.as_millis());
-        let h0 = start + (HOUR - start.rem_euclid(HOUR)) % HOUR;
-        let h1 = end - end.rem_euclid(HOUR);
         let slot_ms = i64::from(slot_seconds) * 1000;
+        // The activity rows whose slot starts in [a, b) (records start inside their slot: read
+        // a slot wider, keep those whose slot starts inside).
         let raw_between = |a: i64, b: i64| -> Result<Vec<ActivityRecord>, Error> {
             if a >= b {
                 return Ok(Vec::new());
             }
-            // Records start inside their slot: widen by a slot, then keep those whose slot
-            // starts in [a, b).
             let q = Query {
                 from: Some(Timestamp::from_millis(a - slot_ms)),
                 to: Some(Timestamp::from_millis(b + slot_ms)),
@@ -775,52 +796,63 @@ impl Tracker {
                 .filter(|r| (a..b).contains(&r.slot_start.as_millis()))
                 .collect())
         };
-        let mut usage: std::collections::HashMap<
-            (crate::model::activity::ActivityKind, String),
-            i64,
-        > = std::collections::HashMap::new();
-        let mut edges = Vec::new();
-        if h0 < h1 {
-            let filter = Query {
-                from: Some(Timestamp::from_millis(h0)),
-                to: Some(Timestamp::from_millis(h1)),
-                ..query.clone()
+        // Up to a week: every activity row (the timeline's top application per slot needs
+        // them, and the top lists come from them). Longer: the top lists come from the usage
+        // rollups, whole UTC days from the daily ones, the hours around them from the hourly
+        // ones, raw rows only for the partial hours at the edges (a zone whose offset is not a
+        // whole hour); the timeline carries no top application per slot.
+        const HOUR: i64 = 3_600_000;
+        const DAY: i64 = 86_400_000;
+        let short = end - start <= 7 * DAY + HOUR;
+        let (activities, usage) = if short {
+            (raw_between(start, end)?, None)
+        } else {
+            let ceil = |t: i64, w: i64| t + (w - t.rem_euclid(w)) % w;
+            let floor = |t: i64, w: i64| t - t.rem_euclid(w);
+            let (h0, h1) = (ceil(start, HOUR), floor(end, HOUR));
+            let (d0, d1) = (ceil(h0, DAY), floor(h1, DAY));
+            let mut parts = vec![(Level::Hour, h0, h1)];
+            if d0 < d1 {
+                parts = vec![
+                    (Level::Day, d0, d1),
+                    (Level::Hour, h0, d0),
+                    (Level::Hour, d1, h1),
+                ];
             }
-            .filter(viewer);
-            for (kind, name, ms) in self.shared.records.usage_totals(&filter)? {
-                let kind = if kind == "URL" {
-                    crate::model::activity::ActivityKind::Url
-                } else {
-                    crate::model::activity::ActivityKind::App
-                };
-                *usage.entry((kind, name)).or_default() += ms;
+            let mut usage: std::collections::HashMap<(ActivityKind, String), i64> =
+                std::collections::HashMap::new();
+            for (level, a, b) in parts.into_iter().filter(|(_, a, b)| a < b) {
+                let f = Query {
+                    from: Some(Timestamp::from_millis(a)),
+                    to: Some(Timestamp::from_millis(b)),
+                    ..query.clone()
+                }
+                .filter(viewer);
+                for (kind, name, ms) in records.usage_totals(level, &f)? {
+                    let kind = if kind == "URL" {
+                        ActivityKind::Url
+                    } else {
+                        ActivityKind::App
+                    };
+                    *usage.entry((kind, name)).or_default() += ms;
+                }
             }
-            edges.extend(raw_between(start, h0)?);
+            // (a period longer than a week has h0 <= h1)
+            let mut edges = raw_between(start, h0)?;
             edges.extend(raw_between(h1, end)?);
-        } else {
-            edges.extend(raw_between(start, end)?);
-        }
-        for r in &edges {
-            let name = match r.kind {
-                crate::model::activity::ActivityKind::App => Some(r.application.clone()),
-                crate::model::activity::ActivityKind::Url => r.domain.clone(),
-            };
-            if let Some(name) = name {
-                *usage.entry((r.kind, name)).or_default() += r.duration_millis;
+            for r in &edges {
+                let name = match r.kind {
+                    ActivityKind::App => Some(r.application.clone()),
+                    ActivityKind::Url => r.domain.clone(),
+                };
+                if let Some(name) = name {
+                    *usage.entry((r.kind, name)).or_default() += r.duration_millis;
+                }
             }
-        }
-        let usage: Vec<_> = usage.into_iter().map(|((k, n), d)| (k, n, d)).collect();
-        // The timeline's top application per slot needs the rows themselves: up to 7 days.
-        let activities = if end - start <= 7 * 86_400_000 + HOUR {
-            self.activities(viewer, &query)?
-        } else {
-            Vec::new()
+            let usage: Vec<_> = usage.into_iter().map(|((k, n), d)| (k, n, d)).collect();
+            (Vec::new(), Some(usage))
         };
-        let shots: Vec<_> = self
-            .screenshots(viewer, &query)?
-            .into_iter()
-            .map(|s| s.taken_at)
-            .collect();
+        let shots = records.screenshot_times(&filter)?;
         Ok(compute(
             &request.period,
             &resolved,
@@ -831,7 +863,7 @@ impl Tracker {
                 slot_seconds,
                 max_expected_events: self.expected_events_for(slot_seconds),
                 top_n: request.top_n,
-                usage: Some(&usage),
+                usage: usage.as_deref(),
             },
         ))
     }

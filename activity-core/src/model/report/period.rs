@@ -108,6 +108,18 @@ impl Period {
         }
     }
 
+    /// The calendar day (`YYYY-MM-DD`) that holds instant `t` in `time_zone` ("today" is
+    /// `Period::date_of(now, zone)`).
+    pub fn date_of(t: Timestamp, time_zone: &str) -> Result<String, PeriodError> {
+        let tz = zone(time_zone)?;
+        let at =
+            jiff::Timestamp::from_millisecond(t.as_millis()).map_err(|_| PeriodError::BadDate {
+                field: "instant",
+                value: t.to_string(),
+            })?;
+        Ok(tz.to_datetime(at).date().to_string())
+    }
+
     /// The system's time zone name (IANA), or `UTC` when it cannot be told.
     pub fn system_time_zone() -> String {
         TimeZone::system()
@@ -154,6 +166,22 @@ mod tests {
 
     fn hours(r: &Resolved) -> i64 {
         r.end.millis_since(r.start) / 3_600_000
+    }
+
+    #[test]
+    fn date_of_is_the_local_calendar_day() {
+        // 2026-11-29T23:30Z is already the 30th in Berlin, still the 29th in New York.
+        let t = Timestamp::from_millis(1_795_995_000_000);
+        assert_eq!(t.to_string(), "2026-11-29T23:30:00.000Z");
+        assert_eq!(Period::date_of(t, "Europe/Berlin").unwrap(), "2026-11-30");
+        assert_eq!(
+            Period::date_of(t, "America/New_York").unwrap(),
+            "2026-11-29"
+        );
+        assert!(matches!(
+            Period::date_of(t, "Mars/Olympus"),
+            Err(PeriodError::UnknownTimeZone(_))
+        ));
     }
 
     #[test]

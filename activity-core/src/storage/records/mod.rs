@@ -18,6 +18,10 @@
 //! Reads (`query`) use their own connection, so they never wait behind a batch being written.
 
 mod query;
+#[cfg(feature = "internals")]
+pub mod rollup;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod rollup;
 mod rows;
 mod schema;
 mod writer;
@@ -151,6 +155,11 @@ impl RecordStore {
         let mut conn = schema::open_connection(&path)?;
         schema::migrate(&mut conn, &path)?;
         let reader = schema::open_connection(&path)?;
+        // Reports read megabytes of rollups: a 32 MiB page cache keeps them (the default
+        // 2 MiB would pread them from the OS again on every report).
+        reader
+            .pragma_update(None, "cache_size", -32_768)
+            .map_err(sql_error(&path))?;
         let (tx, rx) = mpsc::channel();
         let p = path.clone();
         let writer = std::thread::Builder::new()
@@ -175,6 +184,17 @@ impl RecordStore {
 
     /// Writes `writes` atomically (all or none) and returns once they are committed.
     pub fn write(&self, writes: Vec<Write>) -> Result<(), RecordError> {
+        self.write_job(writes, true)
+    }
+
+    /// Writes like [`write`](Self::write) but leaves the report rollups unchanged (stale): only
+    /// for the benchmark that measures what keeping them costs.
+    #[cfg(feature = "internals")]
+    pub fn write_without_rollups(&self, writes: Vec<Write>) -> Result<(), RecordError> {
+        self.write_job(writes, false)
+    }
+
+    fn write_job(&self, writes: Vec<Write>, rollups: bool) -> Result<(), RecordError> {
         if writes.is_empty() {
             return Ok(());
         }
@@ -184,7 +204,11 @@ impl RecordStore {
             let jobs = lock(&self.jobs);
             let sender = jobs.as_ref().ok_or_else(closed)?;
             sender
-                .send(writer::Job { writes, ack })
+                .send(writer::Job {
+                    writes,
+                    ack,
+                    rollups,
+                })
                 .map_err(|_| closed())?;
         }
         done.recv().map_err(|_| closed())?
@@ -319,10 +343,27 @@ impl RecordStore {
         self.read(|c| query::remote_deletes(c, None, usize::MAX))
     }
 
-    /// Application and domain totals from the hourly rollups: `(kind, name, milliseconds)` for
-    /// the hours starting in `filter`'s range (whole hours).
-    pub fn usage_totals(&self, filter: &Filter) -> Result<Vec<(String, String, i64)>, RecordError> {
-        self.read(|c| query::usage_totals(c, filter))
+    /// Application and domain totals from the rollups of `level` (UTC hours or days):
+    /// `(kind, name, milliseconds)` for the buckets starting in `filter`'s range (which should
+    /// be whole buckets).
+    pub fn usage_totals(
+        &self,
+        level: rollup::Level,
+        filter: &Filter,
+    ) -> Result<Vec<(String, String, i64)>, RecordError> {
+        self.read(|c| rollup::usage_totals(c, level, filter))
+    }
+
+    /// The slots starting in `filter`'s range from the per-day slot rollups (no per-second
+    /// maps): the contexts, and per slot its metrics without the two percentages, its length and
+    /// the index of its context, oldest first.
+    pub fn slot_summaries(&self, filter: &Filter) -> Result<rollup::SlotSummaries, RecordError> {
+        self.read(|c| rollup::slots(c, filter))
+    }
+
+    /// Instants of the screenshots matching `filter` (by time taken), oldest first.
+    pub fn screenshot_times(&self, filter: &Filter) -> Result<Vec<Timestamp>, RecordError> {
+        self.read(|c| query::screenshot_times(c, filter))
     }
 
     /// A setting kept across restarts.

@@ -25,7 +25,7 @@ pub struct Filter {
 
 impl Filter {
     /// ` WHERE …` over `time_column` and the context columns, with its parameters.
-    fn sql(&self, time_column: &str) -> (String, Vec<Value>) {
+    pub(crate) fn sql(&self, time_column: &str) -> (String, Vec<Value>) {
         let mut clauses = Vec::new();
         let mut values = Vec::new();
         if let Some(from) = self.from {
@@ -262,18 +262,14 @@ pub(crate) fn setting(c: &Connection, name: &str) -> rusqlite::Result<Option<Str
         .optional()
 }
 
-/// Application (`APP`) and domain (`URL`) totals from the hourly rollups for hours starting in
-/// `filter`'s range (which must be whole hours), by kind and name.
-pub(crate) fn usage_totals(
-    c: &Connection,
-    f: &Filter,
-) -> rusqlite::Result<Vec<(String, String, i64)>> {
-    let (w, values) = f.sql("hour_start");
+/// Instants of the screenshots matching `f` (by time taken), oldest first.
+pub(crate) fn screenshot_times(c: &Connection, f: &Filter) -> rusqlite::Result<Vec<Timestamp>> {
+    let (w, values) = f.sql("taken_at");
     let mut st = c.prepare_cached(&format!(
-        "SELECT kind, name, SUM(duration_ms) FROM usage_hours{w} GROUP BY kind, name"
+        "SELECT taken_at FROM screenshots{w} ORDER BY taken_at"
     ))?;
     let rows = st.query_map(params_from_iter(values), |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        Ok(Timestamp::from_millis(r.get(0)?))
     })?;
     rows.collect()
 }

@@ -8,7 +8,7 @@ use super::RecordError;
 use super::sql_error;
 
 /// The schema version this library writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema. Context columns are '' rather than NULL so UNIQUE constraints hold.
@@ -93,23 +93,43 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX screenshots_taken ON screenshots (taken_at);
     CREATE INDEX activities_start ON activities (start_ms);",
-    // 4: usage rollups for reports: application (APP) and domain (URL) time per UTC hour of
-    // slot start and work context, kept by the writer in the activity's own transaction.
-    // Existing activities are rolled up here.
-    "CREATE TABLE usage_hours (
-        hour_start INTEGER NOT NULL,
+    // 4: hourly usage rollups, one row per name (replaced by 5, which drops the table: a store
+    // still at 3 skips straight to 5's).
+    "SELECT 1;",
+    // 5: the report rollups (`rollup`): packed usage per UTC hour and per UTC day, packed slot
+    // figures per UTC day; filled from the rows by `rollup::rebuild` right after this step.
+    // Rowid tables, not WITHOUT ROWID: a packed row of a few kilobytes then stays on its leaf
+    // page (an index b-tree spills anything over ~1 KB to overflow pages), so rewriting it
+    // dirties one page per commit.
+    "DROP TABLE IF EXISTS usage_hours;
+    CREATE TABLE usage_names (
+        id INTEGER PRIMARY KEY,
         kind TEXT NOT NULL CHECK (kind IN ('APP', 'URL')),
         name TEXT NOT NULL,
+        UNIQUE (kind, name)
+    );
+    CREATE TABLE usage_hours (
+        id INTEGER PRIMARY KEY,
+        bucket_ms INTEGER NOT NULL,
         employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL,
-        duration_ms INTEGER NOT NULL,
-        PRIMARY KEY (hour_start, kind, name, employee, project, task)
-    ) WITHOUT ROWID;
-    INSERT INTO usage_hours (hour_start, kind, name, employee, project, task, duration_ms)
-        SELECT slot_start - slot_start % 3600000, kind,
-               CASE kind WHEN 'APP' THEN application ELSE domain END,
-               employee, project, task, SUM(duration_ms)
-        FROM activities WHERE kind = 'APP' OR domain IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6;",
+        data BLOB NOT NULL,
+        UNIQUE (bucket_ms, employee, project, task)
+    );
+    CREATE TABLE usage_days (
+        id INTEGER PRIMARY KEY,
+        bucket_ms INTEGER NOT NULL,
+        employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL,
+        data BLOB NOT NULL,
+        UNIQUE (bucket_ms, employee, project, task)
+    );
+    CREATE TABLE usage_unsealed (day_ms INTEGER PRIMARY KEY);
+    CREATE TABLE slot_days (
+        id INTEGER PRIMARY KEY,
+        day_ms INTEGER NOT NULL,
+        employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL,
+        data BLOB NOT NULL,
+        UNIQUE (day_ms, employee, project, task)
+    );",
 ];
 
 /// Opens a connection with the store's settings: WAL, `synchronous=FULL`, foreign keys, a busy
@@ -145,6 +165,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), RecordEr
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction().map_err(&err)?;
         tx.execute_batch(sql).map_err(&err)?;
+        if i + 1 == 5 {
+            super::rollup::rebuild(&tx).map_err(&err)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .map_err(&err)?;
         tx.commit().map_err(&err)?;

@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use super::rollup::{Names, Pending};
 use super::rows::{SlotRow, Write};
 use super::{MAX_BATCH, RecordError, blob_to_map, ctx, sql_error, words_to_blob};
 use crate::model::activity::ActivityKind;
@@ -14,13 +15,12 @@ use crate::model::score::SlotCounts;
 
 pub(crate) type Ack = mpsc::SyncSender<Result<(), RecordError>>;
 
-/// The rollups' bucket: one UTC hour.
-pub(crate) const HOUR_MS: i64 = 3_600_000;
-
 /// One caller's writes: applied all or none.
 pub(crate) struct Job {
     pub(crate) writes: Vec<Write>,
     pub(crate) ack: Ack,
+    /// Keep the report rollups (always, but for one benchmark).
+    pub(crate) rollups: bool,
 }
 
 /// A slot row already in the database, to merge a new part into.
@@ -35,7 +35,7 @@ struct StoredSlot {
 
 /// Merges `row` into the stored row of the same slot and context (or inserts it) and drops its
 /// checkpoint, which it supersedes.
-fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
+fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<SlotCounts> {
     let k = ctx(&row.context);
     let s = &row.counts;
     let existing: Option<StoredSlot> = c
@@ -82,7 +82,7 @@ fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
          WHERE slot_start = ?1 AND employee = ?2 AND project = ?3 AND task = ?4",
     )?
     .execute(params![s.slot_start.as_millis(), k[0], k[1], k[2]])?;
-    Ok(())
+    Ok(merged)
 }
 
 /// The values of the slot columns (`SLOT_COLUMNS` order) for counts `s` of context `k`.
@@ -114,9 +114,12 @@ fn write_checkpoint(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub(crate) fn apply(c: &Connection, w: &Write) -> rusqlite::Result<()> {
+pub(crate) fn apply(c: &Connection, w: &Write, rollups: &mut Pending) -> rusqlite::Result<()> {
     match w {
-        Write::Slot(row) => write_slot(c, row)?,
+        Write::Slot(row) => {
+            let merged = write_slot(c, row)?;
+            rollups.slot(&merged, &row.context);
+        }
         Write::SlotCheckpoint(row) => write_checkpoint(c, row)?,
         Write::Activity(a) => {
             let k = ctx(&a.context);
@@ -141,31 +144,8 @@ pub(crate) fn apply(c: &Connection, w: &Write) -> rusqlite::Result<()> {
                 k[1],
                 k[2],
             ])?;
-            // The report rollup, in the same transaction: it can never disagree with the rows.
-            let name = match a.kind {
-                ActivityKind::App => Some(a.application.as_str()),
-                ActivityKind::Url => a.domain.as_deref(),
-            };
-            if let Some(name) = name {
-                let slot = a.slot_start.as_millis();
-                c.prepare_cached(
-                    "INSERT INTO usage_hours (hour_start, kind, name, employee, project, task,
-                         duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT DO UPDATE SET duration_ms = duration_ms + excluded.duration_ms",
-                )?
-                .execute(params![
-                    slot - slot.rem_euclid(HOUR_MS),
-                    match a.kind {
-                        ActivityKind::App => "APP",
-                        ActivityKind::Url => "URL",
-                    },
-                    name,
-                    k[0],
-                    k[1],
-                    k[2],
-                    a.duration_millis,
-                ])?;
-            }
+            // The report rollups, in the same savepoint: they can never disagree with the rows.
+            rollups.activity(a);
         }
         Write::Screenshot(s) => {
             let k = ctx(&s.context);
@@ -282,16 +262,27 @@ pub(crate) fn apply(c: &Connection, w: &Write) -> rusqlite::Result<()> {
 
 /// Applies one caller's writes inside a savepoint: a failing job is rolled back alone and the
 /// other callers' jobs in the batch still commit.
-fn apply_job(tx: &mut rusqlite::Transaction<'_>, job: &Job) -> rusqlite::Result<()> {
-    let sp = tx.savepoint()?;
-    for w in &job.writes {
-        apply(&sp, w)?;
-    }
-    sp.commit()
+fn apply_job(
+    tx: &mut rusqlite::Transaction<'_>,
+    job: &Job,
+    names: &mut Names,
+) -> rusqlite::Result<()> {
+    let result = (|| {
+        let sp = tx.savepoint()?;
+        let mut rollups = Pending::new(job.rollups);
+        for w in &job.writes {
+            apply(&sp, w, &mut rollups)?;
+        }
+        rollups.flush(&sp, names)?;
+        sp.commit()
+    })();
+    names.job_done(result.is_ok());
+    result
 }
 
 pub(crate) fn writer_loop(mut conn: Connection, path: PathBuf, jobs: mpsc::Receiver<Job>) {
     let err = sql_error(&path);
+    let mut names = Names::default();
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         let mut ops = batch[0].writes.len();
@@ -304,7 +295,8 @@ pub(crate) fn writer_loop(mut conn: Connection, path: PathBuf, jobs: mpsc::Recei
                 Err(_) => break,
             }
         }
-        let results = commit_batch(&mut conn, &path, &batch);
+        let results = commit_batch(&mut conn, &path, &batch, &mut names);
+        names.batch_done(results.is_ok());
         // Acknowledge only now: after the commit (or its failure).
         match results {
             Ok(each) => {
@@ -327,11 +319,12 @@ fn commit_batch(
     conn: &mut Connection,
     path: &Path,
     batch: &[Job],
+    names: &mut Names,
 ) -> rusqlite::Result<Vec<Result<(), RecordError>>> {
     let mut tx = conn.transaction()?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        results.push(apply_job(&mut tx, job).map_err(sql_error(path)));
+        results.push(apply_job(&mut tx, job, names).map_err(sql_error(path)));
     }
     tx.commit()?;
     Ok(results)
