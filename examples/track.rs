@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --example track -- [--for 10m] [--data-dir ./activity-data]
 //!     [--frequency 10m] [--slot 10m] [--random] [--blur] [--project NAME] [--export FILE]
-//!     [--no-screenshots] [--virtual-display]
+//!     [--no-screenshots] [--virtual-display] [--no-browser]
 //! ```
 //!
 //! Durations: `90s`, `10m`, `1h` (a bare number is seconds). It prints a line per closed slot and
@@ -13,6 +13,10 @@
 //! then the report of the run's day(s) in this machine's time zone (`Tracker::report`, the code
 //! `examples/report.rs` prints: totals, projects, top applications and sites), and where the
 //! files are. Ctrl-C ends the run early, cleanly.
+//!
+//! Websites come from the browser extension (`browser-extension/`) through its native messaging
+//! host, installed with `activity-core-browser-host install --browser chromium --data-dir DIR`;
+//! `--no-browser` leaves the browser socket closed.
 //!
 //! `--virtual-display` starts Xvfb and openbox for a demo (and, so there is something to track,
 //! two xterm windows that a scripted user switches between and types into with xdotool), then
@@ -43,11 +47,12 @@ struct Args {
     export: Option<PathBuf>,
     screenshots: bool,
     virtual_display: bool,
+    browser: bool,
 }
 
 const USAGE: &str = "usage: track [--for 10m] [--data-dir ./activity-data] [--frequency 10m] \
 [--slot 10m] [--random] [--blur] [--project NAME] [--export FILE] [--no-screenshots] \
-[--virtual-display]\n  durations: 90s, 10m, 1h (a bare number is seconds)";
+[--virtual-display] [--no-browser]\n  durations: 90s, 10m, 1h (a bare number is seconds)";
 
 fn parse_args(raw: &[String]) -> Result<Args, String> {
     let mut a = Args {
@@ -60,6 +65,7 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
         project: None,
         export: None,
         screenshots: true,
+        browser: true,
         virtual_display: false,
     };
     let mut it = raw.iter();
@@ -84,6 +90,7 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
             "--project" => a.project = Some(value("--project")?),
             "--export" => a.export = Some(PathBuf::from(value("--export")?)),
             "--no-screenshots" => a.screenshots = false,
+            "--no-browser" => a.browser = false,
             "--virtual-display" => a.virtual_display = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
@@ -177,6 +184,7 @@ fn track(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("storage from the environment: {e}"))?
         .data_dir(&args.data_dir)
         .context(context)
+        .browser_bridge(args.browser)
         .on_event(move |e| match e {
             TrackerEvent::SlotClosed { metrics: m, context } => println!(
                 "slot {}  tracked {:>4} s  keyboard {:>5}  mouse {:>5}  activity {:>3} %  active {:>3} %{}",
@@ -206,6 +214,13 @@ fn track(args: &Args) -> Result<(), String> {
                     s.full_key
                 );
                 seen.lock().unwrap().push(s.id.clone());
+            }
+            TrackerEvent::WebsiteChanged { at, url, .. } => {
+                println!("site {}  {}", hhmm(*at), url.as_deref().unwrap_or("(none)"))
+            }
+            TrackerEvent::BrowserConnected { at } => println!("browser connected {}", hhmm(*at)),
+            TrackerEvent::BrowserDisconnected { at } => {
+                println!("browser disconnected {}", hhmm(*at))
             }
             TrackerEvent::IdleStarted { at } => println!("idle since {}", hhmm(*at)),
             TrackerEvent::IdleEnded { at } => println!("back at {}", hhmm(*at)),

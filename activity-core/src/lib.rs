@@ -65,6 +65,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod browser;
 pub mod capture;
 pub mod clock;
 pub mod error;

@@ -238,17 +238,45 @@ impl ActivityMerger {
         Ok(())
     }
 
+    /// The website in front according to the latest URL sample: its cleaned address and
+    /// domain (`None`: nothing recordable).
+    pub fn website(&self) -> Option<(String, Option<String>)> {
+        self.web
+            .front
+            .as_ref()
+            .and_then(|k| Some((k.url.clone()?, k.domain.clone())))
+    }
+
+    /// A tab still loading is titled with its address: with query stripping on, such a title
+    /// would keep the query the URL lost, so it becomes the cleaned address.
+    fn safe_title(&self, title: &str, raw: &str, cleaned: &str) -> String {
+        let bare = |u: &str| {
+            u.trim()
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .to_string()
+        };
+        if self.strip_query && !title.is_empty() && bare(title) == bare(raw) {
+            bare(cleaned)
+        } else {
+            title.to_string()
+        }
+    }
+
     /// Feeds a URL sample.
     pub fn url(&mut self, s: &UrlSample) -> Result<(), ActivityError> {
         self.check_time(s.at)?;
         let (key, err) = match &s.url {
             None => (None, None),
             Some(raw) if self.rules.excludes_url(raw, &s.title) => (None, None),
+            // Only web pages are websites: about:blank, the browser's own pages, files and
+            // extension pages end the website record like an unfocused browser.
+            Some(raw) if !is_web(raw) => (None, None),
             Some(raw) => match clean_url(raw, self.strip_query) {
                 Ok(u) => (
                     Some(Key {
                         application: s.application.clone(),
-                        title: s.title.clone(),
+                        title: self.safe_title(&s.title, raw, &u.url),
                         url: Some(u.url),
                         domain: u.domain,
                     }),
@@ -453,6 +481,14 @@ impl ActivityMerger {
     }
 }
 
+/// `http:` or `https:` (any case), the only addresses recorded as websites.
+fn is_web(raw: &str) -> bool {
+    let t = raw.trim_start();
+    let scheme = t.split(':').next().unwrap_or_default();
+    t.len() > scheme.len()
+        && (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,17 +603,33 @@ mod tests {
         m.url(&u(1.0, Some("https://docs.rust-lang.org/std/?q=other")))
             .unwrap();
         assert!(matches!(
-            m.url(&u(2.0, Some("::"))),
+            m.url(&u(2.0, Some("https://exa mple.com/"))),
             Err(ActivityError::InvalidUrl(_))
         ));
         m.url(&u(3.0, None)).unwrap();
-        m.flush(t(4.0)).unwrap();
+        // Pages that are not websites end the record without an error.
+        m.url(&u(4.0, Some("https://example.org/"))).unwrap();
+        m.url(&u(5.0, Some("about:blank"))).unwrap();
+        m.url(&u(6.0, Some("https://example.org/"))).unwrap();
+        m.url(&u(7.0, Some("chrome://newtab/"))).unwrap();
+        // A loading tab titled with its address keeps no query in the title either.
+        m.url(&UrlSample {
+            at: t(8.0),
+            application: "firefox".into(),
+            title: "example.org/a?token=secret#x".into(),
+            url: Some("https://example.org/a?token=secret#x".into()),
+        })
+        .unwrap();
+        m.flush(t(9.0)).unwrap();
         let r = m.take_records();
-        assert_eq!(r.len(), 1);
+        assert_eq!(r.len(), 4, "{r:#?}");
         assert_eq!(r[0].url.as_deref(), Some("https://docs.rust-lang.org/std/"));
         assert_eq!(r[0].domain.as_deref(), Some("rust-lang.org"));
         assert_eq!(r[0].kind, ActivityKind::Url);
         assert_eq!(r[0].duration_millis, 2_000);
+        assert!(r[1..3].iter().all(|x| x.duration_millis == 1_000));
+        assert_eq!(r[3].title, "example.org/a");
+        assert_eq!(r[3].url.as_deref(), Some("https://example.org/a"));
     }
 
     #[test]

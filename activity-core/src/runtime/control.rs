@@ -293,12 +293,22 @@ impl Control {
         }
         self.observe_idle(at);
         let at = self.at(at);
+        let before = self.merger.website();
         let result = self.merger.url(&UrlSample {
             at,
             application,
             title,
             url,
         });
+        let after = self.merger.website();
+        if after != before {
+            let (url, domain) = after.unzip();
+            self.emit(TrackerEvent::WebsiteChanged {
+                at,
+                url,
+                domain: domain.flatten(),
+            });
+        }
         self.take_activities();
         Ok(result?)
     }

@@ -182,6 +182,37 @@ pub enum TrackerEvent {
         /// How many.
         written: u64,
     },
+    /// The website in front changed (the browser bridge or `record_url`): `url` as it will be
+    /// stored (query and fragment stripped when configured, exclusions applied), `None` when no
+    /// website is in front any more (focus left the browser, an excluded or non-web page).
+    WebsiteChanged {
+        /// When.
+        at: Timestamp,
+        /// The cleaned address.
+        url: Option<String>,
+        /// Its registrable domain.
+        domain: Option<String>,
+    },
+    /// A browser's native messaging host connected to the tracker's socket.
+    BrowserConnected {
+        /// When.
+        at: Timestamp,
+    },
+    /// A browser's host disconnected (the browser closed); its website record ended.
+    BrowserDisconnected {
+        /// When.
+        at: Timestamp,
+    },
+    /// The browser's host could not keep this many samples while the tracker was away.
+    BrowserSamplesDropped {
+        /// How many.
+        count: u64,
+    },
+    /// A connection to the browser socket was refused (another user's process).
+    BrowserRefused {
+        /// Why.
+        reason: String,
+    },
     /// An event handler panicked; delivery went on with the next handler and event.
     HandlerPanicked {
         /// The `event` tag of the event being delivered.

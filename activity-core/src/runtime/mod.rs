@@ -35,6 +35,7 @@
 //!   are stored when the storage is reachable. Retries keep their backoff; what is not uploaded
 //!   by then stays in the outbox and goes on the next start.
 
+mod browser;
 mod capture;
 mod control;
 mod events;
@@ -44,6 +45,7 @@ mod tracker;
 mod upload;
 
 pub use crate::error::RuntimeError;
+pub use browser::LIVENESS as BROWSER_LIVENESS;
 pub use events::{ScreenshotSwitches, ScreenshotTaken, TrackerEvent};
 pub use query::{Query, ReportRequest, Viewer};
 pub use tracker::{MissingSources, Tracker, TrackerBuilder};

@@ -73,6 +73,8 @@ pub(crate) struct Shared {
     /// The screenshot gate's parts that change while running (read by the capture thread).
     pub(crate) running: AtomicBool,
     pub(crate) paused: AtomicBool,
+    /// Listen for the browser extension's host while running.
+    pub(crate) browser_bridge: bool,
 }
 
 impl Shared {

@@ -65,6 +65,7 @@ pub struct TrackerBuilder {
     seed: Option<u64>,
     checkpoint: std::time::Duration,
     stop_flush: std::time::Duration,
+    browser_bridge: bool,
 }
 
 impl std::fmt::Debug for TrackerBuilder {
@@ -154,6 +155,15 @@ impl TrackerBuilder {
             SourceKind::Input => self.input = Choice::Off,
             SourceKind::Windows => self.windows = Choice::Off,
         }
+        self
+    }
+
+    /// Listens for the browser extension's native messaging host on `<data-dir>/browser.sock`
+    /// while running ([`crate::browser`]): the focused tab's address becomes URL samples
+    /// ([`record_url`](Tracker::record_url): `track_urls`, query stripping and exclusions
+    /// apply). Off by default; `start` fails if another tracker listens on the same folder.
+    pub fn browser_bridge(mut self, listen: bool) -> Self {
+        self.browser_bridge = listen;
         self
     }
 
@@ -322,6 +332,7 @@ impl TrackerBuilder {
                 unavailable,
                 checkpoint_millis: i64::try_from(self.checkpoint.as_millis()).unwrap_or(i64::MAX),
                 stop_flush: self.stop_flush,
+                browser_bridge: self.browser_bridge,
             }),
             state: Mutex::new(State::Idle {
                 sources,
@@ -409,6 +420,7 @@ enum State {
         tx: mpsc::Sender<Cmd>,
         thread: JoinHandle<(Sources, WorkContext)>,
         paused: bool,
+        bridge: Option<super::browser::Bridge>,
     },
     /// Transient while a start or stop is in progress or after a thread died.
     Broken,
@@ -482,6 +494,7 @@ impl Tracker {
             seed: None,
             checkpoint: Duration::from_secs(60),
             stop_flush: Duration::from_secs(10),
+            browser_bridge: false,
         }
     }
 
@@ -499,6 +512,19 @@ impl Tracker {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, State::Broken) {
             State::Idle { sources, context } => {
+                // The browser socket first: a folder another tracker listens on fails the start
+                // before anything runs.
+                let bound = if self.shared.browser_bridge && self.shared.config.track_urls {
+                    match super::browser::Bound::bind(&self.shared.data_dir) {
+                        Ok(b) => Some(b),
+                        Err(e) => {
+                            *state = State::Idle { sources, context };
+                            return Err(e);
+                        }
+                    }
+                } else {
+                    None
+                };
                 let (tx, thread) = match spawn(self.shared.clone(), sources, context) {
                     Ok(started) => started,
                     Err(e) => {
@@ -507,10 +533,19 @@ impl Tracker {
                         return Err(e);
                     }
                 };
+                let bridge = match bound.map(|b| b.serve(self.shared.clone(), tx.clone())) {
+                    Some(Ok(bridge)) => Some(bridge),
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "browser bridge not started");
+                        None
+                    }
+                    None => None,
+                };
                 *state = State::Running {
                     tx,
                     thread,
                     paused: false,
+                    bridge,
                 };
                 Ok(())
             }
@@ -589,7 +624,13 @@ impl Tracker {
         }
         let mut state = self.lock();
         match std::mem::replace(&mut *state, State::Broken) {
-            State::Running { tx, thread, .. } => {
+            State::Running {
+                tx, thread, bridge, ..
+            } => {
+                // The bridge first: its threads may be waiting for the control thread.
+                if let Some(b) = bridge {
+                    b.stop();
+                }
                 let (ack, done) = mpsc::sync_channel(1);
                 let sent = tx.send(Cmd::Stop(ack)).is_ok();
                 let result = if sent {

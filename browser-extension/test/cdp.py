@@ -1,0 +1,154 @@
+"""Drives Debian's Chromium over the DevTools protocol for the extension's tests: a loopback
+HTTP server with several sites (`*.test` mapped to 127.0.0.1 by Chromium's host resolver), the
+unpacked extension loaded, and a small synchronous CDP client (websocket-client)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import websocket
+
+EXTENSION = Path(__file__).resolve().parents[1]
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1><p>{path}</p></body></html>"""
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        host = (self.headers.get("Host") or "").split(":")[0]
+        body = PAGE.format(title=f"{host} {self.path.split('?')[0]}", path=self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def serve() -> tuple[http.server.ThreadingHTTPServer, int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def chromium_binary() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RuntimeError("chromium is not installed (apt install chromium)")
+
+
+class Browser:
+    """A headless Chromium with the extension, and a CDP connection to it."""
+
+    def __init__(self, profile: Path, log: Path) -> None:
+        self.profile = profile
+        args = [
+            chromium_binary(),
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--host-resolver-rules=MAP *.test 127.0.0.1",
+            f"--user-data-dir={profile}",
+            f"--load-extension={EXTENSION}",
+            f"--disable-extensions-except={EXTENSION}",
+            "--remote-debugging-port=0",
+            "--enable-logging=stderr",
+            "--v=0",
+            "about:blank",
+        ]
+        self.log = open(log, "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and len(port_file.read_text().split()) >= 2):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"chromium did not start (see {log})")
+            time.sleep(0.05)
+        port, path = port_file.read_text().split()[:2]
+        self.ws = websocket.create_connection(f"ws://127.0.0.1:{port}{path}", timeout=30)
+        self.next_id = 0
+
+    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        message: dict[str, Any] = {"id": self.next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        self.ws.send(json.dumps(message))
+        while True:
+            reply = json.loads(self.ws.recv())
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+
+    def targets(self) -> list[dict[str, Any]]:
+        return self.call("Target.getTargets")["targetInfos"]
+
+    def wait_for_extension(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(t["type"] == "service_worker" and "chrome-extension://" in t["url"]
+                   for t in self.targets()):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the extension's service worker did not start")
+
+    def open_tab(self, url: str, context: str | None = None, new_window: bool = False) -> str:
+        params: dict[str, Any] = {"url": url}
+        if context:
+            params["browserContextId"] = context
+        if new_window:
+            params["newWindow"] = True
+        return self.call("Target.createTarget", **params)["targetId"]
+
+    def activate(self, target: str) -> None:
+        self.call("Target.activateTarget", targetId=target)
+
+    def session(self, target: str) -> str:
+        return self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+
+    def navigate(self, target: str, url: str) -> None:
+        self.call("Page.navigate", session=self.session(target), url=url)
+
+    def evaluate(self, target: str, expression: str) -> Any:
+        return self.call("Runtime.evaluate", session=self.session(target), expression=expression)
+
+    def incognito_context(self) -> str:
+        return self.call("Target.createBrowserContext")["browserContextId"]
+
+    def close(self) -> None:
+        try:
+            self.call("Browser.close")
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def environ_without_display() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    return env
