@@ -56,10 +56,8 @@ pub fn extension_id_of_key(key_base64: &str) -> Option<String> {
 mod tests {
     #[test]
     fn the_extension_id_is_the_one_its_manifest_key_gives() {
-        let manifest: serde_json::Value = serde_json::from_str(include_str!(
-            "../../../browser-extension/manifest.json"
-        ))
-        .unwrap();
+        let manifest: serde_json::Value =
+            serde_json::from_str(include_str!("../../../browser-extension/manifest.json")).unwrap();
         let key = manifest["key"].as_str().unwrap();
         assert_eq!(
             super::extension_id_of_key(key).as_deref(),

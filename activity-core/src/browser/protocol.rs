@@ -201,8 +201,7 @@ fn cut(mut s: String, max: usize) -> String {
 
 /// Parses and checks one message.
 pub fn parse(body: &[u8]) -> Result<Message, MessageError> {
-    let w: Wire =
-        serde_json::from_slice(body).map_err(|e| MessageError::Invalid(e.to_string()))?;
+    let w: Wire = serde_json::from_slice(body).map_err(|e| MessageError::Invalid(e.to_string()))?;
     let reason = cut(w.reason.unwrap_or_default(), 64);
     match w.kind.as_str() {
         "tab" => {
@@ -321,20 +320,23 @@ mod tests {
             parse(br#"{"type":"tab"}"#),
             Err(MessageError::Invalid(_))
         ));
-        assert!(matches!(
-            parse(b"not json"),
-            Err(MessageError::Invalid(_))
-        ));
+        assert!(matches!(parse(b"not json"), Err(MessageError::Invalid(_))));
         assert!(matches!(
             parse(br#"{"type":"launch-missiles"}"#),
             Err(MessageError::UnknownType(_))
         ));
-        let long = format!(r#"{{"type":"tab","url":"https://a/{}"}}"#, "x".repeat(MAX_URL));
+        let long = format!(
+            r#"{{"type":"tab","url":"https://a/{}"}}"#,
+            "x".repeat(MAX_URL)
+        );
         assert!(matches!(
             parse(long.as_bytes()),
             Err(MessageError::UrlTooLong(_))
         ));
-        let title = format!(r#"{{"type":"tab","url":"https://a/","title":"{}"}}"#, "é".repeat(MAX_TITLE));
+        let title = format!(
+            r#"{{"type":"tab","url":"https://a/","title":"{}"}}"#,
+            "é".repeat(MAX_TITLE)
+        );
         let Ok(Message::Tab(t)) = parse(title.as_bytes()) else {
             panic!("a long title is cut, not refused")
         };
