@@ -287,6 +287,9 @@ typedef struct ac_tracker_options {
   // Called once with `event_user_data` after the last event, when the tracker is freed (or
   // at once if `ac_tracker_new` fails). NULL: none.
   ac_free_callback event_user_data_free;
+  // Listen for the browser extension's native messaging host on `<data_dir>/browser.sock`
+  // while running (websites; see `ac_browser_host_install`). Default false.
+  bool browser_bridge;
 } ac_tracker_options;
 
 #ifdef __cplusplus
@@ -683,6 +686,24 @@ ac_result ac_tracker_report(const struct ac_tracker *tracker_,
                             const char *request_json,
                             uint32_t output,
                             char **out_text);
+
+// Installs the browser extension's native messaging host for `browser` (`"chromium"`,
+// `"chrome"` or `"firefox"`), feeding the tracker of `data_dir`: writes a launcher into
+// `data_dir` and the host manifest where the browser looks for it (`user_data_dir`: a
+// browser profile folder given to the browser with `--user-data-dir`, its manifests then go
+// to `<user_data_dir>/NativeMessagingHosts/`; NULL: the user's default). `host_path` is the
+// `activity-core-browser-host` program. `*out_manifest` (the manifest's path) is owned by the
+// caller: free it with `ac_string_free`. An unknown browser is `AC_INVALID_INPUT`, a missing
+// host program `AC_NOT_FOUND`, a folder that cannot be written `AC_IO`.
+//
+// # Safety
+// The strings are NUL-terminated (`user_data_dir` may be NULL); `out_manifest` points to a
+// `char *`.
+ac_result ac_browser_host_install(const char *browser,
+                                  const char *user_data_dir,
+                                  const char *data_dir,
+                                  const char *host_path,
+                                  char **out_manifest);
 
 // The library's version, `"MAJOR.MINOR.PATCH"`, static: never free it.
 const char *ac_version(void);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the C library and installs it under PREFIX: lib/libactivity_core.so (with its soname
-# links) and .a, include/activity_core.h, lib/pkgconfig/activity_core.pc. Then
+# links) and .a, include/activity_core.h, lib/pkgconfig/activity_core.pc, and the browser
+# extension's native messaging host bin/activity-core-browser-host. Then
 #   cc app.c $(pkg-config --cflags --libs activity_core)
 # works with PKG_CONFIG_PATH=PREFIX/lib/pkgconfig (or PREFIX=/usr/local).
 #
@@ -20,13 +21,16 @@ mkdir -p "$1"
 prefix="$(cd "$1" && pwd)"
 if [ "$profile" = release ]; then
     cargo build --quiet --release -p activity-core-c
+    cargo build --quiet --release -p activity-core --bin activity-core-browser-host
 else
     cargo build --quiet -p activity-core-c
+    cargo build --quiet -p activity-core --bin activity-core-browser-host
 fi
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
 major="${version%%.*}"
 target="${CARGO_TARGET_DIR:-target}/$profile"
-install -d "$prefix/lib/pkgconfig" "$prefix/include"
+install -d "$prefix/lib/pkgconfig" "$prefix/include" "$prefix/bin"
+install -m 0755 "$target/activity-core-browser-host" "$prefix/bin/activity-core-browser-host"
 install -m 0755 "$target/libactivity_core.so" "$prefix/lib/libactivity_core.so.$version"
 ln -sf "libactivity_core.so.$version" "$prefix/lib/libactivity_core.so.$major"
 ln -sf "libactivity_core.so.$major" "$prefix/lib/libactivity_core.so"

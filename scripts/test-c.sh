@@ -91,6 +91,9 @@ grep -q '"event":"slot_closed"' "$out/track.out"
 grep -q '"event":"screenshot_taken"' "$out/track.out"
 echo "track.c: $(grep -c '^event' "$out/track.out") events"
 
+# test_browser.c installs and runs the browser host the install script put under PREFIX/bin.
+export AC_BROWSER_HOST="$prefix/bin/activity-core-browser-host"
+
 step "C tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L "${WARN[@]}" -g -Iinclude -Ibindings-c/tests)
 LIBS=(-L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lactivity_core -ljpeg -lm -lpthread)

@@ -75,6 +75,9 @@ pub struct ac_tracker_options {
     /// Called once with `event_user_data` after the last event, when the tracker is freed (or
     /// at once if `ac_tracker_new` fails). NULL: none.
     pub event_user_data_free: ac_free_callback,
+    /// Listen for the browser extension's native messaging host on `<data_dir>/browser.sock`
+    /// while running (websites; see `ac_browser_host_install`). Default false.
+    pub browser_bridge: bool,
 }
 
 /// Fills `options` with the defaults: no data folder yet, default configuration and storage,
@@ -95,6 +98,7 @@ pub unsafe extern "C" fn ac_tracker_options_init(options: *mut ac_tracker_option
             on_event: None,
             event_user_data: std::ptr::null_mut(),
             event_user_data_free: None,
+            browser_bridge: false,
         };
         Ok(())
     })
@@ -134,7 +138,8 @@ pub unsafe extern "C" fn ac_tracker_new(
             unsafe { o.config.as_ref() }.map_or_else(Config::default, |c| c.config.clone());
         let mut b = Tracker::builder(config)
             .data_dir(dir)
-            .missing_sources(missing);
+            .missing_sources(missing)
+            .browser_bridge(o.browser_bridge);
         // SAFETY: NULL or a live ac_storage (documented).
         if let Some(s) = unsafe { o.storage.as_ref() } {
             b = b.storage(s.storage.clone());
@@ -673,6 +678,56 @@ pub unsafe extern "C" fn ac_tracker_report(
             _ => r.distribution_svg(),
         };
         *slot = give_string(rendered);
+        Ok(())
+    })
+}
+
+/// Installs the browser extension's native messaging host for `browser` (`"chromium"`,
+/// `"chrome"` or `"firefox"`), feeding the tracker of `data_dir`: writes a launcher into
+/// `data_dir` and the host manifest where the browser looks for it (`user_data_dir`: a
+/// browser profile folder given to the browser with `--user-data-dir`, its manifests then go
+/// to `<user_data_dir>/NativeMessagingHosts/`; NULL: the user's default). `host_path` is the
+/// `activity-core-browser-host` program. `*out_manifest` (the manifest's path) is owned by the
+/// caller: free it with `ac_string_free`. An unknown browser is `AC_INVALID_INPUT`, a missing
+/// host program `AC_NOT_FOUND`, a folder that cannot be written `AC_IO`.
+///
+/// # Safety
+/// The strings are NUL-terminated (`user_data_dir` may be NULL); `out_manifest` points to a
+/// `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_browser_host_install(
+    browser: *const c_char,
+    user_data_dir: *const c_char,
+    data_dir: *const c_char,
+    host_path: *const c_char,
+    out_manifest: *mut *mut c_char,
+) -> ac_result {
+    use activity_core::browser::install::{Browser, InstallError, install};
+    guard(|| {
+        let slot = out(out_manifest, "out_manifest")?;
+        let browser: Browser = text(browser, "browser")?
+            .parse()
+            .map_err(|e: InstallError| Failure::new(ac_result::AC_INVALID_INPUT, e.to_string()))?;
+        let profile = optional_text(user_data_dir, "user_data_dir")?;
+        let data_dir = text(data_dir, "data_dir")?;
+        let host = text(host_path, "host_path")?;
+        let done = install(
+            browser,
+            profile.map(std::path::Path::new),
+            std::path::Path::new(data_dir),
+            std::path::Path::new(host),
+        )
+        .map_err(|e| {
+            let code = match e {
+                InstallError::NoHost(_) => ac_result::AC_NOT_FOUND,
+                InstallError::UnknownBrowser(_) | InstallError::BadPath(_) => {
+                    ac_result::AC_INVALID_INPUT
+                }
+                _ => ac_result::AC_IO,
+            };
+            Failure::new(code, e.to_string())
+        })?;
+        *slot = give_string(done.manifest.display().to_string());
         Ok(())
     })
 }
