@@ -17,10 +17,14 @@ python3 -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" 2>/dev/
     || python3 -m pip install -q --disable-pip-version-check --break-system-packages "maturin>=1.16,<2"
 python3 -m maturin build --profile dev --auditwheel skip -q -m bindings-python/Cargo.toml -o "$out/wheels"
 
+step "the browser extension's native messaging host (test_browser.py installs and runs it)"
+cargo build --quiet -p activity-core --bin activity-core-browser-host
+export AC_BROWSER_HOST="$repo/target/debug/activity-core-browser-host" AC_REPO="$repo"
+
 step "a fresh venv with the wheel installed by pip"
 python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check "$out"/wheels/activity_core-*.whl \
-    pytest mypy numpy pillow boto3 "moto[server]"
+    pytest mypy numpy pillow boto3 "moto[server]" websocket-client
 cd "$out"   # outside the repository from here on
 "$venv/bin/python" -c "import activity_core, sys; print('activity_core', activity_core.__version__, 'from', activity_core.__file__)"
 

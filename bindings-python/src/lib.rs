@@ -15,6 +15,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tracker::NativeConfig>()?;
     m.add_class::<tracker::NativeTracker>()?;
     m.add_class::<storage::Storage>()?;
+    m.add_function(wrap_pyfunction!(tracker::browser_host_install, m)?)?;
     m.add_function(wrap_pyfunction!(media::process, m)?)?;
     m.add_function(wrap_pyfunction!(media::blur, m)?)?;
     m.add_function(wrap_pyfunction!(media::thumbnail, m)?)?;

@@ -137,7 +137,7 @@ impl NativeTracker {
 #[pymethods]
 impl NativeTracker {
     #[new]
-    #[pyo3(signature = (data_dir, config=None, storage=None, missing_sources="refuse", disabled_sources=Vec::new(), on_event=None))]
+    #[pyo3(signature = (data_dir, config=None, storage=None, missing_sources="refuse", disabled_sources=Vec::new(), on_event=None, browser_bridge=false))]
     fn new(
         py: Python<'_>,
         data_dir: std::path::PathBuf,
@@ -146,6 +146,7 @@ impl NativeTracker {
         missing_sources: &str,
         disabled_sources: Vec<String>,
         on_event: Option<Py<PyAny>>,
+        browser_bridge: bool,
     ) -> PyResult<NativeTracker> {
         let missing = match missing_sources {
             "refuse" => MissingSources::Refuse,
@@ -159,7 +160,8 @@ impl NativeTracker {
         let config = config.map_or_else(Config::default, |c| c.config.clone());
         let mut b = Tracker::builder(config)
             .data_dir(data_dir)
-            .missing_sources(missing);
+            .missing_sources(missing)
+            .browser_bridge(browser_bridge);
         if let Some(s) = storage {
             b = b.storage(s.storage.clone());
         }
@@ -481,4 +483,33 @@ impl NativeTracker {
     fn capabilities_json() -> PyResult<String> {
         to_json(&Tracker::capabilities())
     }
+}
+
+/// Installs the browser extension's native messaging host (`activity_core.browser`): the
+/// manifest's path.
+#[pyfunction]
+#[pyo3(signature = (browser, data_dir, host, user_data_dir=None))]
+pub(crate) fn browser_host_install(
+    py: Python<'_>,
+    browser: &str,
+    data_dir: std::path::PathBuf,
+    host: std::path::PathBuf,
+    user_data_dir: Option<std::path::PathBuf>,
+) -> PyResult<String> {
+    use activity_core::browser::install::{Browser, InstallError, install};
+    let browser: Browser = browser
+        .parse()
+        .map_err(|e: InstallError| PyValueError::new_err(e.to_string()))?;
+    let done = py
+        .detach(|| install(browser, user_data_dir.as_deref(), &data_dir, &host))
+        .map_err(|e| match e {
+            InstallError::NoHost(_) => {
+                pyo3::exceptions::PyFileNotFoundError::new_err(e.to_string())
+            }
+            InstallError::UnknownBrowser(_) | InstallError::BadPath(_) => {
+                PyValueError::new_err(e.to_string())
+            }
+            _ => pyo3::exceptions::PyOSError::new_err(e.to_string()),
+        })?;
+    Ok(done.manifest.display().to_string())
 }

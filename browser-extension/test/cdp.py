@@ -141,6 +141,10 @@ class Browser:
         except Exception:
             pass
         try:
+            self.ws.close()
+        except Exception:
+            pass
+        try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()

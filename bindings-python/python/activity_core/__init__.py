@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from . import media, storage
+from . import browser, media, storage
 from ._native import (
     ActivityCoreError,
     CancelledError,
@@ -192,7 +192,12 @@ class Tracker:
     `head` and `delete` methods (and optionally `signed_url`), or `None` for files under
     `data_dir`. `on_event` is called with each `Event`, in order, on the tracker's event thread
     (with the GIL); an exception in it goes to `sys.unraisablehook` and tracking continues.
-    Every method releases the GIL while the library works."""
+    Every method releases the GIL while the library works.
+
+    `browser_bridge=True` listens for the browser extension's native messaging host on
+    `<data_dir>/browser.sock` while running (install it with `activity_core.browser.install_host`):
+    the focused tab's site becomes website records (`Event` types `website_changed`,
+    `browser_connected`, `browser_disconnected`)."""
 
     def __init__(
         self,
@@ -204,6 +209,7 @@ class Tracker:
         disabled_sources: Iterable[Literal["screens", "input", "windows"]] = (),
         on_event: Callable[[Event], object] | None = None,
         storage_timeout: float = 60.0,
+        browser_bridge: bool = False,
     ) -> None:
         if config is None:
             config = Config()
@@ -227,6 +233,7 @@ class Tracker:
             missing_sources,
             list(disabled_sources),
             callback,
+            bool(browser_bridge),
         )
         _live.add(self)
 

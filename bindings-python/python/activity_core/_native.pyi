@@ -20,6 +20,7 @@ __all__ = [
     "StorageError",
     "UnavailableError",
     "__version__",
+    "browser_host_install",
     "blur",
     "process",
     "thumbnail",
@@ -68,6 +69,7 @@ class NativeTracker:
         missing_sources: str = "refuse",
         disabled_sources: list[str] = ...,
         on_event: Callable[[str], object] | None = None,
+        browser_bridge: bool = False,
     ) -> NativeTracker: ...
     def start(self) -> None: ...
     def pause(self) -> None: ...
@@ -116,3 +118,5 @@ def blur(
 def thumbnail(
     pixels: Any, width: int, height: int, long_side: int = 320, stride: int | None = None, pixel_format: str = "rgba"
 ) -> tuple[bytes, int, int]: ...
+
+def browser_host_install(browser: str, data_dir: str, host: str, user_data_dir: str | None = None) -> str: ...
