@@ -138,6 +138,8 @@ impl NativeTracker {
 impl NativeTracker {
     #[new]
     #[pyo3(signature = (data_dir, config=None, storage=None, missing_sources="refuse", disabled_sources=Vec::new(), on_event=None, browser_bridge=false))]
+    // The Python constructor's keyword arguments, one parameter each.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         data_dir: std::path::PathBuf,

@@ -68,9 +68,8 @@ fn record(shared: &Shared, tx: &mpsc::Sender<Cmd>, browser: &str, title: &str, u
     if tx.send(cmd).is_err() {
         return;
     }
-    match done.recv_timeout(Duration::from_secs(5)) {
-        Ok(Err(e)) => tracing::debug!(error = %e, "browser sample not recorded"),
-        Ok(Ok(())) | Err(_) => {}
+    if let Ok(Err(e)) = done.recv_timeout(Duration::from_secs(5)) {
+        tracing::debug!(error = %e, "browser sample not recorded");
     }
 }
 
