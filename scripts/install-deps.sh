@@ -20,8 +20,9 @@ if [ "${1:-}" = "--test" ]; then
     # The C API's tests: valgrind, libjpeg to decode the media output in C, a C++ compiler for
     # the header check.
     PACKAGES+=(valgrind libjpeg-dev g++)
-    # The report page is looked at in a real browser.
-    PACKAGES+=(chromium)
+    # The report page is looked at in a real browser; the extension runs in Chromium and Firefox
+    # ESR (setpriv, from util-linux, acts as another user in the browser socket's test).
+    PACKAGES+=(chromium firefox-esr util-linux)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,6 +1,10 @@
-"""Drives Debian's Chromium over the DevTools protocol for the extension's tests: a loopback
-HTTP server with several sites (`*.test` mapped to 127.0.0.1 by Chromium's host resolver), the
-unpacked extension loaded, and a small synchronous CDP client (websocket-client)."""
+"""Drives Debian's browsers for the extension's tests: a loopback HTTP server with several sites
+(`*.test` mapped to 127.0.0.1: Chromium's host resolver rules, Firefox's
+`network.dns.localDomains`), the unpacked extension loaded, and small synchronous clients
+(websocket-client) of Chromium's DevTools protocol (`Browser`) and of Firefox's WebDriver BiDi
+(`Firefox`: Firefox has no DevTools protocol any more; BiDi installs the extension as a
+temporary add-on, as release Firefox accepts no unsigned permanent one). Both have the same
+methods; only Chromium can open a private window from here."""
 
 from __future__ import annotations
 
@@ -146,6 +150,96 @@ class Browser:
             pass
         try:
             self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+SITES = ("alpha.test", "beta.test", "gamma.test")
+
+
+class Firefox:
+    """A headless Firefox ESR with the extension (temporary add-on), driven by WebDriver BiDi.
+    `home` is its HOME: Firefox finds native messaging hosts under `~/.mozilla` only."""
+
+    def __init__(self, profile: Path, home: Path, log: Path) -> None:
+        profile.mkdir(parents=True, exist_ok=True)
+        (profile / "user.js").write_text(
+            f'user_pref("network.dns.localDomains", "{",".join(SITES)}");\n'
+            'user_pref("browser.shell.checkDefaultBrowser", false);\n'
+            'user_pref("datareporting.policy.dataSubmissionEnabled", false);\n'
+            'user_pref("app.update.enabled", false);\n'
+            'user_pref("browser.tabs.warnOnClose", false);\n'
+        )
+        binary = shutil.which("firefox-esr") or shutil.which("firefox")
+        if not binary:
+            raise RuntimeError("firefox is not installed (apt install firefox-esr)")
+        env = dict(os.environ, HOME=str(home))
+        env.pop("DISPLAY", None)
+        self.log = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [binary, "--headless", "--remote-debugging-port", "0", "--profile", str(profile),
+             "about:blank"],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 60
+        url = None
+        while url is None:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"firefox did not start (see {log})")
+            for line in log.read_text(errors="replace").splitlines():
+                if "WebDriver BiDi listening on " in line:
+                    url = line.split("listening on ", 1)[1].strip()
+            time.sleep(0.1)
+        self.ws = websocket.create_connection(url + "/session", timeout=30, suppress_origin=True)
+        self.next_id = 0
+        self.call("session.new", capabilities={})
+        self.call("webExtension.install", extensionData={"type": "path", "path": str(EXTENSION)})
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            reply = json.loads(self.ws.recv())
+            if reply.get("id") == self.next_id:
+                if reply.get("type") == "error":
+                    raise RuntimeError(f"{method}: {reply}")
+                return reply.get("result", {})
+
+    def wait_for_extension(self, timeout: float = 20) -> None:
+        pass  # installed by the constructor; the host connects when its background script runs
+
+    def open_tab(self, url: str, context: str | None = None, new_window: bool = False) -> str:
+        if context is not None:
+            raise NotImplementedError("WebDriver BiDi cannot open a private window")
+        tab = self.call("browsingContext.create", type="window" if new_window else "tab")["context"]
+        self.navigate(tab, url)
+        return tab
+
+    def activate(self, target: str) -> None:
+        self.call("browsingContext.activate", context=target)
+
+    def navigate(self, target: str, url: str) -> None:
+        self.call("browsingContext.navigate", context=target, url=url, wait="none")
+
+    def evaluate(self, target: str, expression: str) -> Any:
+        return self.call("script.evaluate", expression=expression, target={"context": target},
+                         awaitPromise=False)
+
+    def incognito_context(self) -> str:
+        raise NotImplementedError("WebDriver BiDi cannot open a private window")
+
+    def close(self) -> None:
+        try:
+            self.call("browser.close")
+        except Exception:
+            pass
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
