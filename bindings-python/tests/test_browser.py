@@ -118,5 +118,10 @@ def test_tabs_navigation_pushstate_and_a_private_window(tmp_path: Path, name: st
     urls = {r.url for r in records}
     assert f"http://alpha.test:{port}/three" in urls
     assert f"http://alpha.test:{port}/routed" in urls, urls  # the pushState route
+    # The sites are in the top-websites report as well (the days the run touched, UTC).
+    first = min(r.start for r in records).date()
+    last = max(r.start for r in records).date()
+    top = {row.name for row in tracker.report(first=first, last=last, tz="UTC").top_websites}
+    assert {"alpha.test", "beta.test"} <= top, top
     changed = [e for e in events if e.type == "website_changed"]
     assert changed and all("secret" not in str(e.data) for e in changed)
