@@ -341,8 +341,8 @@ fn another_users_process_cannot_use_the_socket() {
                  s=socket.socket(socket.AF_UNIX)\n\
                  try:\n  s.connect({:?})\nexcept OSError as e:\n  print('refused', e.errno); sys.exit(0)\n\
                  b={payload:?}.encode()\n\
-                 s.sendall(struct.pack('<I',len(b))+b)\n\
-                 print('sent')",
+                 try:\n  s.sendall(struct.pack('<I',len(b))+b); print('sent')\n\
+                 except OSError as e:\n  print('closed', e.errno)",
                 sock.to_str().unwrap()
             ))
             .output()
@@ -360,7 +360,13 @@ fn another_users_process_cannot_use_the_socket() {
     // Even with the permission opened, the tracker checks the peer's uid and refuses.
     std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).unwrap();
     let out = knock(body);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "sent");
+    let said = String::from_utf8_lossy(&out.stdout);
+    // Connected; the tracker closes it at once (the write may or may not beat the close).
+    assert!(
+        said.starts_with("sent") || said.starts_with("closed"),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     wait_for(
         &rx,
         "browser refused",

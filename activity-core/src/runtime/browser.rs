@@ -197,7 +197,17 @@ fn accept_loop(
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(20));
+                // Sleep until a host connects or the next check (stop, the repeat): a few
+                // wake-ups a second, not a busy loop.
+                let mut fds = [rustix::event::PollFd::new(
+                    listener,
+                    rustix::event::PollFlags::IN,
+                )];
+                let timeout = rustix::event::Timespec {
+                    tv_sec: 0,
+                    tv_nsec: 250_000_000,
+                };
+                let _ = rustix::event::poll(&mut fds, Some(&timeout));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "browser socket accept failed");
@@ -240,7 +250,8 @@ fn connection(
     current: &Mutex<Current>,
 ) {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    // Reads wake up at least every 250 ms to notice a stop.
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(250)));
     shared.emit(TrackerEvent::BrowserConnected { at: shared.now() });
     let mut buf = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
