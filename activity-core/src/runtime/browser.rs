@@ -217,22 +217,16 @@ fn accept_loop(
         connections.retain(|h| !h.is_finished());
         if last_repeat.elapsed() >= REPEAT {
             last_repeat = Instant::now();
-            let repeat = {
-                let mut c = lock(&current);
-                let live = c.last_message.is_some_and(|t| t.elapsed() <= LIVENESS);
-                if live {
-                    c.tab.clone().map(|(_, tab)| (tab, true))
-                } else {
-                    let quiet = c.tab.take().map(|(_, tab)| (tab, false));
-                    if quiet.is_some() {
-                        tracing::info!("the browser went quiet: its website record ends");
-                    }
-                    quiet
+            // Under the lock, so a repeat can never overtake a newer sample of a connection.
+            let mut c = lock(&current);
+            let live = c.last_message.is_some_and(|t| t.elapsed() <= LIVENESS);
+            if live {
+                if let Some((_, tab)) = &c.tab {
+                    record(shared, tx, &tab.browser, &tab.title, Some(&tab.url));
                 }
-            };
-            if let Some((tab, live)) = repeat {
-                let url = live.then_some(tab.url.as_str());
-                record(shared, tx, &tab.browser, &tab.title, url);
+            } else if let Some((_, tab)) = c.tab.take() {
+                tracing::info!("the browser went quiet: its website record ends");
+                record(shared, tx, &tab.browser, "", None);
             }
         }
     }
@@ -283,24 +277,20 @@ fn connection(
         };
         for body in frames {
             match parse(&body) {
+                // Each sample is handed over under the lock: samples and repeats reach the
+                // model in the order they were decided.
                 Ok(Message::Tab(tab)) => {
-                    {
-                        let mut c = lock(current);
-                        c.tab = Some((id, tab.clone()));
-                        c.last_message = Some(Instant::now());
-                    }
+                    let mut c = lock(current);
                     record(shared, tx, &tab.browser, &tab.title, Some(&tab.url));
+                    c.tab = Some((id, tab));
+                    c.last_message = Some(Instant::now());
                 }
                 Ok(Message::None { reason }) => {
-                    let ended = {
-                        let mut c = lock(current);
-                        c.last_message = Some(Instant::now());
-                        match &c.tab {
-                            Some((owner, _)) if *owner == id => c.tab.take(),
-                            _ => None,
-                        }
-                    };
-                    if let Some((_, tab)) = ended {
+                    let mut c = lock(current);
+                    c.last_message = Some(Instant::now());
+                    if matches!(&c.tab, Some((owner, _)) if *owner == id)
+                        && let Some((_, tab)) = c.tab.take()
+                    {
                         tracing::debug!(%reason, "no website in front");
                         record(shared, tx, &tab.browser, "", None);
                     }
@@ -314,15 +304,13 @@ fn connection(
         }
     };
     tracing::debug!(reason = why, "browser connection ended");
-    let ended = {
+    {
         let mut c = lock(current);
-        match &c.tab {
-            Some((owner, _)) if *owner == id => c.tab.take(),
-            _ => None,
+        if matches!(&c.tab, Some((owner, _)) if *owner == id)
+            && let Some((_, tab)) = c.tab.take()
+        {
+            record(shared, tx, &tab.browser, "", None);
         }
-    };
-    if let Some((_, tab)) = ended {
-        record(shared, tx, &tab.browser, "", None);
     }
     shared.emit(TrackerEvent::BrowserDisconnected { at: shared.now() });
 }
