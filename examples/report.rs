@@ -100,40 +100,7 @@ fn run(a: &Args) -> Result<(), String> {
     let r = tracker
         .report(&viewer, &request)
         .map_err(|e| e.to_string())?;
-    let t = &r.totals;
-    println!(
-        "{} .. {} ({}): tracked {} s, activity {} %, active {} %, {} screenshots",
-        r.period.first,
-        r.period.last,
-        r.period.time_zone,
-        t.tracked_seconds,
-        t.activity_percent,
-        t.active_percent,
-        t.screenshots
-    );
-    for p in &r.projects {
-        println!(
-            "  project {:<24} {:>7} s  activity {:>3} %  active {:>3} %",
-            p.project.as_deref().unwrap_or("(none)"),
-            p.tracked_seconds,
-            p.activity_percent,
-            p.active_percent
-        );
-    }
-    for (title, rows) in [
-        ("applications", &r.top_applications),
-        ("websites", &r.top_websites),
-    ] {
-        println!("  top {title}");
-        for u in rows {
-            println!(
-                "    {:<30} {:>7} s  {:>3} %",
-                u.name,
-                u.duration_millis / 1000,
-                u.share_percent
-            );
-        }
-    }
+    print!("{}", r.to_text());
     let write = |path: &PathBuf, text: &str| {
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
     };

@@ -307,44 +307,10 @@ fn summary(
     let report = tracker
         .report(&Viewer::Admin, &request)
         .map_err(|e| e.to_string())?;
-    println!(
-        "\nreport {} .. {} ({tz}): tracked {} s, activity {} %, active {} %, {} screenshot(s)",
-        request.period.first,
-        request.period.last,
-        report.totals.tracked_seconds,
-        report.totals.activity_percent,
-        report.totals.active_percent,
-        report.totals.screenshots
-    );
-    for p in &report.projects {
-        println!(
-            "  project {:<20} {:>6} s  activity {:>3} %  active {:>3} %",
-            p.project.as_deref().unwrap_or("(none)"),
-            p.tracked_seconds,
-            p.activity_percent,
-            p.active_percent
-        );
-    }
-    println!("\ntop applications");
-    for r in &report.top_applications {
-        println!(
-            "  {:<28} {:>6} s  {:>3} %",
-            r.name,
-            r.duration_millis / 1000,
-            r.share_percent
-        );
-    }
-    println!("\ntop sites");
+    println!("\nreport of the run's day(s)");
+    print!("{}", report.to_text());
     if report.top_websites.is_empty() {
-        println!("  (none: URLs come from a browser integration, Tracker::record_url)");
-    }
-    for r in &report.top_websites {
-        println!(
-            "  {:<28} {:>6} s  {:>3} %",
-            r.name,
-            r.duration_millis / 1000,
-            r.share_percent
-        );
+        println!("  (websites come from the browser extension: see browser-extension/)");
     }
     let mut shots_json = Vec::new();
     for id in shot_ids {

@@ -252,6 +252,19 @@ fn top_lists_end_with_an_other_row_and_buckets_cover_0_to_100() {
         "no other row when nothing is left out"
     );
     assert_eq!(rep.top_websites[0].share_percent, 90);
+    // The terminal summary shows the same figures, in the table's order.
+    let text = rep.to_text();
+    assert!(
+        text.starts_with("2026-11-30 .. 2026-11-30 (UTC): tracked "),
+        "{text}"
+    );
+    let code = text.find("    code ").expect("code listed");
+    let firefox = text.find("    firefox ").expect("firefox listed");
+    let other = text
+        .find(&format!("    {OTHER} "))
+        .expect("other row listed");
+    assert!(code < firefox && firefox < other, "{text}");
+    assert!(text.contains(" 50 %"), "{text}");
     assert_eq!(
         rep.distribution.iter().map(|b| b.slots).collect::<Vec<_>>(),
         [1, 1, 0, 0, 0, 0, 0, 0, 0, 1]

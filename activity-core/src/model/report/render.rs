@@ -90,6 +90,54 @@ impl Report {
         TimeZone::get(&self.period.time_zone).unwrap_or(TimeZone::UTC)
     }
 
+    /// A plain-text summary for a terminal: the period and totals, the projects, then the top
+    /// applications and websites (what `examples/report.rs` and `track` print).
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write as _;
+        let t = &self.totals;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} .. {} ({}): tracked {} s, activity {} %, active {} %, {} screenshot(s)",
+            self.period.first,
+            self.period.last,
+            self.period.time_zone,
+            t.tracked_seconds,
+            t.activity_percent,
+            t.active_percent,
+            t.screenshots
+        );
+        for p in &self.projects {
+            let _ = writeln!(
+                out,
+                "  project {:<24} {:>7} s  activity {:>3} %  active {:>3} %",
+                p.project.as_deref().unwrap_or("(none)"),
+                p.tracked_seconds,
+                p.activity_percent,
+                p.active_percent
+            );
+        }
+        for (title, rows) in [
+            ("applications", &self.top_applications),
+            ("websites", &self.top_websites),
+        ] {
+            let _ = writeln!(out, "  top {title}");
+            if rows.is_empty() {
+                let _ = writeln!(out, "    (none)");
+            }
+            for u in rows {
+                let _ = writeln!(
+                    out,
+                    "    {:<30} {:>7} s  {:>3} %",
+                    u.name,
+                    u.duration_millis / 1000,
+                    u.share_percent
+                );
+            }
+        }
+        out
+    }
+
     /// The report as JSON (the serialised form).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
