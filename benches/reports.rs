@@ -17,6 +17,57 @@ use activity_core::{Config, Timestamp, Tracker};
 
 const YEAR_START: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
+fn ctx(p: i64) -> WorkContext {
+    WorkContext {
+        employee: Some("ana".into()),
+        project: Some(["Apollo", "Hermes", "Zeus"][(p % 3) as usize].into()),
+        task: None,
+    }
+}
+
+/// Slot number `slot` of the heavy year (10-minute slots from `YEAR_START`): its counts and 20
+/// activity records, applications and sites spread over 500 and 2,000 names. `new_sites`: the
+/// sites are picked so that nearly every one is seen for the first time over a few days (all
+/// 2,000 in turn), instead of the year's mix.
+fn heavy_slot(slot: i64, new_sites: bool) -> Vec<Write> {
+    let start = YEAR_START + slot * 600_000;
+    let mut counts = SlotCounts {
+        slot_start: Timestamp::from_millis(start),
+        slot_seconds: 600,
+        tracked_millis: 600_000,
+        keyboard_events: (slot % 700) as u32,
+        mouse_events: (slot % 300) as u32,
+        keyboard: SecondMap::new(600),
+        mouse: SecondMap::new(600),
+    };
+    counts.keyboard.set((slot % 600) as u32);
+    let mut writes = vec![Write::Slot(Box::new(SlotRow {
+        counts,
+        context: ctx(slot / 144),
+    }))];
+    for k in 0..20i64 {
+        let n = slot * 20 + k;
+        let url = if new_sites { n % 3 == 0 } else { k % 3 == 0 };
+        let domain = url.then(|| format!("site{}.example", (n * 7919) % 2000));
+        writes.push(Write::Activity(Box::new(ActivityRecord {
+            kind: if url {
+                ActivityKind::Url
+            } else {
+                ActivityKind::App
+            },
+            title: format!("w{}", n % 97),
+            application: format!("app{}", (n * 104_729) % 500),
+            url: domain.as_ref().map(|d| format!("https://{d}/")),
+            domain,
+            start: Timestamp::from_millis(start + k * 30_000),
+            duration_millis: 30_000,
+            slot_start: Timestamp::from_millis(start),
+            context: ctx(slot / 144),
+        })));
+    }
+    writes
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -26,52 +77,13 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("ac-bench-reports-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = RecordStore::open(dir.join("activity.sqlite")).expect("store");
-    let ctx = |p: i64| WorkContext {
-        employee: Some("ana".into()),
-        project: Some(["Apollo", "Hermes", "Zeus"][(p % 3) as usize].into()),
-        task: None,
-    };
     let t0 = Instant::now();
     let mut batch = Vec::with_capacity(4096);
     let mut activities = 0u64;
     for slot in 0..days * 144 {
-        let start = YEAR_START + slot * 600_000;
-        let mut counts = SlotCounts {
-            slot_start: Timestamp::from_millis(start),
-            slot_seconds: 600,
-            tracked_millis: 600_000,
-            keyboard_events: (slot % 700) as u32,
-            mouse_events: (slot % 300) as u32,
-            keyboard: SecondMap::new(600),
-            mouse: SecondMap::new(600),
-        };
-        counts.keyboard.set((slot % 600) as u32);
-        batch.push(Write::Slot(Box::new(SlotRow {
-            counts,
-            context: ctx(slot / 144),
-        })));
-        // 20 records per slot: applications and sites spread over 500 and 2,000 names.
-        for k in 0..20i64 {
-            let url = k % 3 == 0;
-            let n = slot * 20 + k;
-            let domain = url.then(|| format!("site{}.example", (n * 7919) % 2000));
-            batch.push(Write::Activity(Box::new(ActivityRecord {
-                kind: if url {
-                    ActivityKind::Url
-                } else {
-                    ActivityKind::App
-                },
-                title: format!("w{}", n % 97),
-                application: format!("app{}", (n * 104_729) % 500),
-                url: domain.as_ref().map(|d| format!("https://{d}/")),
-                domain,
-                start: Timestamp::from_millis(start + k * 30_000),
-                duration_millis: 30_000,
-                slot_start: Timestamp::from_millis(start),
-                context: ctx(slot / 144),
-            })));
-            activities += 1;
-        }
+        let writes = heavy_slot(slot, false);
+        activities += writes.len() as u64 - 1;
+        batch.extend(writes);
         if batch.len() >= 4000 {
             store.write(std::mem::take(&mut batch)).expect("write");
         }
@@ -142,50 +154,15 @@ fn main() {
     // the tracker's (one job per slot: the slot and its 20 records, one commit each) and bulk
     // jobs of 4,000 records (an import).
     let write_dir = dir.join("writes");
-    let measure = |rollups: bool, jobs: i64, per_job: i64| -> f64 {
+    // `slots_per_job` heavy slots (21 writes each) per job.
+    let measure = |rollups: bool, jobs: i64, slots_per_job: i64, new_sites: bool| -> f64 {
         let _ = std::fs::remove_dir_all(&write_dir);
         let store = RecordStore::open(write_dir.join("w.sqlite")).expect("store");
         let t = Instant::now();
         for j in 0..jobs {
-            let mut writes = Vec::with_capacity(per_job as usize + 1);
-            for i in 0..per_job {
-                let n = j * per_job + i;
-                let slot = n / 20;
-                let start = YEAR_START + slot * 600_000;
-                if n % 20 == 0 {
-                    let mut counts = SlotCounts {
-                        slot_start: Timestamp::from_millis(start),
-                        slot_seconds: 600,
-                        tracked_millis: 600_000,
-                        keyboard_events: 100,
-                        mouse_events: 50,
-                        keyboard: SecondMap::new(600),
-                        mouse: SecondMap::new(600),
-                    };
-                    counts.keyboard.set((n % 600) as u32);
-                    writes.push(Write::Slot(Box::new(SlotRow {
-                        counts,
-                        context: ctx(slot / 144),
-                    })));
-                }
-                let url = n % 3 == 0;
-                let domain = url.then(|| format!("site{}.example", (n * 7919) % 2000));
-                writes.push(Write::Activity(Box::new(ActivityRecord {
-                    kind: if url {
-                        ActivityKind::Url
-                    } else {
-                        ActivityKind::App
-                    },
-                    title: format!("w{}", n % 97),
-                    application: format!("app{}", (n * 104_729) % 500),
-                    url: domain.as_ref().map(|d| format!("https://{d}/")),
-                    domain,
-                    start: Timestamp::from_millis(start + (n % 20) * 30_000),
-                    duration_millis: 30_000,
-                    slot_start: Timestamp::from_millis(start),
-                    context: ctx(slot / 144),
-                })));
-            }
+            let writes: Vec<Write> = (j * slots_per_job..(j + 1) * slots_per_job)
+                .flat_map(|slot| heavy_slot(slot, new_sites))
+                .collect();
             if rollups {
                 store.write(writes).expect("write");
             } else {
@@ -196,26 +173,34 @@ fn main() {
         store.close();
         ms
     };
-    for (label, jobs, per_job) in [
+    for (label, jobs, slots_per_job, new_sites) in [
         (
-            "per slot (21 writes, one commit each)",
+            "per slot (a slot + 20 records, one commit each)",
             if full { 300 } else { 20 },
-            20,
+            1,
+            false,
         ),
         (
-            "bulk (4,000 writes per commit)",
+            "per slot, nearly every site new",
+            if full { 300 } else { 20 },
+            1,
+            true,
+        ),
+        (
+            "bulk (200 slots, 4,200 writes per commit)",
             if full { 50 } else { 2 },
-            4000,
+            200,
+            false,
         ),
     ] {
         let (mut with, mut without) = (f64::MAX, f64::MAX);
         for _ in 0..3 {
-            without = without.min(measure(false, jobs, per_job));
-            with = with.min(measure(true, jobs, per_job));
+            without = without.min(measure(false, jobs, slots_per_job, new_sites));
+            with = with.min(measure(true, jobs, slots_per_job, new_sites));
         }
         println!(
             "writing {label}, {} records: {without:.1} ms without rollups, {with:.1} ms with   ratio {:.2}x   (goal <= 1.3x)",
-            jobs * per_job,
+            jobs * slots_per_job * 20,
             with / without
         );
     }

@@ -40,6 +40,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def shut_down(driver: Any, method: str, timeout: float) -> None:
+    """Asks the browser to close (`method` of its protocol), then closes the connection, waits
+    for the process (killed after `timeout` s) and closes its log."""
+    try:
+        driver.call(method)
+    except Exception:
+        pass
+    try:
+        driver.ws.close()
+    except Exception:
+        pass
+    try:
+        driver.proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        driver.proc.kill()
+        driver.proc.wait()
+    driver.log.close()
+
+
 def serve() -> tuple[http.server.ThreadingHTTPServer, int]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -140,20 +159,7 @@ class Browser:
         return self.call("Target.createBrowserContext")["browserContextId"]
 
     def close(self) -> None:
-        try:
-            self.call("Browser.close")
-        except Exception:
-            pass
-        try:
-            self.ws.close()
-        except Exception:
-            pass
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        shut_down(self, "Browser.close", 20)
 
 
 SITES = ("alpha.test", "beta.test", "gamma.test")
@@ -230,20 +236,7 @@ class Firefox:
         raise NotImplementedError("WebDriver BiDi cannot open a private window")
 
     def close(self) -> None:
-        try:
-            self.call("browser.close")
-        except Exception:
-            pass
-        try:
-            self.ws.close()
-        except Exception:
-            pass
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        shut_down(self, "browser.close", 30)
 
 
 def environ_without_display() -> dict[str, str]:
