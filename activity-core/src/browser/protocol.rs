@@ -105,7 +105,7 @@ pub fn write_frame(w: &mut impl Write, body: &[u8]) -> std::io::Result<()> {
 /// Splits complete frames off the front of `buf` (bytes read so far from a stream that may be
 /// read in pieces): each is a message or the error of a bad frame. Bytes of an unfinished
 /// frame stay in `buf`. A frame over the limit is refused at once and the connection should be
-/// dropped (`Err` with `fatal`).
+/// dropped (the stream cannot be resynchronised): [`FrameError::TooLarge`].
 pub fn split_frames(buf: &mut Vec<u8>) -> Result<Vec<Vec<u8>>, FrameError> {
     let mut out = Vec::new();
     let mut at = 0;
