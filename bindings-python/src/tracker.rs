@@ -102,10 +102,7 @@ impl NativeTracker {
         f: impl FnOnce(&Tracker) -> Result<T, activity_core::Error> + Send,
     ) -> PyResult<T> {
         if std::process::id() != self.pid {
-            return Err(InvalidStateError::new_err(
-                "this tracker belongs to the parent process: a forked child cannot use it \
-                 (its threads did not survive the fork); make a new Tracker in the child",
-            ));
+            return Err(forked());
         }
         let tracker = self
             .tracker
@@ -117,6 +114,14 @@ impl NativeTracker {
         };
         py.detach(|| f(&t)).py_err()
     }
+}
+
+/// The error of a tracker used in a forked child.
+fn forked() -> PyErr {
+    InvalidStateError::new_err(
+        "this tracker belongs to the parent process: a forked child cannot use it \
+         (its threads did not survive the fork); make a new Tracker in the child",
+    )
 }
 
 impl NativeTracker {
@@ -269,7 +274,7 @@ impl NativeTracker {
         })
     }
 
-    fn record_input(&self, py: Python<'_>, kind: &str) -> PyResult<()> {
+    fn record_input(&self, kind: &str) -> PyResult<()> {
         let event = match kind {
             "key_press" => InputEvent::KeyPress,
             "button_press" => InputEvent::ButtonPress,
@@ -281,10 +286,21 @@ impl NativeTracker {
                 )));
             }
         };
-        self.with(py, |t| {
-            t.record_input(event);
-            Ok(())
-        })
+        // The fast path (this is called per key press): the counter is lock-free and never
+        // waits, so it runs with the GIL held (releasing and taking the GIL back would cost more
+        // than the call), and the fork check reads the cached process id.
+        if crate::pid() != self.pid {
+            return Err(forked());
+        }
+        let tracker = self
+            .tracker
+            .lock()
+            .map_err(|_| InvalidStateError::new_err("the tracker is unusable (poisoned)"))?;
+        let Some(t) = tracker.as_ref() else {
+            return Err(InvalidStateError::new_err("the tracker was closed"));
+        };
+        t.record_input(event);
+        Ok(())
     }
 
     fn record_window(&self, py: Python<'_>, application: String, title: String) -> PyResult<()> {

@@ -45,11 +45,15 @@ def test_a_forked_child_gets_a_clear_error(tmp_path: Path) -> None:
         t.start()
         pid = os.fork()
         if pid == 0:
-            try:
-                t.pause()
-                os._exit(3)
-            except ac.InvalidStateError as e:
-                os._exit(0 if "fork" in str(e) else 4)
+            # Both kinds of call: through the tracker's threads, and the per-key fast path.
+            for call in (t.pause, lambda: t.record_input("key_press")):
+                try:
+                    call()
+                    os._exit(3)
+                except ac.InvalidStateError as e:
+                    if "fork" not in str(e):
+                        os._exit(4)
+            os._exit(0)
         _, status = os.waitpid(pid, 0)
         t.stop()
         sys.exit(os.waitstatus_to_exitcode(status))

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from . import browser, media, storage
+from . import _native, browser, media, storage
 from ._native import (
     ActivityCoreError,
     CancelledError,
@@ -147,6 +147,10 @@ class Config:
 
 
 _live: weakref.WeakSet[Tracker] = weakref.WeakSet()
+
+# A forked child's trackers answer InvalidStateError: the native module caches the process id
+# (its cheapest calls check it on every call) and learns the child's here.
+os.register_at_fork(after_in_child=_native._after_fork)
 
 
 @atexit.register

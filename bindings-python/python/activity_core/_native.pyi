@@ -3,6 +3,7 @@ from collections.abc import Callable
 from typing import Any, final
 
 __version__: str
+
 __all__ = [
     "ActivityCoreError",
     "CancelledError",
@@ -120,3 +121,5 @@ def thumbnail(
 ) -> tuple[bytes, int, int]: ...
 
 def browser_host_install(browser: str, data_dir: str, host: str, user_data_dir: str | None = None) -> str: ...
+
+def _after_fork() -> None: ...
