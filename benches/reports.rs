@@ -76,6 +76,19 @@ fn main() {
     let days: i64 = if full { 365 } else { 3 };
     let dir = std::env::temp_dir().join(format!("ac-bench-reports-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    // AC_BENCH_PART=reads or =writes runs one half (for a profiler).
+    let part = std::env::var("AC_BENCH_PART").unwrap_or_default();
+    if part != "writes" {
+        reads(&dir, full, days);
+    }
+    if part != "reads" {
+        writes(&dir, full);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The year's store and its reports against the plain GROUP BY.
+fn reads(dir: &std::path::Path, full: bool, days: i64) {
     let store = RecordStore::open(dir.join("activity.sqlite")).expect("store");
     let t0 = Instant::now();
     let mut batch = Vec::with_capacity(4096);
@@ -148,7 +161,11 @@ fn main() {
         "year top apps, GROUP BY over {activities} rows {plain:8.2} ms   plain / year report = {:.1}x   (goal >= 20x)",
         plain / year
     );
+    drop(tracker);
+}
 
+/// What keeping the rollups costs the writer.
+fn writes(dir: &std::path::Path, full: bool) {
     // What keeping the rollups costs the writer: the same records through the real store
     // (WAL, synchronous=FULL), with and without them, alternating, best of three. Two shapes:
     // the tracker's (one job per slot: the slot and its 20 records, one commit each) and bulk
@@ -204,6 +221,4 @@ fn main() {
             with / without
         );
     }
-    drop(tracker);
-    let _ = std::fs::remove_dir_all(&dir);
 }

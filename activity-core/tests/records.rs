@@ -404,6 +404,9 @@ fn assert_rollups_match(path: &std::path::Path) {
         .unwrap()
         .map(Result::unwrap)
         .collect();
+    // Each name once (the table has no unique index: the writer keeps it so).
+    let distinct: std::collections::BTreeSet<_> = names.values().collect();
+    assert_eq!(distinct.len(), names.len(), "a usage name was added twice");
     // Days are kept only once sealed (the writer has moved on to a later day); the others are
     // read from their hours and must have no day rows.
     let sealed_only = "AND slot_start - slot_start % 86400000 NOT IN
@@ -651,6 +654,68 @@ fn rollups_equal_a_recomputation_after_random_concurrent_writes_and_a_migration(
     store.close();
     drop(store);
     assert_rollups_match(&path);
+
+    // A store at schema 5 (names under a unique index) keeps its name ids when it migrates, and
+    // the writer goes on with them: new names get new ids, known ones their old id.
+    {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE usage_names_5 (id INTEGER PRIMARY KEY,
+                 kind TEXT NOT NULL CHECK (kind IN ('APP', 'URL')), name TEXT NOT NULL,
+                 UNIQUE (kind, name));
+             INSERT INTO usage_names_5 SELECT id, kind, name FROM usage_names;
+             DROP TABLE usage_names; ALTER TABLE usage_names_5 RENAME TO usage_names;
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+    }
+    let names_before: Vec<(i64, String, String)> = {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        let mut st = db
+            .prepare("SELECT id, kind, name FROM usage_names ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert!(!names_before.is_empty());
+    let store = RecordStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let app = |name: &str| {
+        let mut a = activity("t", 40 * 86_400_000);
+        a.slot_start = a.start;
+        a.application = name.to_string();
+        a
+    };
+    let known = names_before
+        .iter()
+        .find(|n| n.1 == "APP")
+        .expect("an application name")
+        .2
+        .clone();
+    let (a, b) = (app(&known), app("brand-new-application"));
+    store
+        .write(vec![
+            Write::Activity(Box::new(a)),
+            Write::Activity(Box::new(b)),
+        ])
+        .unwrap();
+    store.close();
+    drop(store);
+    assert_rollups_match(&path);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let mut st = db
+        .prepare("SELECT id, kind, name FROM usage_names ORDER BY id")
+        .unwrap();
+    let names_after: Vec<(i64, String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(names_after[..names_before.len()], names_before[..]);
+    assert_eq!(names_after.len(), names_before.len() + 1);
+    assert_eq!(names_after.last().unwrap().2, "brand-new-application");
 }
 
 #[test]
