@@ -111,7 +111,7 @@ fn reads(dir: &std::path::Path, full: bool, days: i64) {
     );
 
     let tracker = Tracker::builder(Config::default())
-        .data_dir(&dir)
+        .data_dir(dir)
         .without_sources()
         .build()
         .expect("tracker");
