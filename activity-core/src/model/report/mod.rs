@@ -27,9 +27,12 @@ pub mod render;
 mod usage;
 
 pub use period::{Period, PeriodError, Resolved};
-pub use usage::{ActivityAverage, UsageRow, average_activity, top_applications, top_websites};
+pub use usage::{
+    ActivityAverage, Averager, UsageRow, average_activity, top_applications, top_websites,
+};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -48,12 +51,13 @@ pub struct TimelineSlot {
     pub activity_percent: u8,
     /// Share of tracked seconds with input.
     pub active_percent: u8,
-    /// The project with the most tracked time in the slot.
-    pub project: Option<String>,
+    /// The project with the most tracked time in the slot (shared by the slots that show it:
+    /// a year has 52,560 slots and a handful of projects).
+    pub project: Option<Arc<str>>,
     /// Screenshots taken in it.
     pub screenshots: u32,
     /// The application with the most time in it.
-    pub top_application: Option<String>,
+    pub top_application: Option<Arc<str>>,
 }
 
 /// Average activity of one project over the period.
@@ -184,30 +188,55 @@ fn top_with_other<'a>(items: impl Iterator<Item = (&'a str, i64)>, n: usize) -> 
     out
 }
 
-/// One timeline slot while the report is computed (names borrowed from the inputs; kept small,
-/// a year has 52,560 of them: a second project or application times live in `Extra`).
+/// One timeline slot while the report is computed (kept small: a year has 52,560 of them; a
+/// second project or application times live in `Extra`). Projects are indices into the
+/// report's distinct projects.
 #[derive(Default)]
-struct Acc<'a> {
+struct Acc {
+    events: u64,
     tracked: u32,
     active: u32,
     screenshots: u32,
-    events: u64,
-    /// The first project's tracked seconds.
-    project: Option<(Option<&'a str>, u32)>,
+    /// The first project's index and tracked seconds (`u32::MAX`: none yet).
+    project: u32,
+    project_seconds: u32,
+    /// It has an entry in `extra`.
+    extra: bool,
 }
 
 /// What only some slots have: other projects (the project changed inside the slot) and
 /// application times (periods short enough to read activity rows).
 #[derive(Default)]
 struct Extra<'a> {
-    projects: Vec<(Option<&'a str>, u32)>,
+    projects: Vec<(u32, u32)>,
     apps: Vec<(&'a str, i64)>,
 }
 
-fn add<'a>(list: &mut Vec<(Option<&'a str>, u32)>, key: Option<&'a str>, v: u32) {
-    match list.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, t)) => *t += v,
-        None => list.push((key, v)),
+/// The distinct projects of the inputs, each name made once and shared by the timeline.
+struct Projects<'a> {
+    names: Vec<Option<&'a str>>,
+    shared: Vec<Option<Arc<str>>>,
+    last: Option<(&'a WorkContext, u32)>,
+}
+
+impl<'a> Projects<'a> {
+    fn index(&mut self, ctx: &'a WorkContext) -> u32 {
+        if let Some((c, i)) = self.last
+            && std::ptr::eq(c, ctx)
+        {
+            return i;
+        }
+        let p = ctx.project.as_deref();
+        let i = match self.names.iter().position(|n| *n == p) {
+            Some(i) => i,
+            None => {
+                self.names.push(p);
+                self.shared.push(p.map(Arc::from));
+                self.names.len() - 1
+            }
+        } as u32;
+        self.last = Some((ctx, i));
+        i
     }
 }
 
@@ -217,17 +246,40 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
     let in_period = |t: Timestamp| t >= resolved.start && t < resolved.end;
     // The timeline: every slot start in the period, from the first aligned one; records of
     // another slot length land in the slot that holds their start.
-    let first = resolved.start.as_millis() + (l - resolved.start.as_millis().rem_euclid(l)) % l;
-    let count = usize::try_from((resolved.end.as_millis() - first).max(0) / l.max(1)).unwrap_or(0)
-        + usize::from((resolved.end.as_millis() - first).max(0) % l.max(1) != 0);
+    let first_start =
+        resolved.start.as_millis() + (l - resolved.start.as_millis().rem_euclid(l)) % l;
+    let count = usize::try_from((resolved.end.as_millis() - first_start).max(0) / l.max(1))
+        .unwrap_or(0)
+        + usize::from((resolved.end.as_millis() - first_start).max(0) % l.max(1) != 0);
     let index = |t: Timestamp| -> Option<usize> {
         let g = t.as_millis() - t.as_millis().rem_euclid(l);
-        usize::try_from((g - first) / l).ok().filter(|i| *i < count)
+        usize::try_from((g - first_start) / l)
+            .ok()
+            .filter(|i| *i < count)
     };
-    let mut slots: Vec<Acc<'_>> = Vec::new();
-    slots.resize_with(count, Acc::default);
+    let mut slots: Vec<Acc> = Vec::new();
+    slots.resize_with(count, || Acc {
+        project: u32::MAX,
+        ..Acc::default()
+    });
     let mut extra: HashMap<usize, Extra<'_>> = HashMap::new();
+    let mut projects = Projects {
+        names: Vec::new(),
+        shared: Vec::new(),
+        last: None,
+    };
+    // Per project (by index) and over all: averages weighted by the parts' tracked time.
+    let mut averages: Vec<Averager> = Vec::new();
+    let (mut all, mut keyboard_events, mut mouse_events) = (Averager::default(), 0u64, 0u64);
     for (m, ctx) in inputs.slots.iter().filter(|(m, _)| in_period(m.slot_start)) {
+        let p = projects.index(ctx);
+        if averages.len() <= p as usize {
+            averages.resize(p as usize + 1, Averager::default());
+        }
+        averages[p as usize].add(m);
+        all.add(m);
+        keyboard_events += u64::from(m.keyboard_events);
+        mouse_events += u64::from(m.mouse_events);
         let Some(i) = index(m.slot_start) else {
             continue;
         };
@@ -235,15 +287,17 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
         a.tracked += m.tracked_seconds;
         a.events += u64::from(m.keyboard_events) + u64::from(m.mouse_events);
         a.active += m.active_seconds;
-        let p = ctx.project.as_deref();
-        match &mut a.project {
-            None => a.project = Some((p, m.tracked_seconds)),
-            Some((first, t)) if *first == p => *t += m.tracked_seconds,
-            Some(_) => add(
-                &mut extra.entry(i).or_default().projects,
-                p,
-                m.tracked_seconds,
-            ),
+        if a.project == u32::MAX {
+            (a.project, a.project_seconds) = (p, m.tracked_seconds);
+        } else if a.project == p {
+            a.project_seconds += m.tracked_seconds;
+        } else {
+            a.extra = true;
+            let list = &mut extra.entry(i).or_default().projects;
+            match list.iter_mut().find(|(k, _)| *k == p) {
+                Some((_, t)) => *t += m.tracked_seconds,
+                None => list.push((p, m.tracked_seconds)),
+            }
         }
     }
     for t in inputs.screenshots.iter().copied().filter(|t| in_period(*t)) {
@@ -258,6 +312,7 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
         .collect();
     for a in activities.iter().filter(|a| a.kind == ActivityKind::App) {
         if let Some(i) = index(a.slot_start) {
+            slots[i].extra = true;
             let apps = &mut extra.entry(i).or_default().apps;
             match apps.iter_mut().find(|(n, _)| *n == a.application) {
                 Some((_, d)) => *d += a.duration_millis,
@@ -265,13 +320,24 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
             }
         }
     }
+    // The slot's project: the most tracked, ties to the first name in order.
+    let names = &projects.names;
     let timeline: Vec<TimelineSlot> = slots
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let more = extra.get(&i);
+            let more = if a.extra { extra.get(&i) } else { None };
+            let first = (a.project != u32::MAX).then_some((a.project, a.project_seconds));
+            let project = first
+                .iter()
+                .chain(more.map(|e| e.projects.as_slice()).unwrap_or_default())
+                .max_by(|x, y| {
+                    x.1.cmp(&y.1)
+                        .then(names[y.0 as usize].cmp(&names[x.0 as usize]))
+                })
+                .and_then(|(p, _)| projects.shared[*p as usize].clone());
             TimelineSlot {
-                slot_start: Timestamp::from_millis(first + i as i64 * l),
+                slot_start: Timestamp::from_millis(first_start + i as i64 * l),
                 tracked_seconds: a.tracked,
                 activity_percent: activity_percent(
                     a.events,
@@ -280,35 +346,24 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
                     inputs.slot_seconds,
                 ),
                 active_percent: active_percent(a.active.min(a.tracked), a.tracked),
-                project: a
-                    .project
-                    .iter()
-                    .chain(more.map(|e| e.projects.as_slice()).unwrap_or_default())
-                    .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0)))
-                    .and_then(|(p, _)| p.map(str::to_string)),
+                project,
                 screenshots: a.screenshots,
                 top_application: more
                     .map(|e| e.apps.as_slice())
                     .unwrap_or_default()
                     .iter()
                     .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(x.0)))
-                    .map(|(n, _)| (*n).to_string()),
+                    .map(|(n, _)| Arc::from(*n)),
             }
         })
         .collect();
     drop(slots);
     // Projects, weighted by tracked time of their slot parts.
-    let mut by_project: BTreeMap<Option<&str>, Vec<&SlotMetrics>> = BTreeMap::new();
-    for (m, ctx) in inputs.slots.iter().filter(|(m, _)| in_period(m.slot_start)) {
-        by_project
-            .entry(ctx.project.as_deref())
-            .or_default()
-            .push(m);
-    }
-    let mut projects: Vec<ProjectActivity> = by_project
-        .into_iter()
-        .map(|(project, parts)| {
-            let avg = average_activity(parts);
+    let mut projects: Vec<ProjectActivity> = averages
+        .iter()
+        .zip(&projects.names)
+        .map(|(avg, project)| {
+            let avg = avg.finish();
             ProjectActivity {
                 project: project.map(str::to_string),
                 slots: avg.slots,
@@ -337,17 +392,11 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
         b.slots += 1;
         b.tracked_seconds += u64::from(s.tracked_seconds);
     }
-    let all_parts: Vec<&SlotMetrics> = inputs
-        .slots
-        .iter()
-        .filter(|(m, _)| in_period(m.slot_start))
-        .map(|(m, _)| m)
-        .collect();
-    let avg = average_activity(all_parts.iter().copied());
+    let avg = all.finish();
     let totals = Totals {
         tracked_seconds: avg.tracked_seconds,
-        keyboard_events: all_parts.iter().map(|m| u64::from(m.keyboard_events)).sum(),
-        mouse_events: all_parts.iter().map(|m| u64::from(m.mouse_events)).sum(),
+        keyboard_events,
+        mouse_events,
         screenshots: timeline.iter().map(|s| u64::from(s.screenshots)).sum(),
         activity_percent: avg.activity_percent,
         active_percent: avg.active_percent,

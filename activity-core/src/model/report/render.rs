@@ -57,8 +57,10 @@ fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     out
 }
 
-fn opt(s: &Option<String>) -> String {
-    s.clone().unwrap_or_default()
+fn opt<S: AsRef<str>>(s: &Option<S>) -> String {
+    s.as_ref()
+        .map(|s| s.as_ref().to_string())
+        .unwrap_or_default()
 }
 
 fn usage_csv(rows: &[UsageRow]) -> String {

@@ -83,26 +83,48 @@ pub struct ActivityAverage {
 
 /// The weighted average activity of `slots` (e.g. all slots of one project on one day).
 pub fn average_activity<'a>(slots: impl IntoIterator<Item = &'a SlotMetrics>) -> ActivityAverage {
-    let (mut n, mut t, mut a, mut b) = (0u32, 0u64, 0u64, 0u64);
+    let mut avg = Averager::default();
     for s in slots {
-        let w = u64::from(s.tracked_seconds);
-        n += 1;
-        t += w;
-        a += w * u64::from(s.activity_percent);
-        b += w * u64::from(s.active_percent);
+        avg.add(s);
     }
-    let avg = |x: u64| {
-        if t == 0 {
-            0
-        } else {
-            ((2 * x + t) / (2 * t)) as u8
+    avg.finish()
+}
+
+/// [`average_activity`] one slot at a time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Averager {
+    slots: u32,
+    tracked: u64,
+    activity: u64,
+    active: u64,
+}
+
+impl Averager {
+    /// Counts `s`, weighted by its tracked seconds.
+    pub fn add(&mut self, s: &SlotMetrics) {
+        let w = u64::from(s.tracked_seconds);
+        self.slots += 1;
+        self.tracked += w;
+        self.activity += w * u64::from(s.activity_percent);
+        self.active += w * u64::from(s.active_percent);
+    }
+
+    /// The averages of what was added.
+    pub fn finish(&self) -> ActivityAverage {
+        let t = self.tracked;
+        let avg = |x: u64| {
+            if t == 0 {
+                0
+            } else {
+                ((2 * x + t) / (2 * t)) as u8
+            }
+        };
+        ActivityAverage {
+            slots: self.slots,
+            tracked_seconds: t,
+            activity_percent: avg(self.activity),
+            active_percent: avg(self.active),
         }
-    };
-    ActivityAverage {
-        slots: n,
-        tracked_seconds: t,
-        activity_percent: avg(a),
-        active_percent: avg(b),
     }
 }
 
