@@ -44,14 +44,8 @@ pub enum Level {
     Day,
 }
 
-type Ctx = [String; 3];
-
-/// A usage name: its kind (`APP`, `URL`) and the application or domain.
-type NameKey = (&'static str, String);
-
-fn owned(c: [&str; 3]) -> Ctx {
-    c.map(str::to_string)
-}
+/// A work context as stored ('' meaning none).
+type Ctx<'a> = [&'a str; 3];
 
 fn kind_name(kind: ActivityKind) -> &'static str {
     match kind {
@@ -61,26 +55,44 @@ fn kind_name(kind: ActivityKind) -> &'static str {
 }
 
 /// What one job's writes change in the rollups, applied at the end of the job (inside its
-/// savepoint, so a job that fails takes its rollup changes with it).
-pub(crate) struct Pending {
+/// savepoint, so a job that fails takes its rollup changes with it). Borrows the job's records:
+/// collecting costs no allocation per record.
+pub(crate) struct Pending<'a> {
     enabled: bool,
-    usage: HashMap<(i64, Ctx), HashMap<NameKey, i64>>,
-    /// The slot rows written, as they now stand (a later write of the same slot replaces).
-    slots: BTreeMap<(i64, Ctx), SlotEntry>,
+    /// The job's distinct contexts (a job has one or a few).
+    ctxs: Vec<Ctx<'a>>,
+    /// Per activity: UTC hour of its slot, context index, kind, name, milliseconds.
+    usage: Vec<(i64, u32, &'static str, &'a str, i64)>,
+    /// The slot rows written, as they now stand (a later write of the same slot replaces), by
+    /// slot start and context index.
+    slots: BTreeMap<(i64, u32), SlotEntry>,
 }
 
-impl Pending {
+impl<'a> Pending<'a> {
     /// Changes to collect (`enabled` false: none, for the benchmark of what they cost).
-    pub(crate) fn new(enabled: bool) -> Pending {
+    pub(crate) fn new(enabled: bool) -> Pending<'a> {
         Pending {
             enabled,
-            usage: HashMap::new(),
+            ctxs: Vec::new(),
+            usage: Vec::new(),
             slots: BTreeMap::new(),
         }
     }
 
+    fn ctx_index(&mut self, context: &'a WorkContext) -> u32 {
+        let k = ctx(context);
+        let i = match self.ctxs.iter().rposition(|c| *c == k) {
+            Some(i) => i,
+            None => {
+                self.ctxs.push(k);
+                self.ctxs.len() - 1
+            }
+        };
+        i as u32
+    }
+
     /// An activity row was inserted.
-    pub(crate) fn activity(&mut self, a: &ActivityRecord) {
+    pub(crate) fn activity(&mut self, a: &'a ActivityRecord) {
         if !self.enabled {
             return;
         }
@@ -90,71 +102,199 @@ impl Pending {
         };
         let Some(name) = name else { return };
         let slot = a.slot_start.as_millis();
-        let k = owned(ctx(&a.context));
-        *self
-            .usage
-            .entry((slot - slot.rem_euclid(HOUR_MS), k))
-            .or_default()
-            .entry((kind_name(a.kind), name.to_string()))
-            .or_default() += a.duration_millis;
+        let k = self.ctx_index(&a.context);
+        self.usage.push((
+            slot - slot.rem_euclid(HOUR_MS),
+            k,
+            kind_name(a.kind),
+            name,
+            a.duration_millis,
+        ));
     }
 
     /// The slot row of `context` now holds `counts` (inserted or merged).
-    pub(crate) fn slot(&mut self, counts: &SlotCounts, context: &WorkContext) {
+    pub(crate) fn slot(&mut self, counts: &SlotCounts, context: &'a WorkContext) {
         if !self.enabled {
             return;
         }
-        let start = counts.slot_start.as_millis();
+        let k = self.ctx_index(context);
         self.slots
-            .insert((start, owned(ctx(context))), SlotEntry::of(counts));
+            .insert((counts.slot_start.as_millis(), k), SlotEntry::of(counts));
     }
 
-    /// Writes the changes. `names` holds the ids of `usage_names`; the names this job adds are
-    /// listed in `names.job` (the caller keeps them only if the job commits).
-    pub(crate) fn flush(self, c: &Connection, names: &mut Names) -> rusqlite::Result<()> {
+    /// Writes the changes, through the writer's `cache` (names, unsealed days, recent rows).
+    pub(crate) fn flush(mut self, c: &Connection, cache: &mut Cache) -> rusqlite::Result<()> {
+        let ctxs = std::mem::take(&mut self.ctxs);
+        let mut usage = std::mem::take(&mut self.usage);
+        usage.sort_unstable_by_key(|u| (u.0, u.1));
         let mut touched_days = BTreeSet::new();
-        for ((bucket, k), deltas) in self.usage {
-            let mut add = Vec::with_capacity(deltas.len());
-            for ((kind, name), ms) in deltas {
-                add.push((names.id(c, kind, &name)?, ms));
+        for group in usage.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (bucket, k) = (group[0].0, ctxs[group[0].1 as usize]);
+            let mut add = Vec::with_capacity(group.len());
+            for &(_, _, kind, name, ms) in group {
+                add.push((cache.names.id(c, kind, name)?, ms));
             }
-            let row = read_row(c, "usage_hours", bucket, &k)?;
-            let data = merge(&row.data, add);
-            write_row(c, "usage_hours", row.id, bucket, &k, &data)?;
+            cache.update(c, Table::Hours, bucket, k, |data| *data = merge(data, add))?;
             touched_days.insert(bucket - bucket.rem_euclid(DAY_MS));
         }
+        if !touched_days.is_empty() {
+            cache.load_unsealed(c)?;
+        }
         for day in &touched_days {
-            let new = c
-                .prepare_cached("INSERT OR IGNORE INTO usage_unsealed (day_ms) VALUES (?1)")?
-                .execute(params![day])?;
-            if new > 0 {
+            if cache.unsealed.insert(*day) {
+                c.prepare_cached("INSERT OR IGNORE INTO usage_unsealed (day_ms) VALUES (?1)")?
+                    .execute(params![day])?;
                 c.prepare_cached("DELETE FROM usage_days WHERE bucket_ms = ?1")?
                     .execute(params![day])?;
             }
         }
         if let Some(newest) = touched_days.last() {
-            let older: Vec<i64> = c
-                .prepare_cached("SELECT day_ms FROM usage_unsealed WHERE day_ms < ?1")?
-                .query_map(params![newest], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let older: Vec<i64> = cache.unsealed.range(..newest).copied().collect();
             for day in older {
                 seal(c, day)?;
+                cache.unsealed.remove(&day);
             }
         }
-        let mut days: BTreeMap<(i64, Ctx), Vec<SlotEntry>> = BTreeMap::new();
-        for ((start, k), entry) in self.slots {
+        let mut days: BTreeMap<(i64, u32), Vec<SlotEntry>> = BTreeMap::new();
+        for ((start, k), entry) in std::mem::take(&mut self.slots) {
             days.entry((start - start.rem_euclid(DAY_MS), k))
                 .or_default()
                 .push(entry);
         }
         for ((day, k), entries) in days {
-            let mut row = read_row(c, "slot_days", day, &k)?;
-            for e in entries {
-                put_slot(&mut row.data, &e);
-            }
-            write_row(c, "slot_days", row.id, day, &k, &row.data)?;
+            cache.update(c, Table::SlotDays, day, ctxs[k as usize], |data| {
+                for e in &entries {
+                    put_slot(data, e);
+                }
+            })?;
         }
         Ok(())
+    }
+}
+
+/// The two rollup tables the writer rewrites row by row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Table {
+    Hours,
+    SlotDays,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Hours => "usage_hours",
+            Table::SlotDays => "slot_days",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Table::Hours => "bucket_ms",
+            Table::SlotDays => "day_ms",
+        }
+    }
+}
+
+/// What the writer keeps between jobs so a job costs fewer statements: every usage name's id,
+/// the unsealed days, and the rows written recently (the open hour's and day's, which the next
+/// job changes again). The writer is the only writer of these tables, so the copies stay true;
+/// a job or transaction that fails drops the unsealed days and the rows (read again when
+/// needed) and takes its names out.
+#[derive(Default)]
+pub(crate) struct Cache {
+    pub(crate) names: Names,
+    /// `None`: not loaded.
+    unsealed_loaded: bool,
+    unsealed: BTreeSet<i64>,
+    /// Contexts seen, so a row's key holds an index and no strings.
+    ctxs: Vec<[String; 3]>,
+    rows: HashMap<(Table, i64, u32), Row>,
+}
+
+/// Rows kept at most (a bulk job touches a few dozen; a new job beyond this starts afresh).
+const CACHED_ROWS: usize = 256;
+
+impl Cache {
+    fn load_unsealed(&mut self, c: &Connection) -> rusqlite::Result<()> {
+        if !self.unsealed_loaded {
+            self.unsealed = c
+                .prepare_cached("SELECT day_ms FROM usage_unsealed")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            self.unsealed_loaded = true;
+        }
+        Ok(())
+    }
+
+    /// Reads the row of `(table, bucket, k)` (from the cache or the table), lets `change` edit
+    /// its data, and writes it back (an UPDATE by rowid touches no index) or inserts it.
+    fn update(
+        &mut self,
+        c: &Connection,
+        table: Table,
+        bucket: i64,
+        k: Ctx<'_>,
+        change: impl FnOnce(&mut Vec<u8>),
+    ) -> rusqlite::Result<()> {
+        let ci = match self.ctxs.iter().position(|x| x.iter().eq(k.iter())) {
+            Some(i) => i,
+            None => {
+                self.ctxs.push(k.map(str::to_string));
+                self.ctxs.len() - 1
+            }
+        } as u32;
+        let key = (table, bucket, ci);
+        let mut row = match self.rows.remove(&key) {
+            Some(row) => row,
+            None => read_row(c, table, bucket, k)?,
+        };
+        change(&mut row.data);
+        match row.id {
+            Some(id) => {
+                c.prepare_cached(&format!(
+                    "UPDATE {} SET data = ?2 WHERE id = ?1",
+                    table.name()
+                ))?
+                .execute(params![id, row.data])?;
+            }
+            None => {
+                c.prepare_cached(&format!(
+                    "INSERT INTO {} ({}, employee, project, task, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    table.name(),
+                    table.column()
+                ))?
+                .execute(params![bucket, k[0], k[1], k[2], row.data])?;
+                row.id = Some(c.last_insert_rowid());
+            }
+        }
+        if self.rows.len() >= CACHED_ROWS {
+            self.rows.clear();
+        }
+        self.rows.insert(key, row);
+        Ok(())
+    }
+
+    fn forget_rows(&mut self) {
+        self.rows.clear();
+        self.unsealed.clear();
+        self.unsealed_loaded = false;
+    }
+
+    /// The job committed (inside the transaction), or failed.
+    pub(crate) fn job_done(&mut self, ok: bool) {
+        self.names.job_done(ok);
+        if !ok {
+            self.forget_rows();
+        }
+    }
+
+    /// The transaction committed (`ok`) or failed.
+    pub(crate) fn batch_done(&mut self, ok: bool) {
+        self.names.batch_done(ok);
+        if !ok {
+            self.forget_rows();
+        }
     }
 }
 
@@ -208,8 +348,7 @@ impl Names {
         }
     }
 
-    /// The job committed (inside the transaction), or failed.
-    pub(crate) fn job_done(&mut self, ok: bool) {
+    fn job_done(&mut self, ok: bool) {
         let job = std::mem::take(&mut self.job);
         if ok {
             self.batch.extend(job);
@@ -218,8 +357,7 @@ impl Names {
         }
     }
 
-    /// The transaction committed (`ok`) or failed.
-    pub(crate) fn batch_done(&mut self, ok: bool) {
+    fn batch_done(&mut self, ok: bool) {
         let batch = std::mem::take(&mut self.batch);
         if !ok {
             self.forget(batch);
@@ -233,16 +371,13 @@ struct Row {
     data: Vec<u8>,
 }
 
-fn read_row(c: &Connection, table: &str, bucket: i64, k: &Ctx) -> rusqlite::Result<Row> {
-    let column = if table == "slot_days" {
-        "day_ms"
-    } else {
-        "bucket_ms"
-    };
+fn read_row(c: &Connection, table: Table, bucket: i64, k: Ctx<'_>) -> rusqlite::Result<Row> {
     let found: Option<(i64, Vec<u8>)> = c
         .prepare_cached(&format!(
-            "SELECT id, data FROM {table} WHERE {column} = ?1 AND employee = ?2
-             AND project = ?3 AND task = ?4"
+            "SELECT id, data FROM {} WHERE {} = ?1 AND employee = ?2
+             AND project = ?3 AND task = ?4",
+            table.name(),
+            table.column()
         ))?
         .query_row(params![bucket, k[0], k[1], k[2]], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -255,36 +390,6 @@ fn read_row(c: &Connection, table: &str, bucket: i64, k: &Ctx) -> rusqlite::Resu
             data: Vec::new(),
         },
     })
-}
-
-/// Rewrites `row` in place (an UPDATE by rowid touches no index) or inserts it.
-fn write_row(
-    c: &Connection,
-    table: &str,
-    id: Option<i64>,
-    bucket: i64,
-    k: &Ctx,
-    data: &[u8],
-) -> rusqlite::Result<()> {
-    match id {
-        Some(id) => {
-            c.prepare_cached(&format!("UPDATE {table} SET data = ?2 WHERE id = ?1"))?
-                .execute(params![id, data])?;
-        }
-        None => {
-            let column = if table == "slot_days" {
-                "day_ms"
-            } else {
-                "bucket_ms"
-            };
-            c.prepare_cached(&format!(
-                "INSERT INTO {table} ({column}, employee, project, task, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5)"
-            ))?
-            .execute(params![bucket, k[0], k[1], k[2], data])?;
-        }
-    }
-    Ok(())
 }
 
 /// `old` (packed, by id) plus `add` (any order, ids may repeat), packed by id.
@@ -319,7 +424,7 @@ fn merge(old: &[u8], mut add: Vec<(u32, i64)>) -> Vec<u8> {
 
 /// Writes `day`'s rows of `usage_days` from its hour rows and takes it off `usage_unsealed`.
 fn seal(c: &Connection, day: i64) -> rusqlite::Result<()> {
-    let mut by_ctx: BTreeMap<Ctx, Vec<(u32, i64)>> = BTreeMap::new();
+    let mut by_ctx: BTreeMap<[String; 3], Vec<(u32, i64)>> = BTreeMap::new();
     {
         let mut st = c.prepare_cached(
             "SELECT employee, project, task, data FROM usage_hours
@@ -327,7 +432,7 @@ fn seal(c: &Connection, day: i64) -> rusqlite::Result<()> {
         )?;
         let mut rows = st.query(params![day, day + DAY_MS])?;
         while let Some(r) = rows.next()? {
-            let k: Ctx = [r.get(0)?, r.get(1)?, r.get(2)?];
+            let k: [String; 3] = [r.get(0)?, r.get(1)?, r.get(2)?];
             by_ctx
                 .entry(k)
                 .or_default()
@@ -337,7 +442,11 @@ fn seal(c: &Connection, day: i64) -> rusqlite::Result<()> {
     c.prepare_cached("DELETE FROM usage_days WHERE bucket_ms = ?1")?
         .execute(params![day])?;
     for (k, entries) in by_ctx {
-        write_row(c, "usage_days", None, day, &k, &merge(&[], entries))?;
+        c.prepare_cached(
+            "INSERT INTO usage_days (bucket_ms, employee, project, task, data)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![day, k[0], k[1], k[2], merge(&[], entries)])?;
     }
     c.prepare_cached("DELETE FROM usage_unsealed WHERE day_ms = ?1")?
         .execute(params![day])?;
@@ -478,16 +587,28 @@ pub(crate) fn rebuild(c: &Connection) -> rusqlite::Result<()> {
     c.execute_batch(
         "DELETE FROM usage_hours; DELETE FROM usage_days; DELETE FROM usage_unsealed;\n         DELETE FROM slot_days;",
     )?;
-    let mut pending = Pending::new(true);
+    // In chunks: `Pending` borrows the records it sums.
+    const CHUNK: usize = 20_000;
+    let mut cache = Cache::default();
+    let flush = |records: &mut Vec<ActivityRecord>, cache: &mut Cache| -> rusqlite::Result<()> {
+        let mut pending = Pending::new(true);
+        for a in records.iter() {
+            pending.activity(a);
+        }
+        pending.flush(c, cache)?;
+        records.clear();
+        Ok(())
+    };
     {
         let mut st = c.prepare(
             "SELECT kind, application, domain, slot_start, duration_ms, employee, project, task
              FROM activities",
         )?;
         let mut rows = st.query([])?;
+        let mut chunk = Vec::with_capacity(CHUNK);
         while let Some(r) = rows.next()? {
             let kind: String = r.get(0)?;
-            let a = ActivityRecord {
+            chunk.push(ActivityRecord {
                 kind: if kind == "URL" {
                     ActivityKind::Url
                 } else {
@@ -501,19 +622,35 @@ pub(crate) fn rebuild(c: &Connection) -> rusqlite::Result<()> {
                 duration_millis: r.get(4)?,
                 slot_start: Timestamp::from_millis(r.get(3)?),
                 context: super::context_at(r, 5)?,
-            };
-            pending.activity(&a);
+            });
+            if chunk.len() == CHUNK {
+                flush(&mut chunk, &mut cache)?;
+            }
         }
+        flush(&mut chunk, &mut cache)?;
     }
     {
         let mut st = c.prepare(&format!("SELECT {} FROM slots", super::query::SLOT_COLUMNS))?;
         let mut rows = st.query([])?;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let flush = |chunk: &mut Vec<super::SlotRow>, cache: &mut Cache| -> rusqlite::Result<()> {
+            let mut pending = Pending::new(true);
+            for row in chunk.iter() {
+                pending.slot(&row.counts, &row.context);
+            }
+            pending.flush(c, cache)?;
+            chunk.clear();
+            Ok(())
+        };
         while let Some(r) = rows.next()? {
-            let row = super::query::slot_row(r)?;
-            pending.slot(&row.counts, &row.context);
+            chunk.push(super::query::slot_row(r)?);
+            if chunk.len() == CHUNK {
+                flush(&mut chunk, &mut cache)?;
+            }
         }
+        flush(&mut chunk, &mut cache)?;
     }
-    pending.flush(c, &mut Names::default())
+    Ok(())
 }
 
 /// Usage totals `(kind, name, milliseconds)` over the buckets of `level` starting in

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
-use super::rollup::{Names, Pending};
+use super::rollup::{Cache, Pending};
 use super::rows::{SlotRow, Write};
 use super::{MAX_BATCH, RecordError, blob_to_map, ctx, sql_error, words_to_blob};
 use crate::model::activity::ActivityKind;
@@ -114,7 +114,11 @@ fn write_checkpoint(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub(crate) fn apply(c: &Connection, w: &Write, rollups: &mut Pending) -> rusqlite::Result<()> {
+pub(crate) fn apply<'a>(
+    c: &Connection,
+    w: &'a Write,
+    rollups: &mut Pending<'a>,
+) -> rusqlite::Result<()> {
     match w {
         Write::Slot(row) => {
             let merged = write_slot(c, row)?;
@@ -265,7 +269,7 @@ pub(crate) fn apply(c: &Connection, w: &Write, rollups: &mut Pending) -> rusqlit
 fn apply_job(
     tx: &mut rusqlite::Transaction<'_>,
     job: &Job,
-    names: &mut Names,
+    cache: &mut Cache,
 ) -> rusqlite::Result<()> {
     let result = (|| {
         let sp = tx.savepoint()?;
@@ -273,16 +277,16 @@ fn apply_job(
         for w in &job.writes {
             apply(&sp, w, &mut rollups)?;
         }
-        rollups.flush(&sp, names)?;
+        rollups.flush(&sp, cache)?;
         sp.commit()
     })();
-    names.job_done(result.is_ok());
+    cache.job_done(result.is_ok());
     result
 }
 
 pub(crate) fn writer_loop(mut conn: Connection, path: PathBuf, jobs: mpsc::Receiver<Job>) {
     let err = sql_error(&path);
-    let mut names = Names::default();
+    let mut cache = Cache::default();
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         let mut ops = batch[0].writes.len();
@@ -295,8 +299,8 @@ pub(crate) fn writer_loop(mut conn: Connection, path: PathBuf, jobs: mpsc::Recei
                 Err(_) => break,
             }
         }
-        let results = commit_batch(&mut conn, &path, &batch, &mut names);
-        names.batch_done(results.is_ok());
+        let results = commit_batch(&mut conn, &path, &batch, &mut cache);
+        cache.batch_done(results.is_ok());
         // Acknowledge only now: after the commit (or its failure).
         match results {
             Ok(each) => {
@@ -319,12 +323,12 @@ fn commit_batch(
     conn: &mut Connection,
     path: &Path,
     batch: &[Job],
-    names: &mut Names,
+    cache: &mut Cache,
 ) -> rusqlite::Result<Vec<Result<(), RecordError>>> {
     let mut tx = conn.transaction()?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        results.push(apply_job(&mut tx, job, names).map_err(sql_error(path)));
+        results.push(apply_job(&mut tx, job, cache).map_err(sql_error(path)));
     }
     tx.commit()?;
     Ok(results)
