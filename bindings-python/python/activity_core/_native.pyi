@@ -21,6 +21,7 @@ __all__ = [
     "StorageError",
     "UnavailableError",
     "__version__",
+    "_after_fork",
     "browser_host_install",
     "blur",
     "process",
