@@ -26,9 +26,9 @@ fn ctx(p: i64) -> WorkContext {
 }
 
 /// Slot number `slot` of the heavy year (10-minute slots from `YEAR_START`): its counts and 20
-/// activity records, applications and sites spread over 500 and 2,000 names. `new_sites`: the
-/// sites are picked so that nearly every one is seen for the first time over a few days (all
-/// 2,000 in turn), instead of the year's mix.
+/// activity records, applications and sites spread over 500 and 2,000 names. `new_sites`: a
+/// third of the records are websites, each one a site never seen before (the harshest case
+/// for the name table), instead of the year's mix.
 fn heavy_slot(slot: i64, new_sites: bool) -> Vec<Write> {
     let start = YEAR_START + slot * 600_000;
     let mut counts = SlotCounts {
@@ -48,7 +48,13 @@ fn heavy_slot(slot: i64, new_sites: bool) -> Vec<Write> {
     for k in 0..20i64 {
         let n = slot * 20 + k;
         let url = if new_sites { n % 3 == 0 } else { k % 3 == 0 };
-        let domain = url.then(|| format!("site{}.example", (n * 7919) % 2000));
+        let domain = url.then(|| {
+            if new_sites {
+                format!("site{n}.example")
+            } else {
+                format!("site{}.example", (n * 7919) % 2000)
+            }
+        });
         writes.push(Write::Activity(Box::new(ActivityRecord {
             kind: if url {
                 ActivityKind::Url
@@ -172,9 +178,9 @@ fn reads(dir: &std::path::Path, full: bool, days: i64) {
 /// What keeping the rollups costs the writer.
 fn writes(dir: &std::path::Path, full: bool) {
     // What keeping the rollups costs the writer: the same records through the real store
-    // (WAL, synchronous=FULL), with and without them, alternating, best of three. Two shapes:
-    // the tracker's (one job per slot: the slot and its 20 records, one commit each) and bulk
-    // jobs of 4,000 records (an import).
+    // (WAL, synchronous=FULL), with and without them, alternating, best of three. Shapes: the
+    // tracker's (one job per slot: the slot and its 20 records, one commit each), the same with
+    // every website new, and bulk jobs of 4,200 writes (an import).
     let write_dir = dir.join("writes");
     // `slots_per_job` heavy slots (21 writes each) per job.
     let measure = |rollups: bool, jobs: i64, slots_per_job: i64, new_sites: bool| -> f64 {
@@ -198,13 +204,13 @@ fn writes(dir: &std::path::Path, full: bool) {
     for (label, jobs, slots_per_job, new_sites) in [
         (
             "per slot (a slot + 20 records, one commit each)",
-            if full { 300 } else { 20 },
+            if full { 1000 } else { 20 },
             1,
             false,
         ),
         (
-            "per slot, nearly every site new",
-            if full { 300 } else { 20 },
+            "per slot, every site new (7 per commit)",
+            if full { 1000 } else { 20 },
             1,
             true,
         ),
