@@ -269,6 +269,44 @@ fn a_write_sqlite_refuses_fails_only_its_own_caller_in_a_group_commit() {
     assert_rollups_match(&path);
 }
 
+/// Two stores on one file (two processes tracking into the same folder): each writer keeps a
+/// cache of rollup rows and names, which must not survive the other's commits.
+#[test]
+fn two_writers_on_one_store_keep_the_rollups_true() {
+    let path = temp_db("two-writers");
+    let stores = [
+        RecordStore::open(&path).unwrap(),
+        RecordStore::open(&path).unwrap(),
+    ];
+    let ctx = WorkContext {
+        employee: Some("emp".into()),
+        project: None,
+        task: None,
+    };
+    for i in 0..60i64 {
+        // The same hour's usage row and the same day's slot row from both, names first seen by
+        // either, slots of their own and parts of shared ones.
+        let mut a = activity(&format!("t{i}"), i * 1000);
+        a.application = format!("app{}", i % 7);
+        let mut counts = slot(10_000, 1, &[1]);
+        counts.slot_start = at((i % 9) * 600_000);
+        stores[(i % 2) as usize]
+            .write(vec![
+                Write::Activity(Box::new(a)),
+                Write::Slot(Box::new(SlotRow {
+                    counts,
+                    context: ctx.clone(),
+                })),
+            ])
+            .unwrap();
+    }
+    for s in &stores {
+        s.close();
+    }
+    drop(stores);
+    assert_rollups_match(&path);
+}
+
 fn rand_key() -> u64 {
     static N: AtomicU32 = AtomicU32::new(0);
     u64::from(N.fetch_add(1, Ordering::Relaxed))

@@ -198,9 +198,10 @@ impl Table {
 
 /// What the writer keeps between jobs so a job costs fewer statements: every usage name's id,
 /// the unsealed days, and the rows written recently (the open hour's and day's, which the next
-/// job changes again). The writer is the only writer of these tables, so the copies stay true;
-/// a job or transaction that fails drops the unsealed days and the rows (read again when
-/// needed) and takes its names out.
+/// job changes again). The copies stay true while this writer is the only one: a job or
+/// transaction that fails drops the unsealed days and the rows (read again when needed) and
+/// takes its names out, and a commit by another connection (another process tracking into the
+/// same folder) drops everything (`seen_version`).
 #[derive(Default)]
 pub(crate) struct Cache {
     names: Names,
@@ -210,6 +211,8 @@ pub(crate) struct Cache {
     /// Contexts seen, so a row's key holds an index and no strings.
     ctxs: Vec<[String; 3]>,
     rows: HashMap<(Table, i64, u32), Row>,
+    /// `PRAGMA data_version` as of the last transaction.
+    version: Option<i64>,
 }
 
 /// Rows kept at most (a bulk job touches a few dozen; a new job beyond this starts afresh).
@@ -303,6 +306,18 @@ impl Cache {
         if !ok {
             self.forget_rows();
         }
+    }
+
+    /// The database's `PRAGMA data_version` at the start of a write transaction (under the
+    /// write lock): when it moved, another connection wrote to the store since this writer's
+    /// last transaction (a second process on the same folder), and everything cached goes.
+    pub(crate) fn seen_version(&mut self, version: i64) {
+        if self.version.is_some_and(|v| v != version) {
+            self.forget_rows();
+            self.ctxs.clear();
+            self.names = Names::default();
+        }
+        self.version = Some(version);
     }
 }
 

@@ -325,7 +325,12 @@ fn commit_batch(
     batch: &[Job],
     cache: &mut Cache,
 ) -> rusqlite::Result<Vec<Result<(), RecordError>>> {
-    let mut tx = conn.transaction()?;
+    // IMMEDIATE: the write lock first, then the check that no other connection (another
+    // process on the same store) committed since this writer's last transaction; if one did,
+    // the writer's rollup cache is stale and is dropped.
+    let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    cache.seen_version(version);
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         results.push(apply_job(&mut tx, job, cache).map_err(sql_error(path)));
