@@ -52,12 +52,26 @@ xvfb=$!
 for _ in $(seq 100); do [ -s "$out/display.num" ] && break; sleep 0.1; done
 display=":$(head -n 1 "$out/display.num")"
 for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
-DISPLAY="$display" openbox >/dev/null 2>&1 &
-wm=$!
-trap 'kill $wm $xvfb 2>/dev/null || true' EXIT
 export DISPLAY="$display"
 unset WAYLAND_DISPLAY XDG_SESSION_TYPE
-for _ in $(seq 50); do xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q window && break; sleep 0.1; done
+# The window manager: wait until it manages the screen (the tracker needs EWMH); on a loaded
+# machine openbox may take seconds, and it has been seen to exit at start-up: retry, then fail
+# naming what it printed (a tracker test without a window manager would fail less clearly).
+wm=""
+trap 'kill $wm $xvfb 2>/dev/null || true' EXIT
+for attempt in 1 2 3; do
+    openbox >"$out/openbox.log" 2>&1 &
+    wm=$!
+    for _ in $(seq 150); do
+        xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q window && break 2
+        kill -0 "$wm" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "openbox did not manage $display (attempt $attempt): $(tail -n 5 "$out/openbox.log")" >&2
+    kill "$wm" 2>/dev/null || true
+    wait "$wm" 2>/dev/null || true
+    [ "$attempt" = 3 ] && { echo "no window manager: giving up" >&2; exit 1; }
+done
 DISPLAY="$display" xterm -T "C API test" -e sh -c 'sleep 600' >/dev/null 2>&1 &
 
 step "examples run: blur a PPM, track this display"
