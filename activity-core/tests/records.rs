@@ -783,6 +783,44 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
             writes.push(Write::Activity(Box::new(a)));
         }
     }
+    // Screenshots over the same weeks, a third of them deleted again: reports count the others.
+    let mut shots: Vec<(Timestamp, WorkContext)> = Vec::new();
+    for i in 0..300 {
+        let a = random_activity(&mut rng, 100_000 + i);
+        let shift = rng.random_range(-12..=8i64) * DAY;
+        let taken = Timestamp::from_millis(a.start.as_millis() + shift);
+        let id = format!("shot-{i}");
+        writes.push(Write::Screenshot(Box::new(Screenshot {
+            id: id.clone(),
+            slot_start: Timestamp::from_millis(a.slot_start.as_millis() + shift),
+            taken_at: taken,
+            monitor: "M".into(),
+            x: 0,
+            y: 0,
+            width: 8,
+            height: 8,
+            blurred: false,
+            format: "jpg".into(),
+            full_key: format!("k/{id}.jpg"),
+            thumb_key: format!("k/{id}-thumb.jpg"),
+            full_bytes: 1,
+            thumb_bytes: 1,
+            sha256: "ab".repeat(32),
+            thumb_sha256: "cd".repeat(32),
+            provider: "LOCAL".into(),
+            upload_state: UploadState::Pending,
+            context: a.context.clone(),
+        })));
+        if i % 3 == 0 {
+            writes.push(Write::DeleteScreenshot {
+                id,
+                remote: Vec::new(),
+                at: taken,
+            });
+        } else {
+            shots.push((taken, a.context));
+        }
+    }
     for chunk in writes.chunks(500) {
         store.write(chunk.to_vec()).unwrap();
     }
@@ -823,6 +861,12 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
                     .filter(|a| request.project.is_none() || a.context.project == request.project)
                     .cloned()
                     .collect();
+                let visible_shots: Vec<Timestamp> = shots
+                    .iter()
+                    .filter(|(_, c)| viewer.may_see(c.employee.as_deref()))
+                    .filter(|(_, c)| request.project.is_none() || c.project == request.project)
+                    .map(|(t, _)| *t)
+                    .collect();
                 let resolved = request.period.resolve().unwrap();
                 let slot_rows: Vec<_> = t
                     .slots(
@@ -843,7 +887,7 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
                     Inputs {
                         slots: &slot_rows,
                         activities: &visible,
-                        screenshots: &[],
+                        screenshots: &visible_shots,
                         slot_seconds: 600,
                         max_expected_events: 1200,
                         top_n: 3,
@@ -875,6 +919,7 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
                 );
                 assert_eq!(fast.totals, slow.totals, "{zone} {first}..{last}");
                 assert!(fast.totals.tracked_seconds > 0, "{zone} {first}..{last}");
+                assert!(fast.totals.screenshots > 0, "{zone} {first}..{last}");
             }
         }
     }
