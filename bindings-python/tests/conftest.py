@@ -8,6 +8,8 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -43,12 +45,33 @@ def display() -> Iterator[str]:
         if subprocess.run(["xdpyinfo", "-display", name], capture_output=True).returncode == 0:
             break
         time.sleep(0.1)
-    wm = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True, text=True)
+    # The window manager (the tracker needs EWMH): on a loaded machine openbox can take seconds,
+    # and it has been seen not to come up at all; wait up to 15 s, retry, then fail saying why
+    # (a tracker test without one fails later and less clearly).
+    wm = None
+    for attempt in range(3):
+        log = tempfile.TemporaryFile()
+        wm = subprocess.Popen(["openbox"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        for _ in range(150):
+            out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True,
+                                 text=True)
+            if "window id" in out.stdout or wm.poll() is not None:
+                break
+            time.sleep(0.1)
         if "window id" in out.stdout:
+            log.close()  # (openbox keeps its own descriptor)
             break
-        time.sleep(0.1)
+        wm.kill()
+        wm.wait()
+        log.seek(0)
+        printed = log.read().decode(errors="replace")[-500:]
+        log.close()
+        if attempt == 2:
+            xvfb.kill()
+            pytest.fail(f"openbox did not manage {name} in 3 attempts (exit {wm.returncode}): {printed}")
+        print(f"openbox did not manage {name} (attempt {attempt + 1}, exit {wm.returncode}): {printed}",
+              file=sys.stderr)
+    assert wm is not None
     term = subprocess.Popen(["xterm", "-T", "Python test", "-e", "sh", "-c", "sleep 600"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
