@@ -124,9 +124,13 @@ impl<'a> Pending<'a> {
     }
 
     /// Writes the changes, through the writer's `cache` (names, unsealed days, recent rows).
-    pub(crate) fn flush(mut self, c: &Connection, cache: &mut Cache) -> rusqlite::Result<()> {
-        let ctxs = std::mem::take(&mut self.ctxs);
-        let mut usage = std::mem::take(&mut self.usage);
+    pub(crate) fn flush(self, c: &Connection, cache: &mut Cache) -> rusqlite::Result<()> {
+        let Pending {
+            ctxs,
+            mut usage,
+            slots,
+            ..
+        } = self;
         usage.sort_unstable_by_key(|u| (u.0, u.1));
         let mut touched_days = BTreeSet::new();
         for group in usage.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
@@ -138,26 +142,24 @@ impl<'a> Pending<'a> {
             cache.update(c, Table::Hours, bucket, k, |data| *data = merge(data, add))?;
             touched_days.insert(bucket - bucket.rem_euclid(DAY_MS));
         }
-        if !touched_days.is_empty() {
-            cache.load_unsealed(c)?;
-        }
-        for day in &touched_days {
-            if cache.unsealed.insert(*day) {
-                c.prepare_cached("INSERT OR IGNORE INTO usage_unsealed (day_ms) VALUES (?1)")?
-                    .execute(params![day])?;
-                c.prepare_cached("DELETE FROM usage_days WHERE bucket_ms = ?1")?
-                    .execute(params![day])?;
-            }
-        }
         if let Some(newest) = touched_days.last() {
-            let older: Vec<i64> = cache.unsealed.range(..newest).copied().collect();
+            let unsealed = cache.unsealed(c)?;
+            for day in &touched_days {
+                if unsealed.insert(*day) {
+                    c.prepare_cached("INSERT OR IGNORE INTO usage_unsealed (day_ms) VALUES (?1)")?
+                        .execute(params![day])?;
+                    c.prepare_cached("DELETE FROM usage_days WHERE bucket_ms = ?1")?
+                        .execute(params![day])?;
+                }
+            }
+            let older: Vec<i64> = unsealed.range(..newest).copied().collect();
             for day in older {
                 seal(c, day)?;
-                cache.unsealed.remove(&day);
+                unsealed.remove(&day);
             }
         }
         let mut days: BTreeMap<(i64, u32), Vec<SlotEntry>> = BTreeMap::new();
-        for ((start, k), entry) in std::mem::take(&mut self.slots) {
+        for ((start, k), entry) in slots {
             days.entry((start - start.rem_euclid(DAY_MS), k))
                 .or_default()
                 .push(entry);
@@ -205,9 +207,8 @@ impl Table {
 #[derive(Default)]
 pub(crate) struct Cache {
     names: Names,
-    /// `unsealed` holds the table's days (false: read them first).
-    unsealed_loaded: bool,
-    unsealed: BTreeSet<i64>,
+    /// The `usage_unsealed` days (`None`: not read yet).
+    unsealed: Option<BTreeSet<i64>>,
     /// Contexts seen, so a row's key holds an index and no strings.
     ctxs: Vec<[String; 3]>,
     rows: HashMap<(Table, i64, u32), Row>,
@@ -221,15 +222,16 @@ const CACHED_ROWS: usize = 256;
 const CACHED_CONTEXTS: usize = 64;
 
 impl Cache {
-    fn load_unsealed(&mut self, c: &Connection) -> rusqlite::Result<()> {
-        if !self.unsealed_loaded {
-            self.unsealed = c
-                .prepare_cached("SELECT day_ms FROM usage_unsealed")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            self.unsealed_loaded = true;
+    /// The unsealed days (read from the table once, then kept in step with it).
+    fn unsealed(&mut self, c: &Connection) -> rusqlite::Result<&mut BTreeSet<i64>> {
+        if self.unsealed.is_none() {
+            self.unsealed = Some(
+                c.prepare_cached("SELECT day_ms FROM usage_unsealed")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
+            );
         }
-        Ok(())
+        Ok(self.unsealed.get_or_insert_default())
     }
 
     /// Reads the row of `(table, bucket, k)` (from the cache or the table), lets `change` edit
@@ -288,8 +290,7 @@ impl Cache {
 
     fn forget_rows(&mut self) {
         self.rows.clear();
-        self.unsealed.clear();
-        self.unsealed_loaded = false;
+        self.unsealed = None;
     }
 
     /// The job committed (inside the transaction), or failed.
