@@ -154,6 +154,20 @@ pub enum RuntimeError {
     /// An argument was refused.
     #[error("{0}")]
     InvalidArgument(String),
+    /// Another tracker owns the data folder (it captures into it, or a reader is uploading or
+    /// deleting through it): only one at a time may.
+    #[error(
+        "data folder {path} is in use by {holder}: only one tracker at a time may {purpose} in \
+         it (others may open it to read, report and delete without starting)"
+    )]
+    FolderLocked {
+        /// The folder.
+        path: String,
+        /// Who holds it (`process 1234 (tracking)`).
+        holder: String,
+        /// What this tracker wanted to do.
+        purpose: &'static str,
+    },
 }
 
 fn describe_unavailable(list: &[(SourceKind, String)]) -> String {
@@ -177,6 +191,7 @@ impl RuntimeError {
             RuntimeError::Cancelled(_) => ErrorKind::Cancelled,
             RuntimeError::ScreenshotNotFound(_) => ErrorKind::NotFound,
             RuntimeError::InvalidArgument(_) => ErrorKind::InvalidInput,
+            RuntimeError::FolderLocked { .. } => ErrorKind::InvalidState,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Small helpers every layer uses. Not public.
 
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 /// Lower-case hexadecimal of `bytes` (digests, ids, secrets).
@@ -24,6 +25,40 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) fn new_id() -> String {
     let bytes: [u8; 16] = rand::random();
     hex(&bytes)
+}
+
+// Files and folders only their owner may read: the data folder holds screenshots (unblurred
+// unless blur is on), titles, URLs and employee ids.
+
+/// `create_dir_all` with mode 0700 for every folder it creates (on Unix).
+pub(crate) fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+/// Options for a new file only its owner may read (0600 on Unix).
+pub(crate) fn private_file_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Sets a file that already exists to owner-only (0600 on Unix; nothing elsewhere).
+pub(crate) fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

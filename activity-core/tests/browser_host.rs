@@ -397,7 +397,11 @@ fn a_second_tracker_on_the_same_folder_cannot_take_the_socket() {
     a.start().unwrap();
     let (b, _) = tracker(&dir, Config::default());
     let e = b.start().unwrap_err();
-    assert!(e.to_string().contains("another tracker"), "{e}");
+    assert!(
+        e.to_string()
+            .contains(&format!("in use by process {}", std::process::id())),
+        "{e}"
+    );
     a.stop().unwrap();
     // A socket left behind (a tracker that died) is taken over.
     let _stale = UnixListener::bind(socket_path(&dir)).map(drop);

@@ -31,9 +31,10 @@ fn no_event_is_lost_or_counted_twice_while_slots_close() {
                 while now.load(Ordering::Relaxed) < base + SLOTS * 60_000 {
                     i += 1;
                     // Mostly current time, sometimes a little late (may hit a closed slot).
-                    let t = now.load(Ordering::Relaxed) - if i % 97 == 0 { 70_000 } else { 0 };
+                    let t =
+                        now.load(Ordering::Relaxed) - if i.is_multiple_of(97) { 70_000 } else { 0 };
                     c.record(kind, Timestamp::from_millis(t));
-                    if i % 100 == 0 {
+                    if i.is_multiple_of(100) {
                         progress.fetch_add(100, Ordering::SeqCst);
                         std::thread::yield_now();
                     }

@@ -232,6 +232,7 @@ fn a_write_sqlite_refuses_fails_only_its_own_caller_in_a_group_commit() {
             next_attempt: at(0),
             created: at(0),
             last_error: None,
+            location: String::new(),
         }))
     };
     let refused = AtomicU32::new(0);
@@ -812,11 +813,7 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
             context: a.context.clone(),
         })));
         if i % 3 == 0 {
-            writes.push(Write::DeleteScreenshot {
-                id,
-                remote: Vec::new(),
-                at: taken,
-            });
+            writes.push(Write::DeleteScreenshot { id, at: taken });
         } else {
             shots.push((taken, a.context));
         }

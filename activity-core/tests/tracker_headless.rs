@@ -336,14 +336,22 @@ fn slot_counts_survive_kill_9_up_to_the_last_checkpoint() {
     );
     child.kill().unwrap(); // SIGKILL: no stop, no flush
     child.wait().unwrap();
-    // The next tracker on this folder recovers the checkpointed counts.
+    // A reader (built, not started: the `report` tool, a UI process) recovers nothing: the
+    // checkpoints might be a live tracker's.
     let t = Tracker::builder(Config::default())
         .data_dir(&dir)
-        .missing_sources(MissingSources::RunAvailable)
+        .without_sources()
         .build()
         .unwrap();
+    assert!(!checkpoints(&dir).is_empty());
+    assert!(all_slots(&t).is_empty(), "a reader recovered checkpoints");
+    // The next tracker that owns the folder recovers the checkpointed counts when it starts.
+    t.set_context(Some("emp-1"), Some("Crash"), None).unwrap();
+    t.start().unwrap();
     assert!(checkpoints(&dir).is_empty());
+    t.stop().unwrap();
     let slots = all_slots(&t);
+    // (the start and stop above add a tracked part of their own, without input)
     let (kb, mouse) = event_totals(&slots);
     let tracked: u32 = slots.iter().map(|s| s.metrics.tracked_seconds).sum();
     assert_eq!((kb, mouse), (7, 1), "{slots:?}");

@@ -129,7 +129,9 @@ pub(crate) fn source_view<'a>(frame: &Frame<'a>) -> Result<(Source<'a>, (u32, u3
     let full = stride.checked_mul(h as usize);
     let src = match full {
         Some(n)
-            if stride % 4 == 0 && frame.data().len() >= n && stride / 4 <= u32::MAX as usize =>
+            if stride.is_multiple_of(4)
+                && frame.data().len() >= n
+                && stride / 4 <= u32::MAX as usize =>
         {
             Source {
                 buf: Cow::Borrowed(&frame.data()[..n]),

@@ -284,7 +284,7 @@ impl Frequency {
 
 impl fmt::Display for Frequency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % 60 == 0 {
+        if self.0.is_multiple_of(60) {
             write!(f, "{} min", self.0 / 60)
         } else {
             write!(f, "{} s", self.0)
@@ -294,7 +294,7 @@ impl fmt::Display for Frequency {
 
 impl Serialize for Frequency {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 60 == 0 {
+        if self.0.is_multiple_of(60) {
             s.serialize_u32(self.0 / 60)
         } else {
             s.serialize_str(&format!("{}s", self.0))
@@ -532,7 +532,8 @@ impl Config {
             );
         }
         let l = self.slot_seconds;
-        if !(MIN_SLOT_SECONDS..=MAX_SLOT_SECONDS).contains(&l) || SECONDS_PER_DAY % l != 0 {
+        if !(MIN_SLOT_SECONDS..=MAX_SLOT_SECONDS).contains(&l) || !SECONDS_PER_DAY.is_multiple_of(l)
+        {
             bad(
                 "slot_seconds",
                 format!(

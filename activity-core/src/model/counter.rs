@@ -280,7 +280,7 @@ impl InputCounter {
     pub fn new(slot_seconds: u32) -> Result<InputCounter, ScoreError> {
         if slot_seconds == 0
             || slot_seconds > MAX_SLOT_SECONDS
-            || SECONDS_PER_DAY % slot_seconds != 0
+            || !SECONDS_PER_DAY.is_multiple_of(slot_seconds)
         {
             return Err(ScoreError::InvalidSlotLength(slot_seconds));
         }

@@ -32,10 +32,10 @@ impl SecondMap {
     /// Bits past `seconds` are cleared.
     pub fn from_words(seconds: u32, mut words: Vec<u64>) -> SecondMap {
         words.resize((seconds as usize).div_ceil(64), 0);
-        if seconds % 64 != 0 {
-            if let Some(last) = words.last_mut() {
-                *last &= (1u64 << (seconds % 64)) - 1;
-            }
+        if !seconds.is_multiple_of(64)
+            && let Some(last) = words.last_mut()
+        {
+            *last &= (1u64 << (seconds % 64)) - 1;
         }
         SecondMap { words, seconds }
     }

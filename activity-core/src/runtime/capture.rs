@@ -39,7 +39,17 @@ pub(crate) fn capture_loop(
     for job in jobs {
         // The switches may have changed since the job was queued: the gate decides now.
         if shared.gate().is_open() {
-            capture_once(shared, screens.as_mut(), &job, &options, wake);
+            // A panic in the screen source or the media pipeline fails this capture, reported,
+            // not the thread: later screenshots still come.
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                capture_once(shared, screens.as_mut(), &job, &options, wake);
+            }));
+            if let Err(panic) = caught {
+                capture_failed(
+                    shared,
+                    format!("the capture panicked: {}", super::panic_message(&*panic)),
+                );
+            }
         }
     }
     screens

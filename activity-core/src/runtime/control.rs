@@ -79,6 +79,7 @@ pub(crate) fn spawn(
     };
 
     let (tx, rx) = mpsc::channel();
+    let shared_for_ids = shared.clone();
     let idle_after = shared.config.idle_after.as_millis();
     let next_checkpoint = now.add_millis(shared.checkpoint_millis);
     let mut control = Control {
@@ -101,11 +102,33 @@ pub(crate) fn spawn(
         next_checkpoint,
         pending: Vec::new(),
         failing: false,
+        windows_failed: false,
     };
+    let capture_id = control.capture.as_ref().map(|(_, t)| t.thread().id());
     let thread = spawn_named("control", move || {
-        control.run(&rx);
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| control.run(&rx)));
+        if let Err(panic) = run {
+            // A clean stop after all: what the run counted is stored, the capture thread and
+            // the uploader end, the sources go back to the tracker.
+            let message = super::panic_message(&*panic);
+            tracing::error!(%message, "the tracker's control thread panicked; stopping");
+            control.emit(TrackerEvent::ThreadPanicked {
+                thread: "control".into(),
+                message,
+            });
+            let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| control.stop()));
+            if stopped.is_err() {
+                control.shared.running.store(false, Ordering::Release);
+            }
+        }
         (control.sources, control.context)
     })?;
+    {
+        let mut own = crate::util::lock(&shared_for_ids.own_threads);
+        own.clear();
+        own.push(thread.thread().id());
+        own.extend(capture_id);
+    }
     Ok((tx, thread))
 }
 
@@ -133,6 +156,8 @@ struct Control {
     pending: Vec<Write>,
     /// The last commit failed (reported once per streak).
     failing: bool,
+    /// The window source panicked this run.
+    windows_failed: bool,
 }
 
 impl Control {
@@ -268,6 +293,10 @@ impl Control {
 
     /// A window sample: the application lane only.
     fn window(&mut self, at: Timestamp, application: String, title: String) -> Result<(), Error> {
+        if self.paused {
+            // Pause stops every kind of capture: nothing about windows is kept or published.
+            return Ok(());
+        }
         self.observe_idle(at);
         let at = self.at(at);
         let result = self.merger.window(&WindowSample {
@@ -288,7 +317,8 @@ impl Control {
         title: String,
         url: Option<String>,
     ) -> Result<(), Error> {
-        if !self.shared.config.track_urls {
+        if !self.shared.config.track_urls || self.paused {
+            // Paused: no URL is kept or published (the extension keeps sending samples).
             return Ok(());
         }
         self.observe_idle(at);
@@ -412,10 +442,30 @@ impl Control {
         while self.next_poll <= now {
             self.next_poll = self.next_poll.add_millis(POLL_MILLIS);
         }
+        if self.windows_failed {
+            return;
+        }
         let Some(source) = self.sources.windows.as_mut() else {
             return;
         };
-        match source.active_window() {
+        let polled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| source.active_window()));
+        let polled = match polled {
+            Ok(p) => p,
+            Err(panic) => {
+                // Not polled again this run (it would panic every second); handed back at stop.
+                self.windows_failed = true;
+                self.emit(TrackerEvent::CaptureFailed {
+                    source: SourceKind::Windows,
+                    reason: format!(
+                        "the window source panicked and is not polled again until the next start: {}",
+                        super::panic_message(&*panic)
+                    ),
+                });
+                return;
+            }
+        };
+        match polled {
             Ok(Some(w)) => {
                 let url = w.url.clone();
                 let app = w.application.clone();
@@ -444,13 +494,20 @@ impl Control {
         let job = Job {
             context: self.context.clone(),
         };
-        if let Err(TrySendError::Full(_)) = tx.try_send(job) {
-            self.emit(TrackerEvent::CaptureFailed {
+        match tx.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => self.emit(TrackerEvent::CaptureFailed {
                 source: SourceKind::Screens,
                 reason: format!(
                     "the screenshot due at {due} was skipped: the previous capture was still running"
                 ),
-            });
+            }),
+            Err(TrySendError::Disconnected(_)) => self.emit(TrackerEvent::CaptureFailed {
+                source: SourceKind::Screens,
+                reason: format!(
+                    "the screenshot due at {due} was skipped: the capture thread has ended"
+                ),
+            }),
         }
     }
 
@@ -562,8 +619,17 @@ impl Control {
             ))
             .into()));
         }
-        if let Some(input) = self.sources.input.as_mut() {
-            input.stop();
+        if let Some(input) = self.sources.input.as_mut()
+            && let Err(panic) =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.stop()))
+        {
+            self.emit(TrackerEvent::CaptureFailed {
+                source: SourceKind::Input,
+                reason: format!(
+                    "the input source panicked at stop: {}",
+                    super::panic_message(&*panic)
+                ),
+            });
         }
         self.shared.running.store(false, Ordering::Release);
         // Wait for a capture in progress; its screenshot reaches the outbox.

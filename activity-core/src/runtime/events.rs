@@ -220,6 +220,34 @@ pub enum TrackerEvent {
         /// The panic's message.
         message: String,
     },
+    /// A tracker thread (`control`: a custom source's code on it, or the tracker's own)
+    /// panicked: the run stopped cleanly (slots and activities so far are stored); `stop`
+    /// answers the failure and the tracker can be started again.
+    ThreadPanicked {
+        /// Which thread.
+        thread: String,
+        /// The panic's message.
+        message: String,
+    },
+    /// The data folder already existed and others than its owner may read it: the tracker
+    /// uses it as it is (the embedder chose it), but screenshots and records are exposed.
+    DataFolderExposed {
+        /// The folder.
+        path: String,
+        /// Its permission bits (octal, `"755"`).
+        mode: String,
+    },
+    /// Uploads or remote deletions wait for another storage location than this tracker's:
+    /// they were queued under another provider, bucket or cloud, and are not carried out
+    /// here (a deletion confirmed by the wrong bucket would leave the real copy behind).
+    StorageMismatch {
+        /// How many rows wait.
+        count: u64,
+        /// The location they belong to.
+        location: String,
+        /// This tracker's storage location.
+        current: String,
+    },
 }
 
 impl TrackerEvent {
@@ -258,11 +286,7 @@ impl Handlers {
         for h in &self.handlers {
             let call = std::panic::AssertUnwindSafe(|| h(event));
             if let Err(panic) = std::panic::catch_unwind(call) {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic without a message".into());
+                let message = super::panic_message(&*panic);
                 tracing::error!(event = %event.type_name(), %message, "a tracker event handler panicked; delivery goes on");
                 if !matches!(event, TrackerEvent::HandlerPanicked { .. }) {
                     self.deliver(&TrackerEvent::HandlerPanicked {
@@ -332,6 +356,21 @@ impl Dispatcher {
             .is_some_and(|tx| tx.send(Msg::Flush(done)).is_ok());
         if sent {
             let _ = wait.recv();
+        }
+    }
+}
+
+impl Dispatcher {
+    /// Delivers what is queued, then ends the dispatcher: events emitted afterwards are dropped.
+    /// Called before the rest of a tracker is torn down, so no handler ever runs against a
+    /// tracker being dropped. From a handler it only closes the queue.
+    pub(crate) fn close(&self) {
+        lock(&self.tx).take();
+        let thread = lock(&self.thread).take();
+        if let Some(t) = thread
+            && !self.is_current()
+        {
+            let _ = t.join();
         }
     }
 }

@@ -39,6 +39,7 @@ mod browser;
 mod capture;
 mod control;
 mod events;
+mod folder;
 mod query;
 mod shared;
 mod tracker;
@@ -49,6 +50,15 @@ pub use browser::LIVENESS as BROWSER_LIVENESS;
 pub use events::{ScreenshotSwitches, ScreenshotTaken, TrackerEvent};
 pub use query::{Query, ReportRequest, Viewer};
 pub use tracker::{MissingSources, Tracker, TrackerBuilder};
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
 
 /// A gap between two wake-ups of the control thread longer than this is a suspend.
 pub const SUSPEND_GAP_MILLIS: i64 = 30_000;

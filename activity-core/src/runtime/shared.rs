@@ -75,6 +75,9 @@ pub(crate) struct Shared {
     pub(crate) paused: AtomicBool,
     /// Listen for the browser extension's host while running.
     pub(crate) browser_bridge: bool,
+    /// The run's control and capture threads (where a call that waits for them would wait for
+    /// itself).
+    pub(crate) own_threads: Mutex<Vec<std::thread::ThreadId>>,
 }
 
 impl Shared {
@@ -106,14 +109,25 @@ impl Shared {
         } else {
             EMPLOYEE_SWITCH
         };
-        self.records.write(vec![Write::Setting {
+        let set = |s: &mut ScreenshotSwitches, v: bool| {
+            if organisation {
+                s.organisation = v;
+            } else {
+                s.employee = v;
+            }
+        };
+        // "Off" takes effect at once, even if it cannot be kept (a full disk): failing closed.
+        // "On" takes effect only once it is kept.
+        if !on {
+            set(&mut s, false);
+        }
+        let kept = self.records.write(vec![Write::Setting {
             name: name.into(),
             value: on.to_string(),
-        }])?;
-        if organisation {
-            s.organisation = on;
-        } else {
-            s.employee = on;
+        }]);
+        // The organisation's "off" in the configuration wins over an "on" set here.
+        if on && kept.is_ok() && (!organisation || self.config.allow_screenshot_capture) {
+            set(&mut s, true);
         }
         let now = *s;
         drop(s);
@@ -123,6 +137,7 @@ impl Shared {
                 effective: now.effective(),
             });
         }
+        kept?;
         Ok(now)
     }
 
@@ -141,6 +156,13 @@ impl Shared {
             let _ = tx.send(fut.await);
         });
         Ok(rx.recv().map_err(|_| cancelled())?)
+    }
+
+    /// Whether the caller is one of the run's control or capture threads (a custom source's
+    /// code calling the tracker back).
+    pub(crate) fn on_own_thread(&self) -> bool {
+        let me = std::thread::current().id();
+        lock(&self.own_threads).contains(&me)
     }
 
     pub(crate) fn now(&self) -> Timestamp {

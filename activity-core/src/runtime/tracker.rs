@@ -10,6 +10,7 @@ use url::Url;
 
 use super::control::spawn;
 use super::events::{Dispatcher, Handlers, ScreenshotSwitches, TrackerEvent};
+use super::folder::FolderLock;
 use super::query::{Query, Viewer, visible};
 use super::shared::{Cmd, EMPLOYEE_SWITCH, IoRuntime, ORGANISATION_SWITCH, Shared, Sources};
 use super::upload::drain_and_report;
@@ -30,6 +31,9 @@ use crate::storage::records::rollup::Level;
 use crate::storage::records::{RecordStore, Screenshot, SlotRecord};
 use crate::storage::secret::Secret;
 use crate::util::lock;
+
+/// The setting that keeps the slot length a folder is tracked with.
+const SLOT_SECONDS: &str = "slot_seconds";
 
 /// What the tracker does when a source the configuration needs cannot work on this machine.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -231,50 +235,44 @@ impl TrackerBuilder {
         self
     }
 
-    /// Validates everything, opens the record store and outbox, checks the sources. Slot counts
-    /// checkpointed by a process that died are recovered into the record store here.
+    /// Validates everything, opens the data folder (created owner-only, canonicalised: see
+    /// [the folder rules](super::folder)), the record store and the outbox, checks the sources.
+    /// A built tracker that is never started is a *reader* of the folder: it takes no lock,
+    /// recovers nothing and cleans nothing, so it is safe next to another process's running
+    /// tracker.
     pub fn build(self) -> Result<Tracker, Error> {
         self.config.validate()?;
-        let dir = self.data_dir.clone().ok_or_else(|| RuntimeError::DataDir {
+        let given = self.data_dir.clone().ok_or_else(|| RuntimeError::DataDir {
             path: String::new(),
             message: "no data folder given (TrackerBuilder::data_dir)".into(),
         })?;
-        let dir_error = |e: std::io::Error| RuntimeError::DataDir {
-            path: dir.display().to_string(),
-            message: e.to_string(),
-        };
-        std::fs::create_dir_all(&dir).map_err(dir_error)?;
+        let (dir, exposed) = super::folder::prepare(&given)?;
         let storage = match self.storage {
             Some(s) => s,
             None => Arc::new(default_storage(&dir, self.clock.clone())?),
         };
         let records = RecordStore::open(dir.join("activity.sqlite"))?;
         let io = IoRuntime::new()?;
-        let recovered = records.recover_checkpoints()?;
-        if !recovered.is_empty() {
-            tracing::info!(
-                parts = recovered.len(),
-                "recovered slot counts checkpointed before an unclean exit"
-            );
-        }
         let outbox = Outbox::open(
             records.clone(),
             dir.join("spool"),
             self.clock.clone(),
             self.backoff,
         )?
+        .with_location(storage.location())
         .with_upload_delay(std::time::Duration::from_secs(u64::from(
             self.config.upload_delay.0,
         )));
-        // The switches: what was last set through a tracker on this folder, else the
-        // configuration.
+        // The switches: the employee's as last set through a tracker on this folder, else the
+        // configuration; the organisation's "off" wins from either side (a configuration that
+        // says off overrides a stored on).
         let stored = |name: &str| -> Result<Option<bool>, Error> {
             Ok(records.setting(name)?.map(|v| v == "true"))
         };
         let switches = ScreenshotSwitches {
             employee: stored(EMPLOYEE_SWITCH)?.unwrap_or(self.config.is_screenshot_enabled),
-            organisation: stored(ORGANISATION_SWITCH)?
-                .unwrap_or(self.config.allow_screenshot_capture),
+            organisation: self.config.allow_screenshot_capture
+                && stored(ORGANISATION_SWITCH)?.unwrap_or(true),
         };
         let caps = capabilities();
         let needed = [
@@ -314,6 +312,13 @@ impl TrackerBuilder {
         let seed = self.seed.unwrap_or_else(rand::random);
         let events = Dispatcher::start(self.handlers)
             .map_err(|e| RuntimeError::Thread(format!("the event dispatcher: {e}")))?;
+        if let Some(mode) = exposed {
+            tracing::warn!(path = %dir.display(), mode = %format!("{mode:o}"), "the data folder may be read by other users");
+            events.emit(TrackerEvent::DataFolderExposed {
+                path: dir.display().to_string(),
+                mode: format!("{mode:o}"),
+            });
+        }
         Ok(Tracker {
             shared: Arc::new(Shared {
                 config: self.config,
@@ -333,6 +338,7 @@ impl TrackerBuilder {
                 checkpoint_millis: i64::try_from(self.checkpoint.as_millis()).unwrap_or(i64::MAX),
                 stop_flush: self.stop_flush,
                 browser_bridge: self.browser_bridge,
+                own_threads: Mutex::new(Vec::new()),
             }),
             state: Mutex::new(State::Idle {
                 sources,
@@ -375,29 +381,12 @@ fn built_in_windows() -> Option<Box<dyn WindowSource>> {
 /// The default storage: local files under `<dir>/objects`, with a signing secret created once.
 fn default_storage(dir: &Path, clock: Arc<dyn Clock>) -> Result<LocalStorage, Error> {
     let key_path = dir.join("url-signing.key");
-    let dir_error = |e: std::io::Error| RuntimeError::DataDir {
-        path: key_path.display().to_string(),
-        message: e.to_string(),
-    };
-    let secret = match std::fs::read_to_string(&key_path) {
-        Ok(s) => s.trim().to_string(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let bytes: [u8; 32] = rand::random();
-            let hex = crate::util::hex(&bytes);
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            use std::io::Write as _;
-            let mut f = options.open(&key_path).map_err(dir_error)?;
-            f.write_all(hex.as_bytes()).map_err(dir_error)?;
-            f.sync_all().map_err(dir_error)?;
-            hex
-        }
-        Err(e) => return Err(dir_error(e).into()),
-    };
+    let secret = super::folder::read_or_create_secret(&key_path, || {
+        let bytes: [u8; 32] = rand::random();
+        crate::util::hex(&bytes)
+    })?;
     let root = dir.join("objects");
-    std::fs::create_dir_all(&root).map_err(|e| RuntimeError::DataDir {
+    crate::util::create_private_dir(&root).map_err(|e| RuntimeError::DataDir {
         path: root.display().to_string(),
         message: e.to_string(),
     })?;
@@ -421,8 +410,12 @@ enum State {
         thread: JoinHandle<(Sources, WorkContext)>,
         paused: bool,
         bridge: Option<super::browser::Bridge>,
+        /// The data folder's lock: this tracker owns the folder while it runs.
+        lock: FolderLock,
     },
-    /// Transient while a start or stop is in progress or after a thread died.
+    /// A stop is in progress (the state lock is not held while it waits).
+    Stopping,
+    /// A start failed after its sources were handed over, or a thread died: cannot run again.
     Broken,
 }
 
@@ -432,7 +425,8 @@ impl State {
             State::Idle { .. } => "stopped",
             State::Running { paused: false, .. } => "running",
             State::Running { paused: true, .. } => "paused",
-            State::Broken => "broken (a tracker thread died)",
+            State::Stopping => "stopping",
+            State::Broken => "unusable (a start failed or a tracker thread died)",
         }
     }
 }
@@ -512,7 +506,15 @@ impl Tracker {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, State::Broken) {
             State::Idle { sources, context } => {
-                // The browser socket first: a folder another tracker listens on fails the start
+                // The folder first: one owner at a time; then what only the owner may do.
+                let lock = match self.take_ownership() {
+                    Ok(lock) => lock,
+                    Err(e) => {
+                        *state = State::Idle { sources, context };
+                        return Err(e);
+                    }
+                };
+                // The browser socket: a folder another tracker listens on fails the start
                 // before anything runs.
                 let bound = if self.shared.browser_bridge && self.shared.config.track_urls {
                     match super::browser::Bound::bind(&self.shared.data_dir) {
@@ -546,6 +548,7 @@ impl Tracker {
                     thread,
                     paused: false,
                     bridge,
+                    lock,
                 };
                 Ok(())
             }
@@ -561,11 +564,69 @@ impl Tracker {
         }
     }
 
+    /// Takes the data folder's lock, then does what only its owner may: checks the slot length
+    /// the folder was tracked with, recovers the slot counts a crashed run checkpointed, and
+    /// removes spool files a crash left unreferenced.
+    fn take_ownership(&self) -> Result<FolderLock, Error> {
+        let lock = FolderLock::acquire(&self.shared.data_dir, "track")?;
+        let records = &self.shared.records;
+        let length = self.shared.config.slot_seconds;
+        match records.setting(SLOT_SECONDS)? {
+            Some(v) if v != length.to_string() => {
+                return Err(RuntimeError::InvalidArgument(format!(
+                    "the data folder {} was tracked with {v}-second slots and the configuration \
+                     says {length}: a slot's length is part of its identity, so track into \
+                     another folder or keep the length",
+                    self.shared.data_dir.display()
+                ))
+                .into());
+            }
+            Some(_) => {}
+            None => {
+                // A folder tracked before the length was kept: its slots say it.
+                let stored = records
+                    .slots_where(&crate::storage::records::Filter::default())?
+                    .first()
+                    .map(|r| r.counts.slot_seconds);
+                if let Some(v) = stored.filter(|&v| v != length) {
+                    return Err(RuntimeError::InvalidArgument(format!(
+                        "the data folder {} was tracked with {v}-second slots and the \
+                         configuration says {length}: track into another folder or keep the length",
+                        self.shared.data_dir.display()
+                    ))
+                    .into());
+                }
+                records.write(vec![crate::storage::records::Write::Setting {
+                    name: SLOT_SECONDS.into(),
+                    value: length.to_string(),
+                }])?;
+            }
+        }
+        let recovered = records.recover_checkpoints()?;
+        if !recovered.is_empty() {
+            tracing::info!(
+                parts = recovered.len(),
+                "recovered slot counts checkpointed before an unclean exit"
+            );
+        }
+        let swept = self.shared.outbox.sweep()?;
+        if swept > 0 {
+            tracing::info!(files = swept, "removed spool files no upload refers to");
+        }
+        Ok(lock)
+    }
+
     fn command(
         &self,
         operation: &'static str,
         make: impl FnOnce(mpsc::SyncSender<Result<(), Error>>) -> Cmd,
     ) -> Result<(), Error> {
+        if self.shared.on_own_thread() {
+            return Err(RuntimeError::Reentrant(
+                "call the tracker from its own capture sources (they run on its threads)",
+            )
+            .into());
+        }
         let state = self.lock();
         let State::Running { tx, .. } = &*state else {
             return Err(RuntimeError::InvalidState {
@@ -606,7 +667,8 @@ impl Tracker {
         self.shared.events.is_current()
     }
 
-    /// Whether the tracker is running (started and not stopped; paused counts as running).
+    /// Whether the tracker is running (started and not stopped; paused counts as running; a
+    /// stop in progress does not).
     pub fn is_running(&self) -> bool {
         matches!(*self.lock(), State::Running { .. })
     }
@@ -619,14 +681,21 @@ impl Tracker {
     /// From inside an event handler it answers [`RuntimeError::Reentrant`] (it would wait for
     /// the handler itself); call it from another thread.
     pub fn stop(&self) -> Result<(), Error> {
-        if self.shared.events.is_current() {
+        if self.shared.events.is_current() || self.shared.on_own_thread() {
             return Err(RuntimeError::Reentrant("stop the tracker").into());
         }
         let mut state = self.lock();
-        match std::mem::replace(&mut *state, State::Broken) {
+        match std::mem::replace(&mut *state, State::Stopping) {
             State::Running {
-                tx, thread, bridge, ..
+                tx,
+                thread,
+                bridge,
+                lock: folder,
+                ..
             } => {
+                // Waiting happens without the state lock: `is_running`, `Debug` and the other
+                // methods answer meanwhile (as stopping).
+                drop(state);
                 // The bridge first: its threads may be waiting for the control thread.
                 if let Some(b) = bridge {
                     b.stop();
@@ -639,11 +708,23 @@ impl Tracker {
                 } else {
                     Err(RuntimeError::ThreadDied("control").into())
                 };
-                match thread.join() {
-                    Ok((sources, context)) => *state = State::Idle { sources, context },
-                    Err(_) => return Err(RuntimeError::ThreadDied("control").into()),
-                }
-                drop(state);
+                let joined = thread.join();
+                lock(&self.shared.own_threads).clear();
+                let result = match joined {
+                    Ok((sources, context)) => {
+                        *self.lock() = State::Idle { sources, context };
+                        result
+                    }
+                    Err(panic) => {
+                        *self.lock() = State::Broken;
+                        Err(RuntimeError::Cancelled(format!(
+                            "the tracker's control thread panicked: {}",
+                            super::panic_message(&*panic)
+                        ))
+                        .into())
+                    }
+                };
+                drop(folder);
                 self.shared.events.flush();
                 result
             }
@@ -993,6 +1074,12 @@ impl Tracker {
     /// objects: tried now, and if the provider fails, kept as durable deletion entries retried
     /// with backoff until it confirms. The outcome says which remote deletions are confirmed
     /// and which are queued.
+    ///
+    /// The provider half runs in the process that owns the data folder: here when this tracker
+    /// runs, or when no tracker owns the folder (this one takes the folder's lock meanwhile).
+    /// When another process's tracker owns it, the deletions stay queued and that tracker
+    /// carries them out within seconds (it knows which uploads it has in flight); the outcome
+    /// says queued.
     pub fn delete_screenshot(&self, viewer: &Viewer, id: &str) -> Result<DeleteOutcome, Error> {
         let shot = self.screenshot(viewer, id)?;
         let queued = self.shared.outbox.delete_screenshot(&shot)?;
@@ -1002,13 +1089,25 @@ impl Tracker {
                 ..DeleteOutcome::default()
             }
         } else {
-            let (shared, id2) = (self.shared.clone(), id.to_string());
-            self.shared.run(async move {
-                shared
-                    .outbox
-                    .delete_remote_now(shared.storage.as_ref(), &id2)
-                    .await
-            })??
+            match self.provider_access("delete at the provider") {
+                Ok(_lock) => {
+                    let (shared, id2) = (self.shared.clone(), id.to_string());
+                    self.shared.run(async move {
+                        shared
+                            .outbox
+                            .delete_remote_now(shared.storage.as_ref(), &id2)
+                            .await
+                    })??
+                }
+                Err(owner) => DeleteOutcome {
+                    id: id.to_string(),
+                    remote_deleted: Vec::new(),
+                    remote_queued: queued,
+                    error: Some(format!(
+                        "queued: {owner}; the folder's owner carries the deletion out"
+                    )),
+                },
+            }
         };
         self.shared.emit(TrackerEvent::ScreenshotDeleted {
             id: id.to_string(),
@@ -1025,12 +1124,40 @@ impl Tracker {
     /// Drains the outbox now: every upload and remote deletion that is due, retries included
     /// whatever their backoff (uploads inside the review window still wait). Returns what is
     /// left. Works whether the tracker runs or not.
+    ///
+    /// Carried out by the process that owns the data folder: a tracker that is not running
+    /// takes the folder's lock for the sync, and answers [`RuntimeError::FolderLocked`] when
+    /// another process's tracker owns the folder (that tracker uploads on its own). Uploads and
+    /// deletions queued under another storage location are left, and named in an
+    /// [`RuntimeError::InvalidArgument`] error once the rest is done.
     pub fn sync(&self) -> Result<Pending, Error> {
+        let _lock = self.provider_access("sync")?;
         let shared = self.shared.clone();
-        self.shared.run(async move {
-            drain_and_report(&shared, Due::IncludingRetries).await;
-        })?;
+        let report = self
+            .shared
+            .run(async move { drain_and_report(&shared, Due::IncludingRetries).await })?;
+        if let Some(f) = report.as_ref().and_then(|r| r.foreign.first()) {
+            let count = report.as_ref().map_or(0, |r| r.foreign.len());
+            return Err(RuntimeError::InvalidArgument(format!(
+                "{count} uploads or deletions were left: {}",
+                crate::storage::outbox::wrong_location(
+                    &f.location,
+                    &self.shared.storage.location()
+                )
+            ))
+            .into());
+        }
         self.pending_uploads()
+    }
+
+    /// The right to talk to the provider about this folder's objects: this tracker runs (it owns
+    /// the folder), or the folder's lock, taken for the caller's operation. `Err` when another
+    /// tracker owns the folder.
+    fn provider_access(&self, purpose: &'static str) -> Result<Option<FolderLock>, Error> {
+        if matches!(*self.lock(), State::Running { .. } | State::Stopping) {
+            return Ok(None);
+        }
+        FolderLock::acquire(&self.shared.data_dir, purpose).map(Some)
     }
 
     /// The data folder.
@@ -1064,6 +1191,7 @@ impl Tracker {
 impl Drop for Tracker {
     fn drop(&mut self) {
         if !matches!(*self.lock(), State::Running { .. }) {
+            self.shared.events.close();
             return;
         }
         if self.shared.events.is_current() {
@@ -1077,5 +1205,9 @@ impl Drop for Tracker {
         if let Err(e) = self.stop() {
             tracing::error!(error = %e, "stopping the tracker on drop failed");
         }
+        // Every event of the run delivered, then no more: no handler runs while the rest of
+        // the tracker is torn down (a C callback holding the tracker's pointer must never see
+        // it half-dropped).
+        self.shared.events.close();
     }
 }

@@ -32,6 +32,13 @@ pub struct ObjectInfo {
 pub trait ObjectStorage: Send + Sync + std::fmt::Debug {
     /// The provider's name as `FILE_PROVIDER` spells it.
     fn provider(&self) -> &'static str;
+    /// Which store of that provider holds the objects (`S3 bucket at endpoint`, `CLOUDINARY
+    /// cloud`, `LOCAL folder`). The outbox records it with every upload and remote deletion and
+    /// refuses to carry one out against another location: a deletion "confirmed" by the wrong
+    /// bucket would leave the real copy behind. Default: the provider's name.
+    fn location(&self) -> String {
+        self.provider().to_string()
+    }
     /// Stores `bytes` under `key`, replacing what was there.
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError>;
     /// Reads the object; [`StorageError::NotFound`] if there is none.

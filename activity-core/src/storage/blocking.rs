@@ -7,10 +7,15 @@
 //! tracker's own) and gives up waiting after a timeout, answering
 //! [`StorageError::Timeout`]: a slow or hung embedder cannot hold up `stop` or the other
 //! uploads. A call that timed out may still finish later in its thread; uploads are idempotent,
-//! so the outbox simply tries again. A panic in the embedder's code becomes a
-//! [`StorageError::Backend`] error.
+//! so the outbox simply tries again. A put that timed out still counts as running until the
+//! embedder's call really returns: a deletion of the same key meanwhile fails (and is retried
+//! with backoff) rather than overtake it and leave the late put's object behind. A panic in the
+//! embedder's code becomes a [`StorageError::Backend`] error. `head` and `delete` answering
+//! [`StorageError::NotFound`] (a Python `KeyError`, a C `AC_NOT_FOUND`) mean "no such object":
+//! `Ok(None)` and success, as every provider answers.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -20,6 +25,7 @@ use url::Url;
 use crate::storage::StorageError;
 use crate::storage::backend::{ObjectInfo, ObjectStorage, check_expiry};
 use crate::storage::key::validate_key;
+use crate::util::lock;
 
 /// The provider name reported for an embedder's storage.
 pub const EMBEDDER_PROVIDER: &str = "EMBEDDER";
@@ -65,6 +71,26 @@ pub trait BlockingStorage: Send + Sync + 'static {
 pub struct BlockingAdapter {
     inner: Arc<dyn BlockingStorage>,
     timeout: Duration,
+    /// Keys whose put is running in the embedder's code (timed out or not), with their count.
+    puts: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// Counts a put as running until dropped (at the end of the embedder's call, on its thread).
+struct Running {
+    puts: Arc<Mutex<HashMap<String, usize>>>,
+    key: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut puts = lock(&self.puts);
+        if let Some(n) = puts.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                puts.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for BlockingAdapter {
@@ -81,7 +107,11 @@ impl BlockingAdapter {
 
     /// Wraps `inner`, giving each call at most `timeout`.
     pub fn new(inner: Arc<dyn BlockingStorage>, timeout: Duration) -> BlockingAdapter {
-        BlockingAdapter { inner, timeout }
+        BlockingAdapter {
+            inner,
+            timeout,
+            puts: Arc::default(),
+        }
     }
 
     async fn call<T: Send + 'static>(
@@ -120,7 +150,17 @@ impl ObjectStorage for BlockingAdapter {
     }
 
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
-        self.call("put", key, move |s, k| s.put(k, &bytes)).await
+        validate_key(key)?;
+        *lock(&self.puts).entry(key.to_string()).or_default() += 1;
+        let running = Running {
+            puts: self.puts.clone(),
+            key: key.to_string(),
+        };
+        self.call("put", key, move |s, k| {
+            let _running = running;
+            s.put(k, &bytes)
+        })
+        .await
     }
 
     async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
@@ -129,11 +169,26 @@ impl ObjectStorage for BlockingAdapter {
     }
 
     async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
-        self.call("head", key, |s, k| s.head(k)).await
+        match self.call("head", key, |s, k| s.head(k)).await {
+            Err(StorageError::NotFound(_)) => Ok(None),
+            other => other,
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        self.call("delete", key, |s, k| s.delete(k)).await
+        if lock(&self.puts).contains_key(key) {
+            return Err(StorageError::Backend {
+                provider: EMBEDDER_PROVIDER,
+                message: format!(
+                    "a put of {key} is still running in the embedder's storage (it timed out \
+                     but has not returned); the deletion waits for it"
+                ),
+            });
+        }
+        match self.call("delete", key, |s, k| s.delete(k)).await {
+            Err(StorageError::NotFound(_)) => Ok(()),
+            other => other,
+        }
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {

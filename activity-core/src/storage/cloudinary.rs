@@ -202,6 +202,10 @@ impl ObjectStorage for CloudinaryStorage {
         "CLOUDINARY"
     }
 
+    fn location(&self) -> String {
+        format!("CLOUDINARY {}", self.cloud)
+    }
+
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
         let (public_id, format) = split_key(key)?;
         let params = BTreeMap::from([

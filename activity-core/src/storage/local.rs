@@ -28,6 +28,60 @@ use crate::storage::secret::Secret;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// Whether `name` is object_store's staging name for a put in progress: `<file>#<digits>`.
+fn is_staging(name: &str) -> bool {
+    name.rsplit_once('#').is_some_and(|(f, n)| {
+        !f.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Removes the staging copies of `file` (`file#1`, `file#2`, …) that a put cut off by a crash
+/// left behind.
+fn remove_staging_copies(file: &Path) {
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name().and_then(|n| n.to_str())) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name();
+        if let Some(n) = n.to_str()
+            && is_staging(n)
+            && n.rsplit_once('#').is_some_and(|(f, _)| f == name)
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Removes the staging copies under `root` that a crash left: those untouched for an hour (a
+/// put of a screenshot never takes that long, so another process's put in progress is never
+/// cut off by a reader opening the same folder).
+fn sweep_staging(root: &Path) {
+    let old = |e: &std::fs::DirEntry| {
+        e.metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600))
+    };
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if e.file_name().to_str().is_some_and(is_staging) && old(&e) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 /// Files under a root folder.
 pub struct LocalStorage {
     root: PathBuf,
@@ -86,7 +140,7 @@ impl LocalStorage {
                 ]),
             ));
         }
-        std::fs::create_dir_all(&config.root).map_err(|e| StorageError::Backend {
+        crate::util::create_private_dir(&config.root).map_err(|e| StorageError::Backend {
             provider: "LOCAL",
             message: format!("cannot create {}: {e}", config.root.display()),
         })?;
@@ -94,7 +148,12 @@ impl LocalStorage {
             provider: "LOCAL",
             message: format!("cannot resolve {}: {e}", config.root.display()),
         })?;
-        let fs = LocalFileSystem::new_with_prefix(&root).map_err(backend_error)?;
+        // fsync: a put the outbox records as confirmed (and whose spool copy it then removes)
+        // must survive a power loss.
+        let fs = LocalFileSystem::new_with_prefix(&root)
+            .map_err(backend_error)?
+            .with_fsync(true);
+        sweep_staging(&root);
         let base = match &config.public_url {
             Some(u) => u.clone(),
             None => Url::from_directory_path(&root).map_err(|()| StorageError::Backend {
@@ -171,7 +230,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -186,8 +245,18 @@ impl ObjectStorage for LocalStorage {
         "LOCAL"
     }
 
+    fn location(&self) -> String {
+        format!("LOCAL {}", self.root.display())
+    }
+
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
-        objects::put(&self.fs, "LOCAL", key, bytes).await
+        objects::put(&self.fs, "LOCAL", key, bytes).await?;
+        // Only the owner may read a screenshot (object_store creates files with the umask's
+        // mode); the folders above are 0700 when this library created them.
+        crate::util::make_private(&self.root.join(key)).map_err(|e| StorageError::Backend {
+            provider: "LOCAL",
+            message: format!("cannot make {key} private: {e}"),
+        })
     }
 
     async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
@@ -199,7 +268,11 @@ impl ObjectStorage for LocalStorage {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        objects::delete(&self.fs, "LOCAL", key).await
+        objects::delete(&self.fs, "LOCAL", key).await?;
+        // A put cut off by a crash leaves object_store's staging copy `<key>#<n>` beside it;
+        // deleting the screenshot deletes that copy too.
+        remove_staging_copies(&self.root.join(key));
+        Ok(())
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {

@@ -5,25 +5,33 @@
 //!    (temporary file, fsync, rename, fsync of the folder), then commits the screenshot record and
 //!    its two outbox rows in **one** transaction. Once it returns, neither a network outage nor the
 //!    process being killed can lose the screenshot.
-//! 2. [`Outbox::drain_once`] uploads every due row. On success it deletes the row (marking the
-//!    screenshot uploaded when its last row goes) and only then the spool file. On failure it
-//!    schedules the next attempt with exponential backoff and jitter; by default it never gives
-//!    up. A crash between the provider's confirmation and the row's deletion makes the next drain
-//!    upload the same bytes to the same key again, which is harmless (puts are idempotent).
-//! 3. [`Outbox::run`] drains in a loop until told to stop.
-//! 4. [`Outbox::delete_screenshot`] removes the record, the outbox rows and the spool files at
+//! 2. [`Outbox::drain_once`] uploads every due row. Before any byte leaves, the attempt is
+//!    **claimed durably** (its `attempts` counted in a commit), so from then on anyone deleting
+//!    the screenshot, in this process or another, queues a remote deletion. On success it
+//!    deletes the row (marking the screenshot uploaded when its last row goes) and only then the
+//!    spool file. On failure it schedules the next attempt with exponential backoff and jitter;
+//!    by default it never gives up. A crash between the provider's confirmation and the row's
+//!    deletion makes the next drain upload the same bytes to the same key again, which is
+//!    harmless (puts are idempotent). A drain cut off (the `stop_flush` bound) releases its
+//!    in-flight claims as it is dropped.
+//! 3. [`Outbox::delete_screenshot`] removes the record, the outbox rows and the spool files at
 //!    once, in one transaction with a durable **remote deletion** entry per object that may have
-//!    reached the provider (uploaded, attempted, or in flight). [`Outbox::drain_once`] retries
-//!    those with the same backoff until the provider confirms. An object whose upload never
-//!    started (for instance inside the review window, `upload_delay`) needs no remote deletion:
-//!    it never left the machine.
+//!    reached the provider (uploaded, or an attempt claimed), decided inside that transaction.
+//!    [`Outbox::drain_once`] retries those with the same backoff until the provider confirms.
+//!    An object whose upload was never claimed (for instance inside the review window,
+//!    `upload_delay`) needs no remote deletion: it never left the machine.
 //!
 //! Nothing is marked uploaded that was not: an upload confirmed after its screenshot was deleted
 //! marks nothing (its row is gone) and its object is deleted by the remote deletion entry, which
-//! waits until that upload has finished.
+//! waits until that upload has finished (in this process: the in-flight set; the data folder's
+//! lock makes the process that uploads the only one that carries out remote deletions).
 //!
-//! On open, spool files that no outbox row refers to (left by a crash after an upload was
-//! confirmed) and unfinished temporary files are removed.
+//! Every row names the storage location it belongs to ([`ObjectStorage::location`]); a row of
+//! another location is neither uploaded nor deleted through this storage (reported instead).
+//! Spool entries are file names inside the spool folder, so the folder may be opened however
+//! its path is spelled. [`Outbox::sweep`] (the folder's owner, at start) removes spool files
+//! that no outbox row refers to (left by a crash after an upload was confirmed) and unfinished
+//! temporary files.
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -163,6 +171,39 @@ pub struct PendingItem {
     pub last_error: Option<String>,
 }
 
+/// Why a row of another storage location is not carried out here.
+pub(crate) fn wrong_location(row: &str, current: &str) -> String {
+    format!(
+        "the object is held by {row}, but this tracker's storage is {current}: open the data \
+         folder with that storage to carry it out"
+    )
+}
+
+/// An upload or deletion that belongs to another storage location than the one draining.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Foreign {
+    /// Upload or delete.
+    pub kind: PendingKind,
+    /// The screenshot.
+    pub screenshot_id: String,
+    /// The object key.
+    pub key: String,
+    /// The location the row belongs to.
+    pub location: String,
+}
+
+/// An in-flight claim on an object key, released when dropped (also when a drain is cut off).
+struct Claim<'a> {
+    outbox: &'a Outbox,
+    key: String,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        lock(&self.outbox.in_flight).remove(&self.key);
+    }
+}
+
 /// What one drain did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DrainReport {
@@ -176,6 +217,8 @@ pub struct DrainReport {
     pub retrying: Vec<Retry>,
     /// Remote deletions the provider confirmed: (screenshot id, key).
     pub deleted: Vec<(String, String)>,
+    /// Rows left alone because they belong to another storage location.
+    pub foreign: Vec<Foreign>,
 }
 
 /// One failed upload or deletion, rescheduled.
@@ -230,6 +273,8 @@ pub enum Due {
 pub struct Outbox {
     records: Arc<RecordStore>,
     spool: PathBuf,
+    /// Where new uploads go ([`ObjectStorage::location`]; empty: not said, any).
+    location: String,
     clock: Arc<dyn Clock>,
     backoff: Backoff,
     upload_delay: Duration,
@@ -253,13 +298,23 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> OutboxError + '_ {
     }
 }
 
-/// Writes `bytes` to `path` durably: temporary file, fsync, rename, fsync of the folder.
+/// Writes `bytes` to `path` durably and owner-only (0600): temporary file, fsync, rename, fsync
+/// of the folder.
 fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), OutboxError> {
     let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(io_error(&tmp))?;
-    f.write_all(bytes).map_err(io_error(&tmp))?;
-    f.sync_all().map_err(io_error(&tmp))?;
-    drop(f);
+    let written = (|| {
+        let mut f = crate::util::private_file_options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_error(&tmp)(e));
+    }
     std::fs::rename(&tmp, path).map_err(io_error(path))?;
     if let Some(dir) = path.parent() {
         std::fs::File::open(dir)
@@ -274,7 +329,8 @@ fn millis(d: Duration) -> i64 {
 }
 
 impl Outbox {
-    /// Opens the outbox over `records`, spooling into `spool_dir`; cleans up what a crash left.
+    /// Opens the outbox over `records`, spooling into `spool_dir` (created owner-only). Cleans
+    /// nothing up: that is [`sweep`](Self::sweep), for the folder's owner only.
     pub fn open(
         records: Arc<RecordStore>,
         spool_dir: impl AsRef<Path>,
@@ -282,29 +338,58 @@ impl Outbox {
         backoff: Backoff,
     ) -> Result<Outbox, OutboxError> {
         let spool = spool_dir.as_ref().to_path_buf();
-        std::fs::create_dir_all(&spool).map_err(io_error(&spool))?;
-        let referenced: HashSet<PathBuf> = records
-            .outbox_all()?
-            .into_iter()
-            .map(|e| PathBuf::from(e.spool_path))
-            .collect();
-        for entry in std::fs::read_dir(&spool)
-            .map_err(io_error(&spool))?
-            .flatten()
-        {
-            let p = entry.path();
-            if p.is_file() && !referenced.contains(&p) {
-                let _ = std::fs::remove_file(&p);
-            }
-        }
+        crate::util::create_private_dir(&spool).map_err(io_error(&spool))?;
         Ok(Outbox {
             records,
             spool,
+            location: String::new(),
             clock,
             backoff,
             upload_delay: Duration::ZERO,
             in_flight: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// Removes spool files that no outbox row refers to (a crash after an upload was confirmed,
+    /// or a deletion whose file removal was cut off) and unfinished temporary files. Only for
+    /// the process that owns the folder (another process may be writing a file it has not
+    /// committed yet): the tracker calls it at `start`, under the folder's lock.
+    pub fn sweep(&self) -> Result<usize, OutboxError> {
+        let referenced: HashSet<String> = self
+            .records
+            .outbox_all()?
+            .into_iter()
+            .map(|e| e.spool_path)
+            .collect();
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&self.spool)
+            .map_err(io_error(&self.spool))?
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_file()
+                && !referenced.contains(&name)
+                && std::fs::remove_file(entry.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// The storage location new uploads go to ([`ObjectStorage::location`]), recorded with
+    /// each. Default: none said (rows then go to whatever storage drains them).
+    #[must_use]
+    pub fn with_location(mut self, location: String) -> Outbox {
+        self.location = location;
+        self
+    }
+
+    /// The spool file of an entry: its name inside the spool folder (a path stored by a version
+    /// before schema 7 and not yet migrated is taken by its last component).
+    fn spool_file(&self, stored: &str) -> PathBuf {
+        let name = Path::new(stored).file_name().unwrap_or(stored.as_ref());
+        self.spool.join(name)
     }
 
     /// Screenshots wait this long on this machine before their upload starts (the review
@@ -322,29 +407,39 @@ impl Outbox {
         let due = now.add_millis(millis(self.upload_delay));
         let base = sanitize_component(&shot.id);
         let mut writes = vec![Write::Screenshot(Box::new(shot.clone()))];
-        for (suffix, key, bytes) in [
-            ("full", &shot.full_key, full),
-            ("thumb", &shot.thumb_key, thumb),
-        ] {
-            let path = self.spool.join(format!(
-                "{base}-{suffix}.{}",
-                sanitize_component(&shot.format)
-            ));
-            write_durably(&path, bytes)?;
-            writes.push(Write::OutboxAdd(Box::new(OutboxEntry {
-                id: 0,
-                screenshot_id: shot.id.clone(),
-                object_key: key.clone(),
-                spool_path: path.display().to_string(),
-                sha256: hex(&Sha256::digest(bytes)),
-                attempts: 0,
-                next_attempt: due,
-                created: now,
-                last_error: None,
-            })));
+        let mut spooled = Vec::new();
+        let result = (|| {
+            for (suffix, key, bytes) in [
+                ("full", &shot.full_key, full),
+                ("thumb", &shot.thumb_key, thumb),
+            ] {
+                let name = format!("{base}-{suffix}.{}", sanitize_component(&shot.format));
+                let path = self.spool.join(&name);
+                write_durably(&path, bytes)?;
+                spooled.push(path);
+                writes.push(Write::OutboxAdd(Box::new(OutboxEntry {
+                    id: 0,
+                    screenshot_id: shot.id.clone(),
+                    object_key: key.clone(),
+                    spool_path: name,
+                    sha256: hex(&Sha256::digest(bytes)),
+                    attempts: 0,
+                    next_attempt: due,
+                    created: now,
+                    last_error: None,
+                    location: self.location.clone(),
+                })));
+            }
+            self.records.write(std::mem::take(&mut writes))?;
+            Ok(())
+        })();
+        if result.is_err() {
+            // Not committed: the spooled copies (perhaps unblurred) must not stay behind.
+            for p in &spooled {
+                let _ = std::fs::remove_file(p);
+            }
         }
-        self.records.write(writes)?;
-        Ok(())
+        result
     }
 
     /// Uploads and remote deletions not yet confirmed.
@@ -388,16 +483,22 @@ impl Outbox {
         else {
             return Ok(None);
         };
-        match std::fs::read(&e.spool_path) {
+        let path = self.spool_file(&e.spool_path);
+        match std::fs::read(&path) {
             Ok(b) => Ok(Some(b)),
             // Uploaded and removed meanwhile: the provider has it.
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(err) => Err(io_error(Path::new(&e.spool_path))(err)),
+            Err(err) => Err(io_error(&path)(err)),
         }
     }
 
     fn lock_in_flight(&self) -> MutexGuard<'_, HashSet<String>> {
         lock(&self.in_flight)
+    }
+
+    /// Whether a row of `location` may be carried out through a storage at `current`.
+    fn same_location(row: &str, current: &str) -> bool {
+        row.is_empty() || row == current
     }
 
     fn next_attempt(&self, attempts: u32) -> Timestamp {
@@ -434,21 +535,20 @@ impl Outbox {
             );
             deletes = self.records.deletes_all()?;
         }
+        let current = storage.location();
         for e in uploads {
-            {
-                // Claim the key, unless a deletion removed the row since it was read.
-                let mut flying = self.lock_in_flight();
-                if flying.contains(&e.object_key)
-                    || !self
-                        .records
-                        .outbox_of(&e.screenshot_id)?
-                        .iter()
-                        .any(|r| r.id == e.id)
-                {
-                    continue;
-                }
-                flying.insert(e.object_key.clone());
+            if !Self::same_location(&e.location, &current) {
+                report.foreign.push(Foreign {
+                    kind: PendingKind::Upload,
+                    screenshot_id: e.screenshot_id.clone(),
+                    key: e.object_key.clone(),
+                    location: e.location.clone(),
+                });
+                continue;
             }
+            let Some(_claim) = self.claim(&e)? else {
+                continue;
+            };
             let result = self.upload(storage, &e).await;
             let next = self.next_attempt(e.attempts);
             let written = match &result {
@@ -459,12 +559,12 @@ impl Outbox {
                     error: message.clone(),
                 }]),
             };
-            self.lock_in_flight().remove(&e.object_key);
+            drop(_claim);
             written?;
             match result {
                 Ok(()) => {
                     // Only now, with the provider's confirmation committed, the local copy goes.
-                    let _ = std::fs::remove_file(&e.spool_path);
+                    let _ = std::fs::remove_file(self.spool_file(&e.spool_path));
                     report.uploaded += 1;
                     if self.records.outbox_of(&e.screenshot_id)?.is_empty()
                         && self
@@ -490,6 +590,15 @@ impl Outbox {
             }
         }
         for d in deletes {
+            if !Self::same_location(&d.location, &current) {
+                report.foreign.push(Foreign {
+                    kind: PendingKind::Delete,
+                    screenshot_id: d.screenshot_id.clone(),
+                    key: d.object_key.clone(),
+                    location: d.location.clone(),
+                });
+                continue;
+            }
             match self.delete_one(storage, &d).await? {
                 None => {}
                 Some(Ok(())) => report
@@ -502,6 +611,31 @@ impl Outbox {
             }
         }
         Ok(report)
+    }
+
+    /// Claims an upload attempt: in this process (the in-flight set, released when the claim is
+    /// dropped, however the drain ends) and durably (its attempt counted, committed before any
+    /// byte leaves). `None` when the key is in flight already or the row is gone (the
+    /// screenshot was deleted, before the claim or right after it).
+    fn claim(&self, e: &OutboxEntry) -> Result<Option<Claim<'_>>, OutboxError> {
+        if !lock(&self.in_flight).insert(e.object_key.clone()) {
+            return Ok(None);
+        }
+        let claim = Claim {
+            outbox: self,
+            key: e.object_key.clone(),
+        };
+        self.records.write(vec![Write::OutboxClaim { id: e.id }])?;
+        // Committed: a deletion from now on queues a remote deletion. Still there?
+        if !self
+            .records
+            .outbox_of(&e.screenshot_id)?
+            .iter()
+            .any(|r| r.id == e.id)
+        {
+            return Ok(None);
+        }
+        Ok(Some(claim))
     }
 
     /// One remote deletion: `None` when its object's upload is in flight (it waits for the next
@@ -541,38 +675,21 @@ impl Outbox {
     }
 
     async fn upload(&self, storage: &dyn ObjectStorage, e: &OutboxEntry) -> Result<(), String> {
-        let bytes = std::fs::read(&e.spool_path)
-            .map_err(|err| format!("spool file {}: {err}", e.spool_path))?;
+        let path = self.spool_file(&e.spool_path);
+        let bytes =
+            std::fs::read(&path).map_err(|err| format!("spool file {}: {err}", path.display()))?;
         let digest = hex(&Sha256::digest(&bytes));
         if digest != e.sha256 {
             return Err(format!(
                 "spool file {} is corrupt (sha256 {digest}, expected {})",
-                e.spool_path, e.sha256
+                path.display(),
+                e.sha256
             ));
         }
         storage
             .put(&e.object_key, Bytes::from(bytes))
             .await
             .map_err(|err| err.to_string())
-    }
-
-    /// Drains until `stop` resolves, waiting `idle` between rounds.
-    pub async fn run(
-        &self,
-        storage: &dyn ObjectStorage,
-        idle: Duration,
-        stop: impl std::future::Future<Output = ()>,
-    ) {
-        tokio::pin!(stop);
-        loop {
-            if let Err(e) = self.drain_once(storage).await {
-                tracing::error!(error = %e, "outbox drain failed");
-            }
-            tokio::select! {
-                _ = &mut stop => return,
-                _ = tokio::time::sleep(idle) => {}
-            }
-        }
     }
 
     /// The local half of deleting a screenshot, at once and durably: the record, its outbox rows
@@ -582,30 +699,22 @@ impl Outbox {
     /// tries them at once, [`drain_once`](Self::drain_once) until confirmed.
     pub fn delete_screenshot(&self, shot: &Screenshot) -> Result<Vec<String>, OutboxError> {
         let rows = self.records.outbox_of(&shot.id)?;
-        let remote: Vec<String>;
-        {
-            // Under the in-flight lock: no upload of these keys can start meanwhile.
-            let flying = self.lock_in_flight();
-            remote = [&shot.full_key, &shot.thumb_key]
-                .into_iter()
-                .filter(|key| {
-                    let never_tried = rows
-                        .iter()
-                        .any(|r| &&r.object_key == key && r.attempts == 0);
-                    !never_tried || flying.contains(key.as_str())
-                })
-                .cloned()
-                .collect();
-            self.records.write(vec![Write::DeleteScreenshot {
-                id: shot.id.clone(),
-                remote: remote.clone(),
-                at: self.clock.now(),
-            }])?;
-        }
+        // The writer decides, inside the transaction, which objects may have left the machine
+        // (uploaded, or an attempt claimed by any process): no claim can slip in between.
+        self.records.write(vec![Write::DeleteScreenshot {
+            id: shot.id.clone(),
+            at: self.clock.now(),
+        }])?;
         for e in &rows {
-            let _ = std::fs::remove_file(&e.spool_path);
+            let _ = std::fs::remove_file(self.spool_file(&e.spool_path));
         }
-        Ok(remote)
+        Ok(self
+            .records
+            .deletes_all()?
+            .into_iter()
+            .filter(|d| d.screenshot_id == shot.id)
+            .map(|d| d.object_key)
+            .collect())
     }
 
     /// Tries the remote deletions of one screenshot now (those whose upload is not in flight);
@@ -619,12 +728,18 @@ impl Outbox {
             id: screenshot_id.to_string(),
             ..DeleteOutcome::default()
         };
+        let current = storage.location();
         for d in self
             .records
             .deletes_all()?
             .into_iter()
             .filter(|d| d.screenshot_id == screenshot_id)
         {
+            if !Self::same_location(&d.location, &current) {
+                outcome.error = Some(wrong_location(&d.location, &current));
+                outcome.remote_queued.push(d.object_key);
+                continue;
+            }
             match self.delete_one(storage, &d).await? {
                 Some(Ok(())) => outcome.remote_deleted.push(d.object_key),
                 Some(Err(retry)) => {

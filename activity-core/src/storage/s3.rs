@@ -91,6 +91,18 @@ impl ObjectStorage for S3Storage {
         self.provider
     }
 
+    fn location(&self) -> String {
+        match &self.endpoint {
+            Some(e) => format!(
+                "{} {} at {}",
+                self.provider,
+                self.bucket,
+                e.as_str().trim_end_matches('/')
+            ),
+            None => format!("{} {}", self.provider, self.bucket),
+        }
+    }
+
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
         objects::put(&self.store, self.provider, key, bytes).await
     }

@@ -70,18 +70,33 @@ mod listener {
             .clone()
     }
 
-    pub(super) fn attach(sink: Option<InputSink>) {
-        *SINK.write().unwrap_or_else(|p| p.into_inner()) = sink;
+    /// Which attachment holds the sink (each `attach` gets a new one).
+    static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+    /// Hands the events to `sink` from now on; returns the attachment's token.
+    pub(super) fn attach(sink: InputSink) -> u64 {
+        let mut slot = SINK.write().unwrap_or_else(|p| p.into_inner());
+        *slot = Some(sink);
+        GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1
+    }
+
+    /// Detaches the sink of attachment `token`, if it still holds it (a later attachment, by
+    /// another tracker, is left alone).
+    pub(super) fn detach(token: u64) {
+        let mut slot = SINK.write().unwrap_or_else(|p| p.into_inner());
+        if GENERATION.load(std::sync::atomic::Ordering::Acquire) == token {
+            *slot = None;
+        }
     }
 }
 
 /// Keyboard and mouse through rdev (X11 RECORD on Linux). Only event kinds reach the sink.
 ///
 /// rdev supports one listener per process; starting a second `RdevInput` while one is attached
-/// takes the events over from the first.
+/// takes the events over from the first, and stopping the first then leaves the second's alone.
 #[derive(Debug, Default)]
 pub struct RdevInput {
-    attached: bool,
+    attached: Option<u64>,
 }
 
 impl RdevInput {
@@ -97,14 +112,13 @@ impl InputSource for RdevInput {
             kind: SourceKind::Input,
             reason,
         })?;
-        listener::attach(Some(sink));
-        self.attached = true;
+        self.attached = Some(listener::attach(sink));
         Ok(())
     }
 
     fn stop(&mut self) {
-        if std::mem::take(&mut self.attached) {
-            listener::attach(None);
+        if let Some(token) = self.attached.take() {
+            listener::detach(token);
         }
     }
 }

@@ -126,6 +126,34 @@ pub(crate) fn blob_to_map(seconds: u32, b: &[u8]) -> SecondMap {
     SecondMap::from_words(seconds, words)
 }
 
+/// Creates the database file owner-only (0600), or makes an existing one so, with its WAL and
+/// shared-memory files (SQLite creates those with the database file's mode).
+fn make_private(path: &Path) -> Result<(), RecordError> {
+    let err = |e: std::io::Error| RecordError::Sqlite {
+        path: path.display().to_string(),
+        message: format!("cannot make the database owner-only: {e}"),
+    };
+    match crate::util::private_file_options()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(err(e)),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        match crate::util::make_private(Path::new(&p)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(err(e)),
+        }
+    }
+    Ok(())
+}
+
 /// The record store. Cheap to share: clone the `Arc` it comes in.
 pub struct RecordStore {
     path: PathBuf,
@@ -147,11 +175,12 @@ impl RecordStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Arc<RecordStore>, RecordError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| RecordError::Sqlite {
+            crate::util::create_private_dir(dir).map_err(|e| RecordError::Sqlite {
                 path: path.display().to_string(),
                 message: format!("cannot create folder {}: {e}", dir.display()),
             })?;
         }
+        make_private(&path)?;
         let mut conn = schema::open_connection(&path)?;
         schema::migrate(&mut conn, &path)?;
         let reader = schema::open_connection(&path)?;

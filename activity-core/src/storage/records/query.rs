@@ -188,7 +188,7 @@ pub(crate) fn screenshot(
 }
 
 const OUTBOX_COLUMNS: &str = "id, screenshot_id, object_key, spool_path, sha256, attempts, \
-     next_attempt_ms, created_ms, last_error";
+     next_attempt_ms, created_ms, last_error, location";
 
 fn outbox_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     Ok(OutboxEntry {
@@ -201,6 +201,7 @@ fn outbox_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
         next_attempt: Timestamp::from_millis(r.get(6)?),
         created: Timestamp::from_millis(r.get(7)?),
         last_error: r.get(8)?,
+        location: r.get(9)?,
     })
 }
 
@@ -232,7 +233,8 @@ pub(crate) fn remote_deletes(
     limit: usize,
 ) -> rusqlite::Result<Vec<RemoteDelete>> {
     let mut st = c.prepare_cached(
-        "SELECT id, screenshot_id, object_key, attempts, next_attempt_ms, created_ms, last_error
+        "SELECT id, screenshot_id, object_key, attempts, next_attempt_ms, created_ms, last_error,
+             location
          FROM remote_deletes WHERE (?1 IS NULL OR next_attempt_ms <= ?1)
          ORDER BY next_attempt_ms, id LIMIT ?2",
     )?;
@@ -250,6 +252,7 @@ pub(crate) fn remote_deletes(
                 next_attempt: Timestamp::from_millis(r.get(4)?),
                 created: Timestamp::from_millis(r.get(5)?),
                 last_error: r.get(6)?,
+                location: r.get(7)?,
             })
         },
     )?;

@@ -110,7 +110,7 @@ pub struct OutboxEntry {
     pub screenshot_id: String,
     /// Object key to upload to.
     pub object_key: String,
-    /// The spool file holding the bytes.
+    /// The spool file holding the bytes: its name inside the spool folder.
     pub spool_path: String,
     /// SHA-256 (hex) of the bytes.
     pub sha256: String,
@@ -122,6 +122,11 @@ pub struct OutboxEntry {
     pub created: Timestamp,
     /// The last attempt's error.
     pub last_error: Option<String>,
+    /// The storage location it goes to ([`ObjectStorage::location`]; empty: written before
+    /// the store knew locations, any).
+    ///
+    /// [`ObjectStorage::location`]: crate::storage::backend::ObjectStorage::location
+    pub location: String,
 }
 
 /// A remote object to delete, retried until the provider confirms (internal).
@@ -141,6 +146,8 @@ pub struct RemoteDelete {
     pub created: Timestamp,
     /// The last attempt's error.
     pub last_error: Option<String>,
+    /// The storage location holding the object (empty: unknown, any).
+    pub location: String,
 }
 
 /// One write operation (internal: the runtime and the outbox are the only writers).
@@ -164,7 +171,13 @@ pub enum Write {
         /// The outbox row.
         id: i64,
     },
-    /// An upload attempt failed: count it and say when to try again.
+    /// An upload attempt is about to start: counted before any byte leaves, so that whoever
+    /// deletes the screenshot from now on (in any process) queues a remote deletion.
+    OutboxClaim {
+        /// The outbox row.
+        id: i64,
+    },
+    /// An upload attempt (claimed before) failed: say when to try again.
     OutboxRetry {
         /// The outbox row.
         id: i64,
@@ -173,13 +186,13 @@ pub enum Write {
         /// What went wrong.
         error: String,
     },
-    /// Deletes a screenshot's record and its outbox rows, and queues the deletion of the remote
-    /// objects in `remote` (those that may have reached the provider), in one transaction.
+    /// Deletes a screenshot's record and its outbox rows, and queues the deletion of each of
+    /// its remote objects that may have reached the provider (uploaded, or an upload attempt
+    /// claimed), in one transaction: decided inside it, so no upload claimed by another
+    /// process can slip between the decision and the delete.
     DeleteScreenshot {
         /// The screenshot id.
         id: String,
-        /// Object keys to delete at the provider.
-        remote: Vec<String>,
         /// When the deletion was asked for (and the first attempt is due).
         at: Timestamp,
     },

@@ -8,7 +8,7 @@ use super::RecordError;
 use super::sql_error;
 
 /// The schema version this library writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema. Context columns are '' rather than NULL so UNIQUE constraints hold.
@@ -141,7 +141,42 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO usage_names_6 (id, kind, name) SELECT id, kind, name FROM usage_names;
     DROP TABLE usage_names;
     ALTER TABLE usage_names_6 RENAME TO usage_names;",
+    // 7: several processes on one folder. Spool entries hold the file's name only (resolved
+    // against the spool folder however the data folder is spelled: the last path component of
+    // what was stored); every upload, remote deletion and uploaded screenshot names the storage
+    // location that holds it ('' = written before 7: whatever storage the folder is opened
+    // with); the screenshot listing's `waiting` test reads the outbox by screenshot.
+    // (in `migrate_7`: adding a column is not idempotent in SQL)
+    "",
 ];
+
+/// 7: several processes on one folder. Spool entries hold the file's name only (resolved
+/// against the spool folder however the data folder is spelled: the last path component of
+/// what was stored); every upload, remote deletion and uploaded screenshot names the storage
+/// location that holds it ('' = written before 7: whatever storage the folder is opened with);
+/// the screenshot listing's `waiting` test reads the outbox by screenshot.
+fn migrate_7(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "UPDATE outbox SET spool_path = replace(spool_path,
+             rtrim(spool_path, replace(replace(spool_path, '/', ''), '\\', '')), '');
+         CREATE INDEX IF NOT EXISTS outbox_shot ON outbox (screenshot_id);",
+    )?;
+    for table in ["outbox", "remote_deletes", "screenshots"] {
+        let has: bool = tx.query_row(
+            &format!(
+                "SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = 'location'"
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        if !has {
+            tx.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN location TEXT NOT NULL DEFAULT ''"
+            ))?;
+        }
+    }
+    Ok(())
+}
 
 /// Opens a connection with the store's settings: WAL, `synchronous=FULL`, foreign keys, a busy
 /// timeout.
@@ -161,27 +196,39 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection, RecordError> {
 
 /// Brings the database to [`SCHEMA_VERSION`], one transaction per step. A database newer than
 /// the library is refused rather than guessed at.
+///
+/// Each step takes the write lock first (`BEGIN IMMEDIATE`) and reads the version under it, so
+/// two processes opening a new folder at once migrate it once: the second waits, then finds
+/// the step done.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), RecordError> {
     let err = sql_error(path);
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(&err)?;
-    if version > SCHEMA_VERSION {
-        return Err(RecordError::TooNew {
-            path: path.display().to_string(),
-            found: version,
-            known: SCHEMA_VERSION,
-        });
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction().map_err(&err)?;
+    loop {
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(&err)?;
+        if version > SCHEMA_VERSION {
+            return Err(RecordError::TooNew {
+                path: path.display().to_string(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let Some(sql) = MIGRATIONS.get(version as usize) else {
+            return Ok(());
+        };
+        let i = version as usize;
         tx.execute_batch(sql).map_err(&err)?;
         if i + 1 == 5 {
             super::rollup::rebuild(&tx).map_err(&err)?;
+        }
+        if i + 1 == 7 {
+            migrate_7(&tx).map_err(&err)?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .map_err(&err)?;
         tx.commit().map_err(&err)?;
     }
-    Ok(())
 }

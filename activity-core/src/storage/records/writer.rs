@@ -186,8 +186,8 @@ pub(crate) fn apply<'a>(
         Write::OutboxAdd(e) => {
             c.prepare_cached(
                 "INSERT OR IGNORE INTO outbox (screenshot_id, object_key, spool_path, sha256,
-                     attempts, next_attempt_ms, created_ms, last_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     attempts, next_attempt_ms, created_ms, last_error, location)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 e.screenshot_id,
@@ -198,7 +198,12 @@ pub(crate) fn apply<'a>(
                 e.next_attempt.as_millis(),
                 e.created.as_millis(),
                 e.last_error,
+                e.location,
             ])?;
+            // The screenshot goes where its uploads go: a later deletion of the uploaded
+            // objects is tied to that location.
+            c.prepare_cached("UPDATE screenshots SET location = ?2 WHERE id = ?1")?
+                .execute(params![e.screenshot_id, e.location])?;
         }
         Write::OutboxDone { id } => {
             let shot: Option<String> = c
@@ -217,29 +222,44 @@ pub(crate) fn apply<'a>(
                 .execute(params![shot])?;
             }
         }
+        Write::OutboxClaim { id } => {
+            c.prepare_cached("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1")?
+                .execute(params![id])?;
+        }
         Write::OutboxRetry {
             id,
             next_attempt,
             error,
         } => {
             c.prepare_cached(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3
-                 WHERE id = ?1",
+                "UPDATE outbox SET next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1",
             )?
             .execute(params![id, next_attempt.as_millis(), error])?;
         }
-        Write::DeleteScreenshot { id, remote, at } => {
+        Write::DeleteScreenshot { id, at } => {
+            let shot: Option<(String, String, String)> = c
+                .prepare_cached(
+                    "SELECT full_key, thumb_key, location FROM screenshots WHERE id = ?1",
+                )?
+                .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            if let Some((full, thumb, location)) = shot {
+                // Every object that may have left the machine: no outbox row (uploaded), or a
+                // row whose attempt was claimed. Only a row never claimed stayed here.
+                c.prepare_cached(
+                    "INSERT OR IGNORE INTO remote_deletes (screenshot_id, object_key,
+                         next_attempt_ms, created_ms, location)
+                     SELECT ?1, k.key, ?3, ?3, COALESCE(o.location, ?4)
+                     FROM (SELECT ?2 AS key UNION ALL SELECT ?5) k
+                     LEFT JOIN outbox o ON o.object_key = k.key
+                     WHERE o.id IS NULL OR o.attempts > 0",
+                )?
+                .execute(params![id, full, at.as_millis(), location, thumb])?;
+            }
             c.prepare_cached("DELETE FROM outbox WHERE screenshot_id = ?1")?
                 .execute(params![id])?;
             c.prepare_cached("DELETE FROM screenshots WHERE id = ?1")?
                 .execute(params![id])?;
-            for key in remote {
-                c.prepare_cached(
-                    "INSERT OR IGNORE INTO remote_deletes (screenshot_id, object_key,
-                         next_attempt_ms, created_ms) VALUES (?1, ?2, ?3, ?3)",
-                )?
-                .execute(params![id, key, at.as_millis()])?;
-            }
         }
         Write::DeleteDone { id } => {
             c.prepare_cached("DELETE FROM remote_deletes WHERE id = ?1")?
