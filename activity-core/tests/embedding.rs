@@ -7,115 +7,22 @@
 //! Screens come from a small screen source of the test's own (a gradient frame): this file tests
 //! the runtime's contract, not capture, which `tracker_x11.rs` tests on a real X server.
 
+#[path = "common/embed.rs"]
+mod embed;
+
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock, Weak, mpsc};
 use std::time::{Duration, Instant};
 
-use activity_core::capture::{CaptureError, Monitor, ScreenSource, SourceKind};
-use activity_core::media::{OwnedFrame, PixelFormat};
+use embed::*;
+
+use activity_core::capture::SourceKind;
 use activity_core::model::activity::ActivityKind;
 use activity_core::model::score::InputEvent;
-use activity_core::runtime::{MissingSources, Query, TrackerBuilder, TrackerEvent, Viewer};
-use activity_core::storage::backend::ObjectInfo;
-use activity_core::storage::blocking::BlockingStorage;
-use activity_core::storage::{Backoff, StorageError, UploadState};
-use activity_core::{Clock, Config, ErrorKind, Tracker};
-
-/// A 320×200 gradient, as a one-monitor screen.
-struct Gradient;
-
-impl ScreenSource for Gradient {
-    fn monitors(&mut self) -> Result<Vec<Monitor>, CaptureError> {
-        Ok(vec![Monitor {
-            id: 1,
-            name: "test-0".into(),
-            x: 0,
-            y: 0,
-            width: 320,
-            height: 200,
-            primary: true,
-        }])
-    }
-    fn pointer(&mut self) -> Result<Option<(i32, i32)>, CaptureError> {
-        Ok(None)
-    }
-    fn capture(&mut self, m: &Monitor) -> Result<OwnedFrame, CaptureError> {
-        let px: Vec<u8> = (0..m.width * m.height)
-            .flat_map(|i| [(i % m.width) as u8, (i / m.width) as u8, 90, 255])
-            .collect();
-        OwnedFrame::new(px, m.width, m.height, PixelFormat::Rgba8).map_err(|e| {
-            CaptureError::Failed {
-                kind: SourceKind::Screens,
-                reason: e.to_string(),
-            }
-        })
-    }
-}
-
-fn data_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("ac-embed-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn config(extra: &str) -> Config {
-    let json = format!(r#"{{"screenshotFrequency": "5s", "trackApplications": true {extra}}}"#);
-    Config::from_json_str(&json).unwrap()
-}
-
-fn builder(name: &str, extra: &str) -> TrackerBuilder {
-    builder_in(&data_dir(name), extra)
-}
-
-/// A builder on an existing folder (kept as it is).
-fn builder_in(dir: &std::path::Path, extra: &str) -> TrackerBuilder {
-    Tracker::builder(config(extra))
-        .data_dir(dir)
-        .screen_source(Box::new(Gradient))
-        .without_source(SourceKind::Input)
-        .without_source(SourceKind::Windows)
-        .missing_sources(MissingSources::RunAvailable)
-        .upload_backoff(Backoff {
-            initial: Duration::from_millis(200),
-            max: Duration::from_millis(400),
-            jitter: 0.0,
-        })
-}
-
-/// Waits for the first event `pick` accepts (up to `secs`).
-fn wait_for<T>(
-    rx: &mpsc::Receiver<TrackerEvent>,
-    secs: u64,
-    mut pick: impl FnMut(&TrackerEvent) -> Option<T>,
-) -> Option<T> {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while let Some(left) = end.checked_duration_since(Instant::now()) {
-        match rx.recv_timeout(left) {
-            Ok(e) => {
-                if let Some(t) = pick(&e) {
-                    return Some(t);
-                }
-            }
-            Err(_) => return None,
-        }
-    }
-    None
-}
-
-fn taken(e: &TrackerEvent) -> Option<String> {
-    match e {
-        TrackerEvent::ScreenshotTaken(s) => Some(s.id.clone()),
-        _ => None,
-    }
-}
-
-fn stored(e: &TrackerEvent) -> Option<String> {
-    match e {
-        TrackerEvent::ScreenshotStored { id } => Some(id.clone()),
-        _ => None,
-    }
-}
+use activity_core::runtime::{Query, TrackerEvent, Viewer};
+use activity_core::storage::UploadState;
+use activity_core::{Clock, ErrorKind, Tracker};
 
 /// Every method, called from inside the caller's own (current-thread) tokio runtime.
 #[tokio::test]
@@ -297,59 +204,6 @@ fn switches_take_effect_at_once_and_survive_a_restart() {
     let t = builder_in(&dir, "").build().unwrap();
     assert!(!t.screenshot_switches().organisation);
     assert!(t.screenshot_switches().employee);
-}
-
-/// An embedder's storage: objects in memory, every call logged; `put` fails while `failing`
-/// is above zero (counting down) and sleeps `delay` first.
-#[derive(Default)]
-struct ProductStorage {
-    objects: Mutex<BTreeMap<String, Vec<u8>>>,
-    calls: Mutex<Vec<String>>,
-    failing: AtomicUsize,
-    delay: Mutex<Duration>,
-}
-
-impl BlockingStorage for ProductStorage {
-    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
-        self.calls.lock().unwrap().push(format!("put {key}"));
-        std::thread::sleep(*self.delay.lock().unwrap());
-        if self
-            .failing
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
-            return Err(StorageError::Backend {
-                provider: "EMBEDDER",
-                message: "the product's upload API answered 503".into(),
-            });
-        }
-        self.objects
-            .lock()
-            .unwrap()
-            .insert(key.to_string(), bytes.to_vec());
-        Ok(())
-    }
-    fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
-        self.calls.lock().unwrap().push(format!("get {key}"));
-        self.objects
-            .lock()
-            .unwrap()
-            .get(key)
-            .cloned()
-            .ok_or_else(|| StorageError::NotFound(key.into()))
-    }
-    fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
-        Ok(self.objects.lock().unwrap().get(key).map(|b| ObjectInfo {
-            key: key.into(),
-            size: b.len() as u64,
-            last_modified: None,
-        }))
-    }
-    fn delete(&self, key: &str) -> Result<(), StorageError> {
-        self.calls.lock().unwrap().push(format!("delete {key}"));
-        self.objects.lock().unwrap().remove(key);
-        Ok(())
-    }
 }
 
 #[test]

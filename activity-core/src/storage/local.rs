@@ -250,6 +250,18 @@ impl ObjectStorage for LocalStorage {
     }
 
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+        // The folders of the key first, owner-only (object_store would create them with the
+        // umask's mode).
+        if let Some(parent) = self
+            .root
+            .join(crate::storage::objects::path(key)?.as_ref())
+            .parent()
+        {
+            crate::util::create_private_dir(parent).map_err(|e| StorageError::Backend {
+                provider: "LOCAL",
+                message: format!("cannot create the folder of {key}: {e}"),
+            })?;
+        }
         objects::put(&self.fs, "LOCAL", key, bytes).await?;
         // Only the owner may read a screenshot (object_store creates files with the umask's
         // mode); the folders above are 0700 when this library created them.
