@@ -1,9 +1,23 @@
-//! Link settings for the shared library: a soname, and no symbols but the `ac_*` functions.
+//! Link settings for the shared library: a soname, no symbols but the `ac_*` functions, and no
+//! unloading.
 fn main() {
     // Symbols from the static archives linked in (the Rust dependencies' rlibs, which include
     // the bundled SQLite, libjpeg-turbo and libwebp, and crates that export C functions of their
     // own, such as crc-fast) are not exported: `nm -D` shows only the `ac_*` API.
     println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");
+    // While the major version is 0, every minor version may break the ABI: the soname carries
+    // it (libactivity_core.so.0.1), so the loader never pairs a program with an incompatible
+    // library (cargo-c does the same since 0.9.26).
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libactivity_core.so.{major}");
+    let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap_or_else(|_| "0".into());
+    let soname = if major == "0" {
+        format!("libactivity_core.so.0.{minor}")
+    } else {
+        format!("libactivity_core.so.{major}")
+    };
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
+    // Threads a freed tracker leaves to finish in the background (a timed-out storage call, the
+    // process-wide input listener) run this library's code: `dlclose` must not unmap it.
+    // `-z nodelete` makes `dlclose` leave the library loaded.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
 }

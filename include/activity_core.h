@@ -179,6 +179,9 @@ typedef struct ac_tracker ac_tracker;
 
 // What `ac_media_process` makes. Fill it with `ac_media_options_default` first.
 typedef struct ac_media_options {
+  // `sizeof(ac_media_options)` as this program was built (set by `ac_media_options_default`):
+  // fields added by later versions keep their defaults.
+  size_t struct_size;
   // `AC_IMAGE_JPEG`, `AC_IMAGE_PNG` or `AC_IMAGE_WEBP`.
   uint32_t format;
   // Encoder quality 1..=100 (JPEG, WebP).
@@ -211,9 +214,11 @@ typedef struct ac_image {
 // A finaliser for `user_data`, called once when the library no longer uses it.
 typedef void (*ac_free_callback)(void *user_data);
 
-// The product's own storage: four required callbacks and an optional one, each returning
-// `AC_OK` on success. Return `AC_NOT_FOUND` from `get` for a missing object; any other result
-// is a failure, retried with backoff by the outbox; a message written into `message` (at most
+// The product's own storage: four required callbacks and an optional one, each returning a
+// plain `uint32_t`: `AC_OK` (0) on success, `AC_NOT_FOUND` for a missing object (from `get`; from
+// `head` and `delete_object` it means "no such object", which is not a failure). Any other
+// value, `ac_result` code or not (`-1`, an errno), is a failure named by its value, retried
+// with backoff by the outbox; a message written into `message` (at most
 // `message_len` bytes, NUL-terminated) is kept with it. `key` is validated by the library (it
 // never holds `..`, a leading `/` or empty segments) and valid only during the call.
 //
@@ -223,39 +228,42 @@ typedef void (*ac_free_callback)(void *user_data);
 // may still finish). `free_user_data` is called once, when no tracker or storage uses the
 // callbacks any more.
 typedef struct ac_storage_callbacks {
+  // `sizeof(ac_storage_callbacks)` as this program was built (set by
+  // `ac_storage_callbacks_init`): fields added by later versions keep their defaults.
+  size_t struct_size;
   // Passed to every callback.
   void *user_data;
   // Stores `len` bytes at `data` under `key`, replacing what was there. Must be idempotent.
-  ac_result (*put)(void *user_data,
-                   const char *key,
-                   const uint8_t *data,
-                   size_t len,
-                   char *message,
-                   size_t message_len);
+  uint32_t (*put)(void *user_data,
+                  const char *key,
+                  const uint8_t *data,
+                  size_t len,
+                  char *message,
+                  size_t message_len);
   // Reads the object into `sink` (`ac_bytes_sink_write`); `AC_NOT_FOUND` if there is none.
-  ac_result (*get)(void *user_data,
+  uint32_t (*get)(void *user_data,
+                  const char *key,
+                  struct ac_bytes_sink *sink,
+                  char *message,
+                  size_t message_len);
+  // Sets `*exists` and, when it exists, `*size`.
+  uint32_t (*head)(void *user_data,
                    const char *key,
-                   struct ac_bytes_sink *sink,
+                   bool *exists,
+                   uint64_t *size,
                    char *message,
                    size_t message_len);
-  // Sets `*exists` and, when it exists, `*size`.
-  ac_result (*head)(void *user_data,
-                    const char *key,
-                    bool *exists,
-                    uint64_t *size,
-                    char *message,
-                    size_t message_len);
   // Removes the object; succeeds when there was none.
-  ac_result (*delete_object)(void *user_data, const char *key, char *message, size_t message_len);
+  uint32_t (*delete_object)(void *user_data, const char *key, char *message, size_t message_len);
   // Optional (NULL: signed URLs are unsupported): writes a NUL-terminated URL that delivers
   // the object for `expires_seconds` into `url` (`url_len` bytes).
-  ac_result (*signed_url)(void *user_data,
-                          const char *key,
-                          uint64_t expires_seconds,
-                          char *url,
-                          size_t url_len,
-                          char *message,
-                          size_t message_len);
+  uint32_t (*signed_url)(void *user_data,
+                         const char *key,
+                         uint64_t expires_seconds,
+                         char *url,
+                         size_t url_len,
+                         char *message,
+                         size_t message_len);
   // Called once with `user_data` when the callbacks are no longer used (NULL: none).
   ac_free_callback free_user_data;
   // The most one call may take, in milliseconds (0: 60 000).
@@ -269,7 +277,11 @@ typedef struct ac_storage_callbacks {
 typedef void (*ac_event_callback)(void *user_data, const char *event_json);
 
 // How to make a tracker. Fill it with `ac_tracker_options_init` first, then set what you need.
+// Versioned: `struct_size` (written by the init function) tells the library which fields this
+// program knows; fields added by later versions keep their defaults.
 typedef struct ac_tracker_options {
+  // `sizeof(ac_tracker_options)` as this program was built (set by `ac_tracker_options_init`).
+  size_t struct_size;
   // The data folder (record store, spool, default storage). Required.
   const char *data_dir;
   // The configuration (copied), or NULL for the defaults.
@@ -287,9 +299,10 @@ typedef struct ac_tracker_options {
   // Called once with `event_user_data` after the last event, when the tracker is freed (or
   // at once if `ac_tracker_new` fails). NULL: none.
   ac_free_callback event_user_data_free;
-  // Listen for the browser extension's native messaging host on `<data_dir>/browser.sock`
-  // while running (websites; see `ac_browser_host_install`). Default false.
-  bool browser_bridge;
+  // Nonzero: listen for the browser extension's native messaging host on
+  // `<data_dir>/browser.sock` while running (websites; see `ac_browser_host_install`).
+  // Default 0.
+  uint32_t browser_bridge;
 } ac_tracker_options;
 
 #ifdef __cplusplus
@@ -410,10 +423,18 @@ ac_result ac_storage_from_json(const char *json, struct ac_storage **out_storage
 // `sink` is the one the callback received; `data` points to `len` readable bytes.
 ac_result ac_bytes_sink_write(struct ac_bytes_sink *sink, const uint8_t *data, size_t len);
 
+// Fills `callbacks` with no callbacks, no `user_data`, the default timeout, and its
+// `struct_size`; then set the callbacks.
+//
+// # Safety
+// `callbacks` points to an `ac_storage_callbacks`.
+ac_result ac_storage_callbacks_init(struct ac_storage_callbacks *callbacks);
+
 // The product's own storage from a table of callbacks (copied: the table itself need not
 // outlive the call). `AC_NULL_ARGUMENT` names a missing required callback; on success `*out`
-// owns a new `ac_storage` and the library owns `user_data` (see `free_user_data`). On failure
-// `free_user_data` is not called: the caller still owns `user_data`.
+// owns a new `ac_storage`. The library owns `user_data` from the call on, whatever its result
+// (as `ac_tracker_new` does): `free_user_data` is called once when no storage uses it, or
+// before a failing call returns.
 //
 // # Safety
 // `callbacks` points to an `ac_storage_callbacks`; `out` to an `ac_storage *`.
@@ -587,11 +608,11 @@ ac_result ac_tracker_set_organisation_allows_screenshots(const struct ac_tracker
 
 // Screenshots (`query`: `{"from": …, "to": …, "employee": …, "project": …}`, NULL for all)
 // that `viewer` (`{"role": "employee", "id": "ana"}`, `{"role": "manager", "id": …, "team":
-// […]}`, or NULL for the product itself) may see, as a JSON array. `*out` is owned by the
+// […]}`, or `{"role": "admin"}` for the product itself; required) may see, as a JSON array. `*out` is owned by the
 // caller: free it with `ac_string_free`.
 //
 // # Safety
-// `tracker` is live; `viewer` and `query` NULL or NUL-terminated; `out` points to a `char *`.
+// `tracker` is live; `viewer` NUL-terminated (NULL is refused); `query` NULL or NUL-terminated; `out` points to a `char *`.
 ac_result ac_tracker_screenshots_json(const struct ac_tracker *tracker_,
                                       const char *viewer_json,
                                       const char *query_json,
@@ -621,7 +642,7 @@ ac_result ac_tracker_activities_json(const struct ac_tracker *tracker_,
 // them with `ac_bytes_free`.
 //
 // # Safety
-// `tracker` is live; `viewer` NULL or NUL-terminated; `id` NUL-terminated; outs writable.
+// `tracker` is live; `viewer` NUL-terminated (NULL is refused); `id` NUL-terminated; outs writable.
 ac_result ac_tracker_screenshot_bytes(const struct ac_tracker *tracker_,
                                       const char *viewer_json,
                                       const char *id,
@@ -679,7 +700,7 @@ ac_result ac_capabilities_json(char **out_json);
 // `AC_INVALID_INPUT`. `*out` is owned by the caller: free it with `ac_string_free`.
 //
 // # Safety
-// `tracker` is live; `viewer_json` NULL or NUL-terminated; `request_json` NUL-terminated;
+// `tracker` is live; `viewer_json` NUL-terminated (NULL is refused); `request_json` NUL-terminated;
 // `out` points to a `char *`.
 ac_result ac_tracker_report(const struct ac_tracker *tracker_,
                             const char *viewer_json,

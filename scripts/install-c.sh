@@ -28,12 +28,16 @@ else
 fi
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
 major="${version%%.*}"
+minor="${version#*.}"; minor="${minor%%.*}"
+# The soname: libactivity_core.so.0.MINOR while the major version is 0 (each 0.x minor may
+# break the ABI), libactivity_core.so.MAJOR after (bindings-c/build.rs sets the same).
+if [ "$major" = 0 ]; then soversion="0.$minor"; else soversion="$major"; fi
 target="${CARGO_TARGET_DIR:-target}/$profile"
 install -d "$prefix/lib/pkgconfig" "$prefix/include" "$prefix/bin"
 install -m 0755 "$target/activity-core-browser-host" "$prefix/bin/activity-core-browser-host"
 install -m 0755 "$target/libactivity_core.so" "$prefix/lib/libactivity_core.so.$version"
-ln -sf "libactivity_core.so.$version" "$prefix/lib/libactivity_core.so.$major"
-ln -sf "libactivity_core.so.$major" "$prefix/lib/libactivity_core.so"
+ln -sf "libactivity_core.so.$version" "$prefix/lib/libactivity_core.so.$soversion"
+ln -sf "libactivity_core.so.$soversion" "$prefix/lib/libactivity_core.so"
 install -m 0644 "$target/libactivity_core.a" "$prefix/lib/libactivity_core.a"
 install -m 0644 include/activity_core.h "$prefix/include/activity_core.h"
 sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" bindings-c/activity_core.pc.in \

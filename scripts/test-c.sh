@@ -31,7 +31,8 @@ if [ -n "$others" ]; then
     echo "exported besides ac_*:"; echo "$others" | head -20; exit 1
 fi
 echo "$(nm -D --defined-only "$so" | wc -l) symbols, all ac_*"
-readelf -d "$so" | grep -q 'SONAME.*libactivity_core.so.0'
+readelf -d "$so" | grep -q 'SONAME.*\[libactivity_core.so.0.1\]'
+readelf -d "$so" | grep -q 'FLAGS_1.*NODELETE'
 
 step "examples build with pkg-config, exactly as the README shows"
 # shellcheck disable=SC2046
@@ -105,12 +106,19 @@ grep -q '"event":"slot_closed"' "$out/track.out"
 grep -q '"event":"screenshot_taken"' "$out/track.out"
 echo "track.c: $(grep -c '^event' "$out/track.out") events"
 
-# test_browser.c installs and runs the browser host the install script put under PREFIX/bin.
+# test_browser.c installs and runs the browser host the install script put under PREFIX/bin;
+# test_dlclose.c loads the library itself.
 export AC_BROWSER_HOST="$prefix/bin/activity-core-browser-host"
+export AC_LIBRARY="$prefix/lib/libactivity_core.so"
+
+step "a plugin host: dlopen, a tracker, free, dlclose, go on"
+cc -std=c11 -D_POSIX_C_SOURCE=200809L "${WARN[@]}" -g -Iinclude bindings-c/tests/dl/test_dlclose.c \
+    -o "$out/test_dlclose" -ldl -lpthread
+"$out/test_dlclose"
 
 step "C tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L "${WARN[@]}" -g -Iinclude -Ibindings-c/tests)
-LIBS=(-L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lactivity_core -ljpeg -lm -lpthread)
+LIBS=(-L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lactivity_core -ljpeg -lm -lpthread -ldl)
 for t in bindings-c/tests/test_*.c; do
     name="$(basename "$t" .c)"
     cc "${CFLAGS[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer "$t" -o "$out/$name-asan" "${LIBS[@]}"

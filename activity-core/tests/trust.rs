@@ -532,3 +532,50 @@ fn a_source_calling_the_tracker_back_gets_reentrant_not_a_deadlock() {
     assert_eq!(answer, "Err(Reentrant) Err(Reentrant)");
     t.stop().unwrap();
 }
+
+#[test]
+fn empty_viewer_ids_are_refused_and_a_report_covers_at_most_a_year() {
+    let t = builder("empty-ids", "").build().unwrap();
+    // Tracked without an employee: only the product (Admin) sees it.
+    t.start().unwrap();
+    t.record_window("code", "main.rs").unwrap();
+    t.stop().unwrap();
+    assert!(
+        !t.slots(&Viewer::Admin, &Query::default())
+            .unwrap()
+            .is_empty()
+    );
+    let e = t.set_context(Some(""), None, None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    for viewer in [
+        Viewer::employee(""),
+        Viewer::Manager {
+            id: "bo".into(),
+            team: vec!["ana".into(), " ".into()],
+        },
+    ] {
+        let e = t.slots(&viewer, &Query::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{viewer:?}: {e}");
+        assert!(e.to_string().contains("must not be empty"), "{e}");
+        assert!(t.screenshots(&viewer, &Query::default()).is_err());
+        assert!(t.activities(&viewer, &Query::default()).is_err());
+    }
+    let e = Viewer::from_json(None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert_eq!(
+        Viewer::from_json(Some(r#"{"role":"admin"}"#)).unwrap(),
+        Viewer::Admin
+    );
+    let mut request = activity_core::runtime::ReportRequest::day("2026-01-01", "UTC");
+    request.period.first = "0001-01-01".into();
+    request.period.last = "9999-12-31".into();
+    let e = t.report(&Viewer::Admin, &request).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("at most 366"), "{e}");
+    request.period.first = "2028-01-01".into();
+    request.period.last = "2028-12-31".into();
+    assert!(
+        t.report(&Viewer::Admin, &request).is_ok(),
+        "a leap year is fine"
+    );
+}

@@ -44,6 +44,41 @@ pub(crate) fn arg<'a, T>(p: *const T, argument: &str) -> Result<&'a T, Failure> 
     unsafe { p.as_ref() }.ok_or_else(|| Failure::null(argument))
 }
 
+/// A versioned option struct from the caller: its first field, `struct_size`, says how many
+/// bytes the caller's version of the struct has (its `_init` function writes `sizeof`). Fields
+/// past that size (added by a later version of this library) keep the value in `default`, so a
+/// program built against an older header keeps working with a newer library. A size of zero
+/// (a struct never initialised) is refused.
+///
+/// # Safety
+/// `p` is NULL or points to at least `struct_size` readable bytes laid out as `T`'s first
+/// fields; `T` is `#[repr(C)]`, begins with a `usize`, and every byte pattern the caller can
+/// have written there is a valid value of its fields.
+pub(crate) unsafe fn versioned<T>(
+    p: *const T,
+    default: T,
+    argument: &str,
+    init: &str,
+) -> Result<T, Failure> {
+    if p.is_null() {
+        return Err(Failure::null(argument));
+    }
+    // SAFETY: the first field of every versioned struct is `size_t struct_size` (documented).
+    let size = unsafe { p.cast::<usize>().read_unaligned() };
+    if size < std::mem::size_of::<usize>() {
+        return Err(Failure::new(
+            ac_result::AC_INVALID_INPUT,
+            format!("{argument}->struct_size is {size}: fill the struct with {init} first"),
+        ));
+    }
+    let n = size.min(std::mem::size_of::<T>());
+    let mut value = std::mem::MaybeUninit::new(default);
+    // SAFETY: `n` bytes are readable at `p` (the caller's struct) and writable in `value`.
+    unsafe { std::ptr::copy_nonoverlapping(p.cast::<u8>(), value.as_mut_ptr().cast::<u8>(), n) };
+    // SAFETY: initialised from `default`, with the caller's leading fields over it.
+    Ok(unsafe { value.assume_init() })
+}
+
 /// An owned, NUL-terminated copy of `s` for the caller, freed with `ac_string_free`.
 pub(crate) fn give_string(s: String) -> *mut c_char {
     CString::new(s.replace('\0', "\u{FFFD}"))

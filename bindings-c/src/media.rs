@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use activity_core::media::{Frame, PipelineOptions, PixelFormat, Processed, process};
 use activity_core::model::config::ImageFormat;
 
-use crate::ffi::{arg, out};
+use crate::ffi::{arg, out, versioned};
 use crate::result::{Failure, ac_result, guard, guard_void};
 
 /// Pixels are red, green, blue, alpha bytes.
@@ -24,6 +24,9 @@ pub const AC_IMAGE_WEBP: u32 = 3;
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub struct ac_media_options {
+    /// `sizeof(ac_media_options)` as this program was built (set by `ac_media_options_default`):
+    /// fields added by later versions keep their defaults.
+    pub struct_size: usize,
     /// `AC_IMAGE_JPEG`, `AC_IMAGE_PNG` or `AC_IMAGE_WEBP`.
     pub format: u32,
     /// Encoder quality 1..=100 (JPEG, WebP).
@@ -42,16 +45,20 @@ pub struct ac_media_options {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ac_media_options_default(options: *mut ac_media_options) -> ac_result {
     guard(|| {
-        let o = out(options, "options")?;
-        let d = PipelineOptions::default();
-        *o = ac_media_options {
-            format: AC_IMAGE_JPEG,
-            quality: u32::from(d.quality),
-            thumbnail_size: d.thumbnail_size,
-            blur: 0.0,
-        };
+        *out(options, "options")? = default_media_options();
         Ok(())
     })
+}
+
+fn default_media_options() -> ac_media_options {
+    let d = PipelineOptions::default();
+    ac_media_options {
+        struct_size: std::mem::size_of::<ac_media_options>(),
+        format: AC_IMAGE_JPEG,
+        quality: u32::from(d.quality),
+        thumbnail_size: d.thumbnail_size,
+        blur: 0.0,
+    }
 }
 
 /// The images `ac_media_process` made. Opaque; free it with `ac_media_result_free` (which
@@ -101,16 +108,35 @@ pub unsafe extern "C" fn ac_media_process(
     out_result: *mut *mut ac_media_result,
 ) -> ac_result {
     guard(|| {
-        let px = arg(pixels, "pixels")?;
+        // No reference is made to the pixels before they are checked: NULL, and a length no
+        // slice may have, are refused first.
+        if pixels.is_null() {
+            return Err(Failure::null("pixels"));
+        }
+        if len > isize::MAX as usize {
+            return Err(Failure::new(
+                ac_result::AC_INVALID_INPUT,
+                format!("len {len} is larger than any buffer can be"),
+            ));
+        }
         let slot = out(out_result, "out")?;
-        let format = match pixel_format {
-            AC_PIXEL_RGBA => PixelFormat::Rgba8,
-            AC_PIXEL_BGRA => PixelFormat::Bgra8,
-            other => return Err(Failure::range("pixel_format", other)),
-        };
+        let format = PixelFormat::from_code(pixel_format)
+            .map_err(|_| Failure::range("pixel_format", pixel_format))?;
         let mut o = PipelineOptions::default();
-        // SAFETY: NULL or a live ac_media_options (documented).
-        if let Some(c) = unsafe { options.as_ref() } {
+        let options = if options.is_null() {
+            None
+        } else {
+            // SAFETY: an `ac_media_options` filled by `ac_media_options_default` (documented).
+            Some(unsafe {
+                versioned(
+                    options,
+                    default_media_options(),
+                    "options",
+                    "ac_media_options_default",
+                )
+            }?)
+        };
+        if let Some(c) = options.as_ref() {
             o.format = match c.format {
                 AC_IMAGE_JPEG => ImageFormat::Jpeg,
                 AC_IMAGE_PNG => ImageFormat::Png,
@@ -128,7 +154,7 @@ pub unsafe extern "C" fn ac_media_process(
             o.blur = (c.blur != 0.0).then_some(c.blur);
         }
         // SAFETY: the caller gives `len` readable bytes at `pixels`.
-        let data = unsafe { std::slice::from_raw_parts(px, len) };
+        let data = unsafe { std::slice::from_raw_parts(pixels, len) };
         let stride = if stride == 0 {
             width as usize * 4
         } else {
@@ -136,18 +162,15 @@ pub unsafe extern "C" fn ac_media_process(
         };
         let frame = Frame::new(data, width, height, stride, format)?;
         let processed = process(&frame, &o)?;
-        let hex = |d: &[u8; 32]| {
+        // NUL-terminated copies of the core's hex digests, borrowed by `ac_image`.
+        let nul_terminated = |hex: String| {
             let mut out = [0u8; 65];
-            for (i, b) in d.iter().enumerate() {
-                let digits = b"0123456789abcdef";
-                out[2 * i] = digits[usize::from(b >> 4)];
-                out[2 * i + 1] = digits[usize::from(b & 15)];
-            }
+            out[..64].copy_from_slice(&hex.as_bytes()[..64]);
             out
         };
         let digests = [
-            hex(&processed.full.sha256),
-            hex(&processed.thumbnail.sha256),
+            nul_terminated(processed.full.sha256_hex()),
+            nul_terminated(processed.thumbnail.sha256_hex()),
         ];
         *slot = Box::into_raw(Box::new(ac_media_result { processed, digests }));
         Ok(())

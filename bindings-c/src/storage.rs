@@ -12,7 +12,7 @@ use activity_core::storage::config::ProviderConfig;
 use activity_core::storage::{StorageError, open};
 
 use crate::ffi::{
-    UserData, ac_free_callback, arg, give_bytes, give_string, out, read_message, text,
+    UserData, ac_free_callback, arg, give_bytes, give_string, out, read_message, text, versioned,
 };
 use crate::result::{Failure, ac_result, guard, guard_void};
 
@@ -126,9 +126,11 @@ pub unsafe extern "C" fn ac_bytes_sink_write(
     })
 }
 
-/// The product's own storage: four required callbacks and an optional one, each returning
-/// `AC_OK` on success. Return `AC_NOT_FOUND` from `get` for a missing object; any other result
-/// is a failure, retried with backoff by the outbox; a message written into `message` (at most
+/// The product's own storage: four required callbacks and an optional one, each returning a
+/// plain `uint32_t`: `AC_OK` (0) on success, `AC_NOT_FOUND` for a missing object (from `get`; from
+/// `head` and `delete_object` it means "no such object", which is not a failure). Any other
+/// value, `ac_result` code or not (`-1`, an errno), is a failure named by its value, retried
+/// with backoff by the outbox; a message written into `message` (at most
 /// `message_len` bytes, NUL-terminated) is kept with it. `key` is validated by the library (it
 /// never holds `..`, a leading `/` or empty segments) and valid only during the call.
 ///
@@ -139,6 +141,9 @@ pub unsafe extern "C" fn ac_bytes_sink_write(
 /// callbacks any more.
 #[repr(C)]
 pub struct ac_storage_callbacks {
+    /// `sizeof(ac_storage_callbacks)` as this program was built (set by
+    /// `ac_storage_callbacks_init`): fields added by later versions keep their defaults.
+    pub struct_size: usize,
     /// Passed to every callback.
     pub user_data: *mut c_void,
     /// Stores `len` bytes at `data` under `key`, replacing what was there. Must be idempotent.
@@ -150,7 +155,7 @@ pub struct ac_storage_callbacks {
             len: usize,
             message: *mut c_char,
             message_len: usize,
-        ) -> ac_result,
+        ) -> u32,
     >,
     /// Reads the object into `sink` (`ac_bytes_sink_write`); `AC_NOT_FOUND` if there is none.
     pub get: Option<
@@ -160,7 +165,7 @@ pub struct ac_storage_callbacks {
             sink: *mut ac_bytes_sink,
             message: *mut c_char,
             message_len: usize,
-        ) -> ac_result,
+        ) -> u32,
     >,
     /// Sets `*exists` and, when it exists, `*size`.
     pub head: Option<
@@ -171,7 +176,7 @@ pub struct ac_storage_callbacks {
             size: *mut u64,
             message: *mut c_char,
             message_len: usize,
-        ) -> ac_result,
+        ) -> u32,
     >,
     /// Removes the object; succeeds when there was none.
     pub delete_object: Option<
@@ -180,7 +185,7 @@ pub struct ac_storage_callbacks {
             key: *const c_char,
             message: *mut c_char,
             message_len: usize,
-        ) -> ac_result,
+        ) -> u32,
     >,
     /// Optional (NULL: signed URLs are unsupported): writes a NUL-terminated URL that delivers
     /// the object for `expires_seconds` into `url` (`url_len` bytes).
@@ -193,7 +198,7 @@ pub struct ac_storage_callbacks {
             url_len: usize,
             message: *mut c_char,
             message_len: usize,
-        ) -> ac_result,
+        ) -> u32,
     >,
     /// Called once with `user_data` when the callbacks are no longer used (NULL: none).
     pub free_user_data: ac_free_callback,
@@ -212,14 +217,14 @@ struct CallbackStorage {
         usize,
         *mut c_char,
         usize,
-    ) -> ac_result,
+    ) -> u32,
     get: unsafe extern "C" fn(
         *mut c_void,
         *const c_char,
         *mut ac_bytes_sink,
         *mut c_char,
         usize,
-    ) -> ac_result,
+    ) -> u32,
     head: unsafe extern "C" fn(
         *mut c_void,
         *const c_char,
@@ -227,8 +232,8 @@ struct CallbackStorage {
         *mut u64,
         *mut c_char,
         usize,
-    ) -> ac_result,
-    delete: unsafe extern "C" fn(*mut c_void, *const c_char, *mut c_char, usize) -> ac_result,
+    ) -> u32,
+    delete: unsafe extern "C" fn(*mut c_void, *const c_char, *mut c_char, usize) -> u32,
     signed_url: Option<
         unsafe extern "C" fn(
             *mut c_void,
@@ -238,7 +243,7 @@ struct CallbackStorage {
             usize,
             *mut c_char,
             usize,
-        ) -> ac_result,
+        ) -> u32,
     >,
     user_data: UserData,
 }
@@ -249,7 +254,7 @@ impl CallbackStorage {
         &self,
         operation: &str,
         key: &str,
-        f: impl FnOnce(*mut c_void, *const c_char, *mut c_char, usize) -> ac_result,
+        f: impl FnOnce(*mut c_void, *const c_char, *mut c_char, usize) -> u32,
     ) -> Result<(), StorageError> {
         let c_key = CString::new(key).map_err(|_| StorageError::InvalidKey {
             key: key.into(),
@@ -262,15 +267,19 @@ impl CallbackStorage {
             message.as_mut_ptr().cast(),
             MESSAGE_LEN,
         );
+        // A plain integer from C: any value may come back (-1, an errno); only the known codes
+        // mean anything, every other one is a failure named by its value.
+        const OK: u32 = ac_result::AC_OK as u32;
+        const NOT_FOUND: u32 = ac_result::AC_NOT_FOUND as u32;
         match result {
-            ac_result::AC_OK => Ok(()),
-            ac_result::AC_NOT_FOUND => Err(StorageError::NotFound(key.into())),
+            OK => Ok(()),
+            NOT_FOUND => Err(StorageError::NotFound(key.into())),
             other => {
                 let text = read_message(&message);
-                let name = ac_result::name_of(other as u32)
-                    .map_or("an unknown result".into(), |n| {
-                        n.to_string_lossy().into_owned()
-                    });
+                let name = ac_result::name_of(other).map_or_else(
+                    || format!("{other} (not an ac_result)"),
+                    |n| n.to_string_lossy().into_owned(),
+                );
                 Err(StorageError::Backend {
                     provider: EMBEDDER_PROVIDER,
                     message: if text.is_empty() {
@@ -344,10 +353,40 @@ impl BlockingStorage for CallbackStorage {
     }
 }
 
+fn default_callbacks() -> ac_storage_callbacks {
+    ac_storage_callbacks {
+        struct_size: std::mem::size_of::<ac_storage_callbacks>(),
+        user_data: std::ptr::null_mut(),
+        put: None,
+        get: None,
+        head: None,
+        delete_object: None,
+        signed_url: None,
+        free_user_data: None,
+        timeout_ms: 0,
+    }
+}
+
+/// Fills `callbacks` with no callbacks, no `user_data`, the default timeout, and its
+/// `struct_size`; then set the callbacks.
+///
+/// # Safety
+/// `callbacks` points to an `ac_storage_callbacks`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_storage_callbacks_init(
+    callbacks: *mut ac_storage_callbacks,
+) -> ac_result {
+    guard(|| {
+        *out(callbacks, "callbacks")? = default_callbacks();
+        Ok(())
+    })
+}
+
 /// The product's own storage from a table of callbacks (copied: the table itself need not
 /// outlive the call). `AC_NULL_ARGUMENT` names a missing required callback; on success `*out`
-/// owns a new `ac_storage` and the library owns `user_data` (see `free_user_data`). On failure
-/// `free_user_data` is not called: the caller still owns `user_data`.
+/// owns a new `ac_storage`. The library owns `user_data` from the call on, whatever its result
+/// (as `ac_tracker_new` does): `free_user_data` is called once when no storage uses it, or
+/// before a failing call returns.
 ///
 /// # Safety
 /// `callbacks` points to an `ac_storage_callbacks`; `out` to an `ac_storage *`.
@@ -357,7 +396,17 @@ pub unsafe extern "C" fn ac_storage_from_callbacks(
     out_storage: *mut *mut ac_storage,
 ) -> ac_result {
     guard(|| {
-        let cb = arg(callbacks, "callbacks")?;
+        // SAFETY: an `ac_storage_callbacks` filled by `ac_storage_callbacks_init` (documented).
+        let cb = &unsafe {
+            versioned(
+                callbacks,
+                default_callbacks(),
+                "callbacks",
+                "ac_storage_callbacks_init",
+            )
+        }?;
+        // From here on the finaliser runs once whatever happens.
+        let user_data = UserData::new(cb.user_data, cb.free_user_data);
         let slot = out(out_storage, "out")?;
         let put = cb.put.ok_or_else(|| Failure::null("callbacks->put"))?;
         let get = cb.get.ok_or_else(|| Failure::null("callbacks->get"))?;
@@ -376,7 +425,7 @@ pub unsafe extern "C" fn ac_storage_from_callbacks(
             head,
             delete,
             signed_url: cb.signed_url,
-            user_data: UserData::new(cb.user_data, cb.free_user_data),
+            user_data,
         };
         let adapter = BlockingAdapter::new(Arc::new(storage), timeout);
         *slot = wrap(Arc::new(adapter))?;

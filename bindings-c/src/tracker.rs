@@ -11,7 +11,7 @@ use activity_core::{Config, Tracker};
 use crate::config::ac_config;
 use crate::ffi::{
     UserData, ac_free_callback, arg, from_json, give_bytes, give_string, json, optional_text, out,
-    text,
+    text, versioned,
 };
 use crate::result::{Failure, ac_result, guard};
 use crate::storage::ac_storage;
@@ -56,8 +56,12 @@ pub const AC_INPUT_WHEEL: u32 = 2;
 pub const AC_INPUT_POINTER_MOVE: u32 = 3;
 
 /// How to make a tracker. Fill it with `ac_tracker_options_init` first, then set what you need.
+/// Versioned: `struct_size` (written by the init function) tells the library which fields this
+/// program knows; fields added by later versions keep their defaults.
 #[repr(C)]
 pub struct ac_tracker_options {
+    /// `sizeof(ac_tracker_options)` as this program was built (set by `ac_tracker_options_init`).
+    pub struct_size: usize,
     /// The data folder (record store, spool, default storage). Required.
     pub data_dir: *const c_char,
     /// The configuration (copied), or NULL for the defaults.
@@ -75,9 +79,25 @@ pub struct ac_tracker_options {
     /// Called once with `event_user_data` after the last event, when the tracker is freed (or
     /// at once if `ac_tracker_new` fails). NULL: none.
     pub event_user_data_free: ac_free_callback,
-    /// Listen for the browser extension's native messaging host on `<data_dir>/browser.sock`
-    /// while running (websites; see `ac_browser_host_install`). Default false.
-    pub browser_bridge: bool,
+    /// Nonzero: listen for the browser extension's native messaging host on
+    /// `<data_dir>/browser.sock` while running (websites; see `ac_browser_host_install`).
+    /// Default 0.
+    pub browser_bridge: u32,
+}
+
+fn default_tracker_options() -> ac_tracker_options {
+    ac_tracker_options {
+        struct_size: std::mem::size_of::<ac_tracker_options>(),
+        data_dir: std::ptr::null(),
+        config: std::ptr::null(),
+        storage: std::ptr::null(),
+        missing_sources: AC_MISSING_SOURCES_REFUSE,
+        disabled_sources: 0,
+        on_event: None,
+        event_user_data: std::ptr::null_mut(),
+        event_user_data_free: None,
+        browser_bridge: 0,
+    }
 }
 
 /// Fills `options` with the defaults: no data folder yet, default configuration and storage,
@@ -89,17 +109,7 @@ pub struct ac_tracker_options {
 pub unsafe extern "C" fn ac_tracker_options_init(options: *mut ac_tracker_options) -> ac_result {
     guard(|| {
         let o = out(options, "options")?;
-        *o = ac_tracker_options {
-            data_dir: std::ptr::null(),
-            config: std::ptr::null(),
-            storage: std::ptr::null(),
-            missing_sources: AC_MISSING_SOURCES_REFUSE,
-            disabled_sources: 0,
-            on_event: None,
-            event_user_data: std::ptr::null_mut(),
-            event_user_data_free: None,
-            browser_bridge: false,
-        };
+        *o = default_tracker_options();
         Ok(())
     })
 }
@@ -116,7 +126,15 @@ pub unsafe extern "C" fn ac_tracker_new(
     out_tracker: *mut *mut ac_tracker,
 ) -> ac_result {
     guard(|| {
-        let o = arg(options, "options")?;
+        // SAFETY: an `ac_tracker_options` filled by `ac_tracker_options_init` (documented).
+        let o = &unsafe {
+            versioned(
+                options,
+                default_tracker_options(),
+                "options",
+                "ac_tracker_options_init",
+            )
+        }?;
         // From here on the finaliser runs once whatever happens.
         let user_data = UserData::new(o.event_user_data, o.event_user_data_free);
         let slot = out(out_tracker, "out")?;
@@ -139,7 +157,7 @@ pub unsafe extern "C" fn ac_tracker_new(
         let mut b = Tracker::builder(config)
             .data_dir(dir)
             .missing_sources(missing)
-            .browser_bridge(o.browser_bridge);
+            .browser_bridge(o.browser_bridge != 0);
         // SAFETY: NULL or a live ac_storage (documented).
         if let Some(s) = unsafe { o.storage.as_ref() } {
             b = b.storage(s.storage.clone());
@@ -432,25 +450,19 @@ fn read_json<T: serde::Serialize>(
     })
 }
 
+/// The viewer: required (NULL is `AC_INVALID_INPUT`, never "everyone"); the core parses and
+/// checks it.
 fn viewer(p: *const c_char) -> Result<Viewer, Failure> {
-    match optional_text(p, "viewer")? {
-        None => Ok(Viewer::Admin),
-        Some(s) => serde_json::from_str(s).map_err(|e| {
-            Failure::new(
-                ac_result::AC_INVALID_INPUT,
-                format!("viewer: {e} (in {s:?}; expected {{\"role\": \"employee\", \"id\": …}})"),
-            )
-        }),
-    }
+    Ok(Viewer::from_json(optional_text(p, "viewer")?)?)
 }
 
 /// Screenshots (`query`: `{"from": …, "to": …, "employee": …, "project": …}`, NULL for all)
 /// that `viewer` (`{"role": "employee", "id": "ana"}`, `{"role": "manager", "id": …, "team":
-/// […]}`, or NULL for the product itself) may see, as a JSON array. `*out` is owned by the
+/// […]}`, or `{"role": "admin"}` for the product itself; required) may see, as a JSON array. `*out` is owned by the
 /// caller: free it with `ac_string_free`.
 ///
 /// # Safety
-/// `tracker` is live; `viewer` and `query` NULL or NUL-terminated; `out` points to a `char *`.
+/// `tracker` is live; `viewer` NUL-terminated (NULL is refused); `query` NULL or NUL-terminated; `out` points to a `char *`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ac_tracker_screenshots_json(
     tracker_: *const ac_tracker,
@@ -501,7 +513,7 @@ pub unsafe extern "C" fn ac_tracker_activities_json(
 /// them with `ac_bytes_free`.
 ///
 /// # Safety
-/// `tracker` is live; `viewer` NULL or NUL-terminated; `id` NUL-terminated; outs writable.
+/// `tracker` is live; `viewer` NUL-terminated (NULL is refused); `id` NUL-terminated; outs writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ac_tracker_screenshot_bytes(
     tracker_: *const ac_tracker,
@@ -643,7 +655,7 @@ pub const AC_REPORT_DISTRIBUTION_SVG: u32 = 5;
 /// `AC_INVALID_INPUT`. `*out` is owned by the caller: free it with `ac_string_free`.
 ///
 /// # Safety
-/// `tracker` is live; `viewer_json` NULL or NUL-terminated; `request_json` NUL-terminated;
+/// `tracker` is live; `viewer_json` NUL-terminated (NULL is refused); `request_json` NUL-terminated;
 /// `out` points to a `char *`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ac_tracker_report(

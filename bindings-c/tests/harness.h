@@ -12,6 +12,9 @@
 
 static int failures = 0;
 
+/* The product itself as the viewer: every read names its viewer (NULL is refused). */
+#define ADMIN "{\"role\": \"admin\"}"
+
 #define CHECK(cond)                                                                   \
     do {                                                                              \
         if (!(cond)) {                                                                \

@@ -63,7 +63,7 @@ static void storage(void) {
     CHECK_RESULT(ac_storage_from_json(NULL, &s), AC_NULL_ARGUMENT);
     CHECK_RESULT(ac_storage_from_callbacks(NULL, &s), AC_NULL_ARGUMENT);
     ac_storage_callbacks none;
-    memset(&none, 0, sizeof none);
+    CHECK_OK(ac_storage_callbacks_init(&none));
     CHECK_RESULT(ac_storage_from_callbacks(&none, &s), AC_NULL_ARGUMENT);
     CHECK_MESSAGE("callbacks->put");
     CHECK(s == NULL);
@@ -186,11 +186,26 @@ static void tracker_arguments(void) {
     CHECK_RESULT(ac_tracker_sync(NULL, NULL), AC_NULL_ARGUMENT);
     CHECK_RESULT(ac_capabilities_json(NULL), AC_NULL_ARGUMENT);
 
-    /* A tracker fed by hand (no built-in source: no display needed). */
+    /* The option structs can grow: a program built against an older header (a smaller
+     * struct_size, without the later fields) gets the defaults for what it does not know; a
+     * struct never initialised is refused. */
     ac_config *config = NULL;
     CHECK_OK(ac_config_from_json("{\"slot_seconds\": 60}", &config));
     o.config = config;
     o.disabled_sources = AC_SOURCE_SCREENS | AC_SOURCE_INPUT | AC_SOURCE_WINDOWS;
+    CHECK(o.struct_size == sizeof o);
+    o.browser_bridge = 0xAB; /* past the older struct's end: never read */
+    o.struct_size = offsetof(ac_tracker_options, browser_bridge);
+    CHECK_OK(ac_tracker_new(&o, &t));
+    CHECK_OK(ac_tracker_free(t));
+    t = NULL;
+    o.struct_size = 0;
+    CHECK_RESULT(ac_tracker_new(&o, &t), AC_INVALID_INPUT);
+    CHECK_MESSAGE("ac_tracker_options_init");
+    o.struct_size = sizeof o;
+    o.browser_bridge = 0;
+
+    /* A tracker fed by hand (no built-in source: no display needed). */
     CHECK_OK(ac_tracker_new(&o, &t));
     ac_config_free(config); /* the tracker keeps its own copy */
     CHECK_RESULT(ac_tracker_pause(t), AC_INVALID_STATE);
@@ -216,11 +231,17 @@ static void tracker_arguments(void) {
     s = sentinel;
     CHECK_RESULT(ac_tracker_screenshots_json(t, "{\"role\": \"boss\"}", NULL, &s), AC_INVALID_INPUT);
     CHECK_MESSAGE("viewer");
-    CHECK_RESULT(ac_tracker_screenshots_json(t, NULL, "{\"form\": 1}", &s), AC_INVALID_INPUT);
+    CHECK_RESULT(ac_tracker_screenshots_json(t, ADMIN, "{\"form\": 1}", &s), AC_INVALID_INPUT);
+    /* No viewer is an error, never "everyone"; nor is an empty employee id anyone. */
+    CHECK_RESULT(ac_tracker_screenshots_json(t, NULL, NULL, &s), AC_INVALID_INPUT);
+    CHECK_MESSAGE("a viewer is required");
+    CHECK_RESULT(ac_tracker_slots_json(t, "{\"role\": \"employee\", \"id\": \"\"}", NULL, &s),
+                 AC_INVALID_INPUT);
+    CHECK_RESULT(ac_tracker_report(t, NULL, "{}", AC_REPORT_JSON, &s), AC_INVALID_INPUT);
     CHECK(s == sentinel);
-    CHECK_RESULT(ac_tracker_screenshot_bytes(t, NULL, "nope", false, &d, &n), AC_NOT_FOUND);
-    CHECK_RESULT(ac_tracker_screenshot_url(t, NULL, "nope", false, 60, &s), AC_NOT_FOUND);
-    CHECK_RESULT(ac_tracker_delete_screenshot(t, NULL, "nope", NULL), AC_NOT_FOUND);
+    CHECK_RESULT(ac_tracker_screenshot_bytes(t, ADMIN, "nope", false, &d, &n), AC_NOT_FOUND);
+    CHECK_RESULT(ac_tracker_screenshot_url(t, ADMIN, "nope", false, 60, &s), AC_NOT_FOUND);
+    CHECK_RESULT(ac_tracker_delete_screenshot(t, ADMIN, "nope", NULL), AC_NOT_FOUND);
     CHECK_OK(ac_tracker_stop(t));
     CHECK_RESULT(ac_tracker_stop(t), AC_INVALID_STATE);
     CHECK_OK(ac_tracker_slots_json(t, "{\"role\": \"employee\", \"id\": \"ana\"}", NULL, &s));
@@ -229,7 +250,7 @@ static void tracker_arguments(void) {
     CHECK_OK(ac_tracker_slots_json(t, "{\"role\": \"employee\", \"id\": \"bo\"}", NULL, &s));
     CHECK(strcmp(s, "[]") == 0);
     ac_string_free(s);
-    CHECK_OK(ac_tracker_activities_json(t, NULL, "{\"from\": \"2000-01-01T00:00:00Z\"}", &s));
+    CHECK_OK(ac_tracker_activities_json(t, ADMIN, "{\"from\": \"2000-01-01T00:00:00Z\"}", &s));
     CHECK(strstr(s, "\"title\":\"notes.txt\""));
     CHECK(strstr(s, "\"url\":\"https://docs.rs/tokio\"")); /* the query string is gone */
     CHECK(!strstr(s, "token"));
@@ -248,21 +269,21 @@ static void tracker_arguments(void) {
     CHECK_OK(ac_tracker_report(t, "{\"role\": \"employee\", \"id\": \"ana\"}", request, AC_REPORT_JSON, &s));
     CHECK(strstr(s, "\"keyboard_events\": 1") && strstr(s, "\"name\": \"editor\""));
     ac_string_free(s);
-    CHECK_OK(ac_tracker_report(t, NULL, request, AC_REPORT_HTML, &s));
+    CHECK_OK(ac_tracker_report(t, ADMIN, request, AC_REPORT_HTML, &s));
     CHECK(strncmp(s, "<!doctype html>", 15) == 0 && !strstr(s, "<script"));
     ac_string_free(s);
-    CHECK_OK(ac_tracker_report(t, NULL, request, AC_REPORT_TIMELINE_SVG, &s));
+    CHECK_OK(ac_tracker_report(t, ADMIN, request, AC_REPORT_TIMELINE_SVG, &s));
     CHECK(strncmp(s, "<svg", 4) == 0);
     ac_string_free(s);
-    CHECK_RESULT(ac_tracker_report(t, NULL, request, 77, &s), AC_OUT_OF_RANGE);
-    CHECK_RESULT(ac_tracker_report(t, NULL, "{\"period\": 1}", AC_REPORT_JSON, &s), AC_INVALID_INPUT);
-    CHECK_RESULT(ac_tracker_report(t, NULL,
+    CHECK_RESULT(ac_tracker_report(t, ADMIN, request, 77, &s), AC_OUT_OF_RANGE);
+    CHECK_RESULT(ac_tracker_report(t, ADMIN, "{\"period\": 1}", AC_REPORT_JSON, &s), AC_INVALID_INPUT);
+    CHECK_RESULT(ac_tracker_report(t, ADMIN,
                                    "{\"period\": {\"first\": \"2026-11-30\", \"last\": \"2026-11-30\", \"time_zone\": \"Mars/Base\"}}",
                                    AC_REPORT_JSON, &s),
                  AC_INVALID_INPUT);
     CHECK_MESSAGE("Mars/Base");
     CHECK_RESULT(ac_tracker_report(NULL, NULL, request, AC_REPORT_JSON, &s), AC_NULL_ARGUMENT);
-    CHECK_RESULT(ac_tracker_report(t, NULL, NULL, AC_REPORT_JSON, &s), AC_NULL_ARGUMENT);
+    CHECK_RESULT(ac_tracker_report(t, ADMIN, NULL, AC_REPORT_JSON, &s), AC_NULL_ARGUMENT);
     CHECK_OK(ac_capabilities_json(&s));
     CHECK(strstr(s, "\"session\""));
     ac_string_free(s);

@@ -1,5 +1,5 @@
 /* Websites from the browser, through the C API: ac_browser_host_install (bad arguments, then a
- * real install into a test browser profile), and a tracker made with browser_bridge = true fed
+ * real install into a test browser profile), and a tracker made with browser_bridge = 1 fed
  * by the real host program (popen, the browser's framing on its stdin): the site is recorded,
  * its query string is not. */
 #include <pthread.h>
@@ -71,10 +71,10 @@ int main(void) {
     pthread_mutex_init(&s.lock, NULL);
     ac_tracker_options o;
     CHECK_OK(ac_tracker_options_init(&o));
-    CHECK(o.browser_bridge == false);
+    CHECK(o.browser_bridge == 0);
     o.data_dir = dir;
     o.disabled_sources = AC_SOURCE_SCREENS | AC_SOURCE_INPUT | AC_SOURCE_WINDOWS;
-    o.browser_bridge = true;
+    o.browser_bridge = 1;
     o.on_event = on_event;
     o.event_user_data = &s;
     ac_tracker *t = NULL;

@@ -26,7 +26,7 @@ static struct object *find(struct store *s, const char *key) {
     return NULL;
 }
 
-static ac_result put(void *ud, const char *key, const uint8_t *data, size_t len, char *message,
+static uint32_t put(void *ud, const char *key, const uint8_t *data, size_t len, char *message,
                      size_t message_len) {
     struct store *s = ud;
     pthread_mutex_lock(&s->lock);
@@ -55,7 +55,7 @@ static ac_result put(void *ud, const char *key, const uint8_t *data, size_t len,
     return AC_OK;
 }
 
-static ac_result get(void *ud, const char *key, ac_bytes_sink *sink, char *message,
+static uint32_t get(void *ud, const char *key, ac_bytes_sink *sink, char *message,
                      size_t message_len) {
     struct store *s = ud;
     (void)message;
@@ -63,12 +63,12 @@ static ac_result get(void *ud, const char *key, ac_bytes_sink *sink, char *messa
     pthread_mutex_lock(&s->lock);
     s->gets++;
     struct object *o = find(s, key);
-    ac_result r = o ? ac_bytes_sink_write(sink, o->data, o->len) : AC_NOT_FOUND;
+    uint32_t r = o ? ac_bytes_sink_write(sink, o->data, o->len) : AC_NOT_FOUND;
     pthread_mutex_unlock(&s->lock);
     return r;
 }
 
-static ac_result head(void *ud, const char *key, bool *exists, uint64_t *size, char *message,
+static uint32_t head(void *ud, const char *key, bool *exists, uint64_t *size, char *message,
                       size_t message_len) {
     struct store *s = ud;
     (void)message;
@@ -82,7 +82,7 @@ static ac_result head(void *ud, const char *key, bool *exists, uint64_t *size, c
     return AC_OK;
 }
 
-static ac_result delete_object(void *ud, const char *key, char *message, size_t message_len) {
+static uint32_t delete_object(void *ud, const char *key, char *message, size_t message_len) {
     struct store *s = ud;
     (void)message;
     (void)message_len;
@@ -98,7 +98,7 @@ static ac_result delete_object(void *ud, const char *key, char *message, size_t 
     return AC_OK;
 }
 
-static ac_result signed_url(void *ud, const char *key, uint64_t expires, char *url, size_t url_len,
+static uint32_t signed_url(void *ud, const char *key, uint64_t expires, char *url, size_t url_len,
                             char *message, size_t message_len) {
     (void)ud;
     (void)message;
@@ -122,7 +122,8 @@ static int objects(struct store *s) {
 
 static ac_storage *make(struct store *s, int with_url) {
     ac_storage_callbacks cb;
-    memset(&cb, 0, sizeof cb);
+    CHECK_OK(ac_storage_callbacks_init(&cb));
+    CHECK(cb.struct_size == sizeof cb && cb.put == NULL && cb.timeout_ms == 0);
     cb.user_data = s;
     cb.put = put;
     cb.get = get;
@@ -198,6 +199,62 @@ static void conformance(void) {
     pthread_mutex_destroy(&s.lock);
 }
 
+/* Callbacks answering values that are not ac_result codes: -1 and an errno-like 77. */
+static uint32_t put_minus_one(void *ud, const char *key, const uint8_t *data, size_t len,
+                              char *message, size_t message_len) {
+    (void)ud, (void)key, (void)data, (void)len, (void)message, (void)message_len;
+    return (uint32_t)-1;
+}
+
+static uint32_t delete_77(void *ud, const char *key, char *message, size_t message_len) {
+    (void)ud, (void)key, (void)message, (void)message_len;
+    return 77;
+}
+
+/* Delete answering not-found (the object is gone already) is a success. */
+static uint32_t delete_not_found(void *ud, const char *key, char *message, size_t message_len) {
+    (void)ud, (void)key, (void)message, (void)message_len;
+    return AC_NOT_FOUND;
+}
+
+static void odd_results(void) {
+    struct store s;
+    memset(&s, 0, sizeof s);
+    pthread_mutex_init(&s.lock, NULL);
+    ac_storage_callbacks cb;
+    CHECK_OK(ac_storage_callbacks_init(&cb));
+    cb.user_data = &s;
+    cb.put = put_minus_one;
+    cb.get = get;
+    cb.head = head;
+    cb.delete_object = delete_77;
+    cb.free_user_data = finalise;
+    ac_storage *st = NULL;
+    CHECK_OK(ac_storage_from_callbacks(&cb, &st));
+    const char *k = "screenshots/2026/11/30/emp/0850/odd.jpg";
+    const uint8_t body[4] = {1, 2, 3, 4};
+    CHECK_RESULT(ac_storage_put(st, k, body, sizeof body), AC_IO);
+    CHECK_MESSAGE("4294967295 (not an ac_result)");
+    CHECK_RESULT(ac_storage_delete(st, k), AC_IO);
+    CHECK_MESSAGE("77 (not an ac_result)");
+    ac_storage_free(st);
+    cb.delete_object = delete_not_found;
+    CHECK_OK(ac_storage_from_callbacks(&cb, &st));
+    CHECK_OK(ac_storage_delete(st, k));
+    ac_storage_free(st);
+    CHECK(s.finalised == 2);
+    /* The finaliser runs even when the call fails (one rule for every constructor). */
+    cb.put = NULL;
+    CHECK_RESULT(ac_storage_from_callbacks(&cb, &st), AC_NULL_ARGUMENT);
+    CHECK(s.finalised == 3);
+    /* A struct never initialised is refused. */
+    ac_storage_callbacks zero;
+    memset(&zero, 0, sizeof zero);
+    CHECK_RESULT(ac_storage_from_callbacks(&zero, &st), AC_INVALID_INPUT);
+    CHECK_MESSAGE("ac_storage_callbacks_init");
+    pthread_mutex_destroy(&s.lock);
+}
+
 struct events {
     pthread_mutex_t lock;
     int stored, retrying;
@@ -252,7 +309,7 @@ static void tracker_uploads(void) {
     CHECK(ev.stored >= 1);
     /* Every object of every stored screenshot is in the product's store, whole. */
     char *json = NULL;
-    CHECK_OK(ac_tracker_screenshots_json(t, NULL, NULL, &json));
+    CHECK_OK(ac_tracker_screenshots_json(t, ADMIN, NULL, &json));
     char id[64] = "", full_key[256] = "", thumb_key[256] = "";
     CHECK(json && json_string(json, "id", id, sizeof id));
     CHECK(json && json_string(json, "full_key", full_key, sizeof full_key));
@@ -265,19 +322,19 @@ static void tracker_uploads(void) {
     /* Read back through the product's get, and a URL from its signed_url. */
     uint8_t *data = NULL;
     size_t len = 0;
-    CHECK_OK(ac_tracker_screenshot_bytes(t, NULL, id, false, &data, &len));
+    CHECK_OK(ac_tracker_screenshot_bytes(t, ADMIN, id, false, &data, &len));
     pthread_mutex_lock(&s.lock);
     struct object *o2 = find(&s, full_key);
     CHECK(o2 && o2->len == len && memcmp(o2->data, data, len) == 0);
     pthread_mutex_unlock(&s.lock);
     ac_bytes_free(data, len);
     char *url = NULL;
-    CHECK_OK(ac_tracker_screenshot_url(t, NULL, id, true, 60, &url));
+    CHECK_OK(ac_tracker_screenshot_url(t, ADMIN, id, true, 60, &url));
     CHECK(url && strstr(url, "https://files.example/") && strstr(url, "-thumb"));
     ac_string_free(url);
     /* Delete through the API: the product's store loses both objects. */
     char *outcome = NULL;
-    CHECK_OK(ac_tracker_delete_screenshot(t, NULL, id, &outcome));
+    CHECK_OK(ac_tracker_delete_screenshot(t, ADMIN, id, &outcome));
     CHECK(outcome && strstr(outcome, full_key) && strstr(outcome, "\"remote_queued\":[]"));
     ac_string_free(outcome);
     pthread_mutex_lock(&s.lock);
@@ -292,6 +349,7 @@ static void tracker_uploads(void) {
 
 int main(void) {
     conformance();
+    odd_results();
     tracker_uploads();
     DONE();
 }

@@ -54,11 +54,11 @@ int main(int argc, char **argv) {
     if ((r = ac_tracker_stop(tracker)) != AC_OK) return fail("stop", r);
 
     char *slots = NULL, *shots = NULL;
-    if (ac_tracker_slots_json(tracker, NULL, NULL, &slots) == AC_OK) {
+    if (ac_tracker_slots_json(tracker, "{\"role\": \"admin\"}", NULL, &slots) == AC_OK) {
         printf("slots %s\n", slots);
         ac_string_free(slots);
     }
-    if (ac_tracker_screenshots_json(tracker, NULL, NULL, &shots) == AC_OK) {
+    if (ac_tracker_screenshots_json(tracker, "{\"role\": \"admin\"}", NULL, &shots) == AC_OK) {
         printf("screenshots %s\n", shots);
         ac_string_free(shots);
     }

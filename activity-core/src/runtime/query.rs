@@ -36,17 +36,59 @@ impl Viewer {
         Viewer::Employee { id: id.into() }
     }
 
-    /// The employees this viewer may see (`None`: all).
+    /// The employees this viewer may see (`None`: all). An empty id names nobody (records
+    /// tracked without an employee are stored with an empty one: only `Admin` sees those).
     fn allowed(&self) -> Option<Vec<String>> {
-        match self {
-            Viewer::Employee { id } => Some(vec![id.clone()]),
+        let mut all = match self {
+            Viewer::Employee { id } => vec![id.clone()],
             Viewer::Manager { id, team } => {
                 let mut all = team.clone();
                 all.push(id.clone());
-                Some(all)
+                all
             }
-            Viewer::Admin => None,
+            Viewer::Admin => return None,
+        };
+        all.retain(|e| !e.is_empty());
+        Some(all)
+    }
+
+    /// Refuses a viewer with an empty id (an employee's, a manager's or a team member's): a
+    /// product that maps "nobody logged in" to `""` must not be handed what was tracked for
+    /// nobody.
+    pub fn check(&self) -> Result<(), crate::Error> {
+        let empty = match self {
+            Viewer::Employee { id } => id.trim().is_empty(),
+            Viewer::Manager { id, team } => {
+                id.trim().is_empty() || team.iter().any(|e| e.trim().is_empty())
+            }
+            Viewer::Admin => false,
+        };
+        if empty {
+            return Err(crate::error::RuntimeError::InvalidArgument(
+                "a viewer's employee ids must not be empty (records tracked without an \
+                 employee are only for Viewer::Admin)"
+                    .into(),
+            )
+            .into());
         }
+        Ok(())
+    }
+
+    /// A viewer from its JSON form (`{"role": "employee", "id": "ana"}`, …), checked. The
+    /// bindings' one way in: there is no default viewer (a missing one is an error, never
+    /// `Admin`).
+    pub fn from_json(json: Option<&str>) -> Result<Viewer, crate::Error> {
+        let json = json.ok_or_else(|| {
+            crate::error::RuntimeError::InvalidArgument(
+                "a viewer is required: {\"role\": \"employee\", \"id\": …}, \
+                 {\"role\": \"manager\", …} or {\"role\": \"admin\"}"
+                    .into(),
+            )
+        })?;
+        let viewer: Viewer = serde_json::from_str(json)
+            .map_err(|e| crate::error::RuntimeError::InvalidArgument(format!("viewer: {e}")))?;
+        viewer.check()?;
+        Ok(viewer)
     }
 
     /// Whether this viewer may see what was tracked for `employee`.
@@ -83,7 +125,23 @@ impl Query {
     }
 
     /// The record store's filter for this viewer: the employee filter intersected with what the
-    /// viewer may see.
+    /// viewer may see. A viewer or an employee filter with an empty id is refused.
+    pub(crate) fn checked_filter(&self, viewer: &Viewer) -> Result<Filter, crate::Error> {
+        viewer.check()?;
+        if self
+            .employee
+            .as_deref()
+            .is_some_and(|e| e.trim().is_empty())
+        {
+            return Err(crate::error::RuntimeError::InvalidArgument(
+                "query: employee must not be empty (leave it out for everyone the viewer may see)"
+                    .into(),
+            )
+            .into());
+        }
+        Ok(self.filter(viewer))
+    }
+
     pub(crate) fn filter(&self, viewer: &Viewer) -> Filter {
         let employees = match (viewer.allowed(), &self.employee) {
             (None, None) => None,

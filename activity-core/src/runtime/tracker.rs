@@ -748,6 +748,14 @@ impl Tracker {
         project: Option<&str>,
         task: Option<&str>,
     ) -> Result<(), Error> {
+        for (name, value) in [("employee", employee), ("project", project), ("task", task)] {
+            if value.is_some_and(|v| v.trim().is_empty()) {
+                return Err(RuntimeError::InvalidArgument(format!(
+                    "set_context: {name} must not be empty (None means none)"
+                ))
+                .into());
+            }
+        }
         let context = WorkContext {
             employee: employee.map(str::to_owned),
             project: project.map(str::to_owned),
@@ -847,7 +855,7 @@ impl Tracker {
         Ok(self
             .shared
             .records
-            .slots_where(&query.filter(viewer))?
+            .slots_where(&query.checked_filter(viewer)?)?
             .into_iter()
             .map(|row| SlotRecord {
                 slot_seconds: row.counts.slot_seconds,
@@ -875,7 +883,7 @@ impl Tracker {
             employee: request.employee.clone(),
             project: request.project.clone(),
         };
-        let filter = query.filter(viewer);
+        let filter = query.checked_filter(viewer)?;
         let records = &self.shared.records;
         // Slots from the per-day slot rollups (their figures without the per-second maps).
         let (contexts, summaries) = records.slot_summaries(&filter)?;
@@ -995,7 +1003,7 @@ impl Tracker {
         Ok(self
             .shared
             .records
-            .activities_where(&query.filter(viewer))?)
+            .activities_where(&query.checked_filter(viewer)?)?)
     }
 
     /// Screenshots matching `query` (by `taken_at`) that `viewer` may see, oldest first.
@@ -1003,12 +1011,13 @@ impl Tracker {
         Ok(self
             .shared
             .records
-            .screenshots_where(&query.filter(viewer), self.shared.now())?)
+            .screenshots_where(&query.checked_filter(viewer)?, self.shared.now())?)
     }
 
     /// One screenshot, if `viewer` may see it ([`RuntimeError::ScreenshotNotFound`] otherwise:
     /// a missing one and another person's answer alike).
     pub fn screenshot(&self, viewer: &Viewer, id: &str) -> Result<Screenshot, Error> {
+        viewer.check()?;
         match self.shared.records.screenshot(id, self.shared.now())? {
             Some(s) if visible(viewer, &s) => Ok(s),
             _ => Err(RuntimeError::ScreenshotNotFound(id.to_string()).into()),

@@ -40,7 +40,19 @@ pub enum PeriodError {
         /// Last day.
         to: String,
     },
+    /// More days than one report covers ([`MAX_PERIOD_DAYS`]): a report holds every slot of
+    /// its period in memory, so an unbounded one could exhaust it.
+    #[error(
+        "the period has {days} days; a report covers at most {MAX_PERIOD_DAYS} (ask for it a year at a time)"
+    )]
+    TooLong {
+        /// Days asked for.
+        days: i64,
+    },
 }
+
+/// The most days one report covers: a leap year.
+pub const MAX_PERIOD_DAYS: i64 = 366;
 
 /// A period of whole calendar days in a time zone: `first..=last` (one day when equal).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +149,15 @@ impl Period {
             return Err(PeriodError::Reversed {
                 from: self.first.clone(),
                 to: self.last.clone(),
+            });
+        }
+        let span = first
+            .until(last)
+            .map(|s| i64::from(s.get_days()))
+            .unwrap_or(i64::MAX);
+        if span >= MAX_PERIOD_DAYS {
+            return Err(PeriodError::TooLong {
+                days: span.saturating_add(1),
             });
         }
         let mut days = Vec::new();
