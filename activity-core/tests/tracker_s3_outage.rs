@@ -5,6 +5,8 @@
 mod common;
 #[path = "common/s3.rs"]
 mod s3;
+#[path = "common/tools.rs"]
+mod tools;
 #[path = "common/x11.rs"]
 mod x11;
 
@@ -18,6 +20,7 @@ use activity_core::storage::backend::ObjectStorage;
 use activity_core::storage::{Backoff, UploadState};
 use activity_core::{Config, Tracker};
 use sha2::Digest;
+use tools::{Proxy, screenshots_tool};
 
 #[test]
 fn screenshots_taken_while_s3_is_down_all_arrive_when_it_returns() {
@@ -110,120 +113,6 @@ fn screenshots_taken_while_s3_is_down_all_arrive_when_it_returns() {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// A TCP proxy on a fixed loopback port in front of moto, which the test can close (dropping
-/// every open connection, as a network outage does) and open again.
-struct Proxy {
-    port: u16,
-    target: u16,
-    open: Arc<std::sync::atomic::AtomicBool>,
-    conns: Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Proxy {
-    fn start(target: u16) -> Proxy {
-        let mut p = Proxy {
-            port: s3::free_port(),
-            target,
-            open: Arc::new(std::sync::atomic::AtomicBool::new(false)),
-            conns: Arc::default(),
-            thread: None,
-        };
-        p.reopen();
-        p
-    }
-
-    fn reopen(&mut self) {
-        use std::sync::atomic::Ordering;
-        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).unwrap();
-        listener.set_nonblocking(true).unwrap();
-        self.open.store(true, Ordering::SeqCst);
-        let (open, conns, target) = (self.open.clone(), self.conns.clone(), self.target);
-        self.thread = Some(std::thread::spawn(move || {
-            while open.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        client.set_nonblocking(false).unwrap();
-                        let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", target)) else {
-                            continue;
-                        };
-                        let mut list = conns.lock().unwrap();
-                        list.push(client.try_clone().unwrap());
-                        list.push(server.try_clone().unwrap());
-                        for (mut from, mut to) in [
-                            (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                            (server, client),
-                        ] {
-                            std::thread::spawn(move || {
-                                let _ = std::io::copy(&mut from, &mut to);
-                                let _ = to.shutdown(std::net::Shutdown::Both);
-                            });
-                        }
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
-                }
-            }
-            // The listener is dropped here: connections are refused from now on.
-        }));
-    }
-
-    fn close(&mut self) {
-        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-        for c in self.conns.lock().unwrap().drain(..) {
-            let _ = c.shutdown(std::net::Shutdown::Both);
-        }
-    }
-}
-
-/// The `screenshots` tool (built with the examples), run on `dir` with S3 behind `endpoint`.
-fn screenshots_tool(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (bool, String) {
-    let exe = std::env::current_exe().unwrap();
-    let tool = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|debug| debug.join("examples").join("screenshots"))
-        .unwrap();
-    if !tool.exists() {
-        // Test builds compile the examples but do not always place them under their plain
-        // name: build it the way a user would.
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "screenshots"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(
-            status.success() && tool.exists(),
-            "cannot build {}",
-            tool.display()
-        );
-    }
-    let out = std::process::Command::new(tool)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("FILE_PROVIDER", "S3")
-        .env("AWS_ACCESS_KEY_ID", "AKIDTESTTESTTEST")
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            "testsecretkeytestsecretkeytestsecret00",
-        )
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_S3_BUCKET", "shots")
-        .env("AWS_S3_ENDPOINT", endpoint)
-        .env("AWS_S3_FORCE_PATH_STYLE", "true")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 #[test]

@@ -6,73 +6,73 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
 create_exception!(
-    _native,
+    activity_core,
     ActivityCoreError,
     PyException,
     "Any error of activity-core."
 );
 create_exception!(
-    _native,
+    activity_core,
     ConfigError,
     ActivityCoreError,
     "A configuration was refused; the message names every field at fault."
 );
 create_exception!(
-    _native,
+    activity_core,
     InvalidStateError,
     ActivityCoreError,
     "The call does not fit the tracker's state (start twice, a URL before upload, …)."
 );
 create_exception!(
-    _native,
+    activity_core,
     InvalidInputError,
     ActivityCoreError,
     "A value was refused (a bad frame, a bad viewer, …)."
 );
 create_exception!(
-    _native,
+    activity_core,
     MediaError,
     InvalidInputError,
     "The media pipeline refused a frame or an option."
 );
 create_exception!(
-    _native,
+    activity_core,
     NotFoundError,
     ActivityCoreError,
     "No such screenshot or object (or one the viewer may not see)."
 );
 create_exception!(
-    _native,
+    activity_core,
     StorageError,
     ActivityCoreError,
     "A storage provider, the disk or the database failed; retrying later may work."
 );
 create_exception!(
-    _native,
+    activity_core,
     UnavailableError,
     ActivityCoreError,
     "It cannot work on this machine (no display, a Wayland session): see Tracker.capabilities()."
 );
 create_exception!(
-    _native,
+    activity_core,
     ReentrantError,
     ActivityCoreError,
     "Called from the tracker's own event callback where it would wait for itself (stop)."
 );
 create_exception!(
-    _native,
+    activity_core,
     CancelledError,
     ActivityCoreError,
     "Cut short: the tracker shut down, or a storage call ran past its timeout."
 );
 create_exception!(
-    _native,
+    activity_core,
     IncompatibleError,
     ActivityCoreError,
     "The data folder was written by a newer version of the library."
 );
 create_exception!(
-    _native,
+    activity_core,
     InternalError,
     ActivityCoreError,
     "An encoder failed or a tracker thread died (a bug)."

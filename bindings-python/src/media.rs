@@ -12,10 +12,14 @@ use pyo3::types::{PyBytes, PyDict};
 
 use crate::errors::IntoPy;
 
-/// The caller's pixels, borrowed: the buffer stays exported (and so alive and unmoved) while
-/// this lives.
+/// The caller's pixels. A read-only buffer (`bytes`, a read-only memoryview or array) is
+/// borrowed in place, zero-copy: it stays exported (alive, unmoved, unchanged) while this lives.
+/// A writable one (`bytearray`, a numpy array) is copied first, with the GIL held: another
+/// Python thread could write into it while the pipeline reads it with the GIL released, a data
+/// race on memory Rust reads as immutable.
 struct Pixels {
     buffer: PyBuffer<u8>,
+    copy: Option<Vec<u8>>,
 }
 
 impl Pixels {
@@ -31,13 +35,22 @@ impl Pixels {
                 "pixels must be C-contiguous (numpy: np.ascontiguousarray(a))",
             ));
         }
-        Ok(Pixels { buffer })
+        let copy = if buffer.readonly() {
+            None
+        } else {
+            Some(buffer.to_vec(obj.py())?)
+        };
+        Ok(Pixels { buffer, copy })
     }
 
-    /// The bytes. Valid while `self` lives; read only with the GIL released by this module's
-    /// own calls (the buffer protocol forbids resizing an exported buffer).
+    /// The bytes. Valid while `self` lives.
     fn slice(&self) -> &[u8] {
-        // SAFETY: a C-contiguous buffer of `len_bytes` bytes, kept exported by `self.buffer`.
+        if let Some(copy) = &self.copy {
+            return copy;
+        }
+        // SAFETY: a read-only, C-contiguous buffer of `len_bytes` bytes, kept exported by
+        // `self.buffer` (the buffer protocol forbids resizing an exported buffer, and a
+        // read-only exporter does not change its contents).
         unsafe {
             std::slice::from_raw_parts(self.buffer.buf_ptr() as *const u8, self.buffer.len_bytes())
         }

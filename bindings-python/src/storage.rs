@@ -19,10 +19,24 @@ use crate::errors::{IntoPy, NotFoundError};
 pub struct Storage {
     pub(crate) storage: Arc<dyn ObjectStorage>,
     runtime: tokio::runtime::Runtime,
+    /// The process that made it: its runtime's thread does not survive a fork.
+    pid: u32,
 }
 
 impl Drop for Storage {
     fn drop(&mut self) {
+        if std::process::id() != self.pid {
+            // A forked child: the runtime's thread is the parent's; do not touch it.
+            let rt = std::mem::replace(
+                &mut self.runtime,
+                match tokio::runtime::Builder::new_current_thread().build() {
+                    Ok(rt) => rt,
+                    Err(_) => return,
+                },
+            );
+            std::mem::forget(rt);
+            return;
+        }
         // Never block (or panic) in a destructor that may run inside a runtime or at exit.
         let rt = std::mem::replace(
             &mut self.runtime,
@@ -42,7 +56,11 @@ fn wrap(storage: Arc<dyn ObjectStorage>) -> PyResult<Storage> {
         .enable_all()
         .build()
         .map_err(|e| crate::errors::InternalError::new_err(e.to_string()))?;
-    Ok(Storage { storage, runtime })
+    Ok(Storage {
+        storage,
+        runtime,
+        pid: std::process::id(),
+    })
 }
 
 /// The product's own storage: a Python object with `put(key, data)`, `get(key) -> bytes`,
@@ -149,6 +167,12 @@ impl Storage {
         py: Python<'_>,
         f: impl std::future::Future<Output = Result<T, StorageError>> + Send + 'static,
     ) -> PyResult<T> {
+        if crate::pid() != self.pid {
+            return Err(crate::errors::InvalidStateError::new_err(
+                "this storage belongs to the parent process: a forked child cannot use it (its \
+                 runtime's thread did not survive the fork); open a new one in the child",
+            ));
+        }
         let handle = self.runtime.handle().clone();
         py.detach(move || {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
@@ -204,11 +228,15 @@ impl Storage {
                 )));
             }
         }
-        let timeout = Duration::try_from_secs_f64(timeout).map_err(|_| {
-            pyo3::exceptions::PyValueError::new_err(format!(
-                "timeout must be positive, got {timeout}"
-            ))
-        })?;
+        let timeout = Duration::try_from_secs_f64(timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or(())
+            .map_err(|()| {
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "timeout must be positive, got {timeout}"
+                ))
+            })?;
         let adapter = ObjectAdapter {
             obj: obj.clone().unbind(),
         };

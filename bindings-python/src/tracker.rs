@@ -82,12 +82,9 @@ fn parse<T: serde::de::DeserializeOwned + Default>(json: Option<&str>, what: &st
     }
 }
 
+/// The viewer: required (None is refused, never "everyone"); the core parses and checks it.
 fn viewer(json: Option<&str>) -> PyResult<Viewer> {
-    match json {
-        None => Ok(Viewer::Admin),
-        Some(s) => serde_json::from_str(s)
-            .map_err(|e| InvalidInputError::new_err(format!("viewer: {e} (in {s})"))),
-    }
+    Viewer::from_json(json).py_err()
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
@@ -112,7 +109,15 @@ impl NativeTracker {
         let Some(t) = tracker else {
             return Err(InvalidStateError::new_err("the tracker was closed"));
         };
-        py.detach(|| f(&t)).py_err()
+        // The `Arc` is dropped with the GIL released too: if a concurrent `close()` left this
+        // call the last reference, dropping it joins the event dispatcher, which may be waiting
+        // for the GIL to run `on_event`.
+        py.detach(move || {
+            let result = f(&t);
+            drop(t);
+            result
+        })
+        .py_err()
     }
 }
 
@@ -232,13 +237,18 @@ impl NativeTracker {
         self.with(py, |t| Ok(t.is_running()))
     }
 
-    /// Stops if running and releases everything; the tracker cannot be used after.
+    /// Stops if running and releases everything; the tracker cannot be used after. In a forked
+    /// child it only forgets the tracker (the parent's threads are not there to stop), at once.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let t = self
             .tracker
             .lock()
             .map_err(|_| InvalidStateError::new_err("poisoned"))?
             .take();
+        if crate::pid() != self.pid {
+            std::mem::forget(t);
+            return Ok(());
+        }
         if let Some(t) = t {
             if t.in_event_handler() {
                 if let Ok(mut slot) = self.tracker.lock() {

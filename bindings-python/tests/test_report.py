@@ -52,9 +52,10 @@ def test_a_report_has_typed_values_and_every_output(data_dir: Path, tmp_path: Pa
     assert set(r.svg) == {"timeline", "top_applications", "top_websites", "distribution"}
     with pytest.raises(ac.InvalidInputError, match="Mars/Base"):
         ac.Tracker(None, data_dir / "x", disabled_sources=("screens", "input", "windows")).report(
-            "2026-11-30", tz="Mars/Base")
+            "2026-11-30", tz="Mars/Base", viewer=ac.Viewer.admin())
     with pytest.raises(TypeError):
-        ac.Tracker(None, data_dir / "y", disabled_sources=("screens", "input", "windows")).report()
+        ac.Tracker(None, data_dir / "y", disabled_sources=("screens", "input", "windows")).report(
+            viewer=ac.Viewer.admin())
 
 
 def open_in_chromium(page: Path, shot: Path, work: Path) -> tuple[list[str], list[str]]:

@@ -12,6 +12,8 @@ from conftest import MemoryStorage, s3_env, wait_for
 import activity_core as ac
 from activity_core import storage
 
+ADMIN = ac.Viewer.admin()
+
 
 def conformance(st: ac.Storage) -> None:
     k1 = "screenshots/2026/11/30/emp/0850/a.jpg"
@@ -80,16 +82,16 @@ def test_a_tracker_uploads_every_object_to_a_python_storage_failing_for_a_while(
     with t:
         assert wait_for(lambda: any(e.type == "screenshot_stored" for e in seen), 20)
     assert any(e.type == "upload_retrying" and "503" in (e.reason or "") for e in seen)
-    shots = t.screenshots()
+    shots = t.screenshots(ADMIN)
     stored = [s for s in shots if s.upload_state == "uploaded"]
     assert stored
     for s in stored:
         assert len(mem.objects[s.full_key]) == s.full_bytes
         assert len(mem.objects[s.thumb_key]) == s.thumb_bytes
     # Read back through the object's get; delete through the tracker.
-    assert t.screenshot_bytes(stored[0].id) == mem.objects[stored[0].full_key]
-    assert t.screenshot_url(stored[0].id).startswith("https://files.example/")
-    t.delete_screenshot(stored[0].id)
+    assert t.screenshot_bytes(stored[0].id, viewer=ADMIN) == mem.objects[stored[0].full_key]
+    assert t.screenshot_url(stored[0].id, viewer=ADMIN).startswith("https://files.example/")
+    t.delete_screenshot(stored[0].id, viewer=ADMIN)
     assert stored[0].full_key not in mem.objects and stored[0].thumb_key not in mem.objects
 
 
@@ -99,8 +101,8 @@ def test_a_tracker_on_s3(display: str, data_dir: Path, moto: str) -> None:
                    on_event=seen.append)
     with t:
         assert wait_for(lambda: any(e.type == "screenshot_stored" for e in seen), 20)
-    shot = next(s for s in t.screenshots() if s.upload_state == "uploaded")
+    shot = next(s for s in t.screenshots(ADMIN) if s.upload_state == "uploaded")
     assert shot.provider == "S3"
-    assert len(t.screenshot_bytes(shot.id)) == shot.full_bytes
-    assert t.delete_screenshot(shot.id).complete
+    assert len(t.screenshot_bytes(shot.id, viewer=ADMIN)) == shot.full_bytes
+    assert t.delete_screenshot(shot.id, viewer=ADMIN).complete
     time.sleep(0.1)

@@ -16,6 +16,7 @@ from conftest import wait_for
 import activity_core as ac
 
 NO_SOURCES = ("screens", "input", "windows")
+ADMIN = ac.Viewer.admin()
 
 
 def test_a_tracker_fed_by_hand_gives_typed_rows_with_aware_times(data_dir: Path) -> None:
@@ -36,7 +37,7 @@ def test_a_tracker_fed_by_hand_gives_typed_rows_with_aware_times(data_dir: Path)
     slots = t.slots(viewer=ac.Viewer.employee("ana"))
     assert sum(s.keyboard_events for s in slots) == 3 and sum(s.mouse_events for s in slots) == 1
     assert all(s.project == "Apollo" and s.slot_start.tzinfo is not None for s in slots)
-    acts = t.activities()
+    acts = t.activities(viewer=ADMIN)
     assert {a.title for a in acts if a.type == "APP"} == {"notes.txt"}
     url = next(a for a in acts if a.type == "URL")
     assert url.url == "https://docs.rs/tokio" and url.domain == "docs.rs"
@@ -44,8 +45,8 @@ def test_a_tracker_fed_by_hand_gives_typed_rows_with_aware_times(data_dir: Path)
     assert t.slots(viewer=ac.Viewer.employee("bo")) == []
     # Ranges take aware datetimes.
     now = datetime.now(timezone.utc)
-    assert t.activities(start=now + timedelta(hours=1)) == []
-    assert len(t.activities(start=now - timedelta(hours=1), end=now + timedelta(hours=1))) == len(acts)
+    assert t.activities(start=now + timedelta(hours=1), viewer=ADMIN) == []
+    assert len(t.activities(start=now - timedelta(hours=1), end=now + timedelta(hours=1), viewer=ADMIN)) == len(acts)
     types = [e.type for e in seen]
     assert types[0] == "started" and types[-1] == "stopped" and "slot_closed" in types
     slot_event = next(e for e in seen if e.type == "slot_closed")
@@ -68,13 +69,21 @@ def test_bad_input_raises_clear_errors(data_dir: Path) -> None:
     with pytest.raises(TypeError):
         t.screenshots(viewer="ana")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        t.screenshots(start=datetime(2026, 1, 1))  # naive
+        t.screenshots(ADMIN, start=datetime(2026, 1, 1))  # naive
     with pytest.raises(ac.NotFoundError):
-        t.screenshot_bytes("nope")
+        t.screenshot_bytes("nope", viewer=ADMIN)
     with pytest.raises(ac.NotFoundError):
-        t.delete_screenshot("nope")
-    with pytest.raises(ValueError):
-        t.screenshot_url("nope", expires=0)
+        t.delete_screenshot("nope", viewer=ADMIN)
+    with pytest.raises(ac.InvalidInputError, match="expir"):
+        t.screenshot_url("nope", expires=0, viewer=ADMIN)
+    # There is no default viewer: leaving it out is a TypeError, None is refused by the library,
+    # and an empty employee id is nobody.
+    with pytest.raises(TypeError):
+        t.slots()  # type: ignore[call-arg]
+    with pytest.raises(ac.InvalidInputError, match="viewer is required"):
+        t.screenshots(None)  # type: ignore[arg-type]
+    with pytest.raises(ac.InvalidInputError, match="must not be empty"):
+        t.slots(viewer=ac.Viewer.employee(""))
     with pytest.raises(ac.InvalidStateError):
         t.start()
     t.stop()
@@ -107,7 +116,7 @@ def test_a_callback_exception_goes_to_unraisablehook_and_tracking_continues(
     t.stop()
     assert calls[0] == "started" and calls[-1] == "stopped"
     assert any(isinstance(e, RuntimeError) and "handler bug" in str(e) for e in caught)
-    assert [a.title for a in t.activities()] == ["a"] or len(t.activities()) >= 1
+    assert [a.title for a in t.activities(viewer=ADMIN)] == ["a"] or len(t.activities(viewer=ADMIN)) >= 1
 
 
 def test_stop_from_the_callback_is_reentrant_and_other_calls_work(data_dir: Path) -> None:
@@ -172,8 +181,8 @@ def test_on_xvfb_screenshots_are_taken_read_and_deleted(display: str, data_dir: 
         subprocess.run(["xdotool", "key", "--delay", "60", "a", "b", "c", "d"], check=True)
         assert wait_for(lambda: any(e.type == "screenshot_stored" for e in seen), 15)
         time.sleep(1.0)
-    assert sum(s.keyboard_events for s in t.slots()) >= 4
-    titles = {a.title for a in t.activities() if a.type == "APP"}
+    assert sum(s.keyboard_events for s in t.slots(viewer=ADMIN)) >= 4
+    titles = {a.title for a in t.activities(viewer=ADMIN) if a.type == "APP"}
     assert "Python test" in titles, titles
     ana = ac.Viewer.employee("ana")
     shots = t.screenshots(viewer=ana)

@@ -19,9 +19,10 @@ def main(argv: list[str]) -> int:
     with tracker:
         for event in tracker.events(timeout=seconds):
             print(event)
-    for slot in tracker.slots():
+    me = ac.Viewer.admin()  # the product itself; an employee UI passes Viewer.employee(...)
+    for slot in tracker.slots(viewer=me):
         print(f"{slot.slot_start:%H:%M}  tracked {slot.tracked_seconds:4} s  activity {slot.activity_percent:3} %")
-    for shot in tracker.screenshots():
+    for shot in tracker.screenshots(me):
         print(f"{shot.taken_at:%H:%M:%S}  {shot.width}x{shot.height}  {shot.upload_state}  {shot.full_key}")
     return 0
 

@@ -148,9 +148,16 @@ class Config:
 
 _live: weakref.WeakSet[Tracker] = weakref.WeakSet()
 
-# A forked child's trackers answer InvalidStateError: the native module caches the process id
-# (its cheapest calls check it on every call) and learns the child's here.
-os.register_at_fork(after_in_child=_native._after_fork)
+def _after_fork_in_child() -> None:
+    # A forked child's trackers answer InvalidStateError: the native module caches the process
+    # id (its cheapest calls check it on every call) and learns the child's here. The parent's
+    # trackers are not the child's to stop at exit: its exit hook must not wait for threads that
+    # did not survive the fork.
+    _native._after_fork()
+    _live.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register
@@ -164,7 +171,8 @@ def _stop_all() -> None:
             pass
 
 
-def _viewer(viewer: Viewer | None) -> str | None:
+def _viewer(viewer: Viewer) -> str | None:
+    # Required everywhere: None reaches the library, which refuses it (never "everyone").
     if viewer is None:
         return None
     if not isinstance(viewer, Viewer):
@@ -306,30 +314,30 @@ class Tracker:
 
     def screenshots(
         self,
-        viewer: Viewer | None = None,
+        viewer: Viewer,
         start: datetime | None = None,
         end: datetime | None = None,
         *,
         employee: str | None = None,
         project: str | None = None,
     ) -> list[Screenshot]:
-        """Screenshots taken in `[start, end)` that `viewer` may see (None: the product itself)."""
+        """Screenshots taken in `[start, end)` that `viewer` may see (`Viewer.admin()`: the product
+        itself; there is no default viewer)."""
         return [Screenshot.from_dict(r) for r in self._rows(self._native.screenshots_json, viewer, start, end, employee, project)]
 
-    def screenshot_bytes(self, id: str, thumb: bool = False, *, viewer: Viewer | None = None) -> bytes:
+    def screenshot_bytes(self, id: str, thumb: bool = False, *, viewer: Viewer) -> bytes:
         """The encoded image (or thumbnail): from this machine while not uploaded, else the storage."""
         return self._native.screenshot_bytes(id, thumb, _viewer(viewer))
 
     def screenshot_url(
-        self, id: str, expires: timedelta | float = timedelta(minutes=10), thumb: bool = False, *, viewer: Viewer | None = None
+        self, id: str, expires: timedelta | float = timedelta(minutes=10), thumb: bool = False, *, viewer: Viewer
     ) -> str:
-        """A URL delivering an uploaded screenshot until `expires` from now (1 s ..= 7 days)."""
+        """A URL delivering an uploaded screenshot until `expires` from now (1 s ..= 7 days; the
+        library checks it: `InvalidInputError` otherwise)."""
         seconds = expires.total_seconds() if isinstance(expires, timedelta) else float(expires)
-        if not 1 <= seconds <= 7 * 24 * 3600:
-            raise ValueError(f"expires must be between 1 s and 7 days, got {seconds} s")
-        return self._native.screenshot_url(id, int(seconds), thumb, _viewer(viewer))
+        return self._native.screenshot_url(id, max(0, int(seconds)), thumb, _viewer(viewer))
 
-    def delete_screenshot(self, id: str, *, viewer: Viewer | None = None) -> DeleteOutcome:
+    def delete_screenshot(self, id: str, *, viewer: Viewer) -> DeleteOutcome:
         """Deletes every copy: here at once, at the provider confirmed or queued until it confirms."""
         return DeleteOutcome.from_dict(json.loads(self._native.delete_screenshot(id, _viewer(viewer))))
 
@@ -345,7 +353,7 @@ class Tracker:
         start: datetime | None = None,
         end: datetime | None = None,
         *,
-        viewer: Viewer | None = None,
+        viewer: Viewer,
         employee: str | None = None,
         project: str | None = None,
     ) -> list[Slot]:
@@ -356,7 +364,7 @@ class Tracker:
         start: datetime | None = None,
         end: datetime | None = None,
         *,
-        viewer: Viewer | None = None,
+        viewer: Viewer,
         employee: str | None = None,
         project: str | None = None,
     ) -> list[Activity]:
@@ -369,7 +377,7 @@ class Tracker:
         first: date | str | None = None,
         last: date | str | None = None,
         tz: str | None = None,
-        viewer: Viewer | None = None,
+        viewer: Viewer,
         employee: str | None = None,
         project: str | None = None,
         top_n: int = 10,
@@ -398,7 +406,7 @@ class Tracker:
     @staticmethod
     def _rows(
         read: Callable[[str | None, str | None], str],
-        viewer: Viewer | None,
+        viewer: Viewer,
         start: datetime | None,
         end: datetime | None,
         employee: str | None,
