@@ -27,10 +27,11 @@ const BROWSER = browserName();
 
 let port = null;
 let retryMs = 1000;
-let focusedWindow = null; // null: unknown yet (taken as focused), NONE: focus left the browser
+let focusedWindow = null; // null: unknown yet, NONE: focus is not in a normal browser window
 let queue = Promise.resolve();
 
 function connect() {
+  const connectedAt = Date.now();
   try {
     port = api.runtime.connectNative(HOST);
   } catch (e) {
@@ -46,10 +47,13 @@ function connect() {
     const why = api.runtime.lastError?.message ?? "disconnected";
     console.warn("activity-core host:", why);
     port = null;
+    // connectNative does not fail when the host is missing: the port disconnects at once.
+    // Only a connection that lived a while resets the backoff, so a missing host is retried
+    // less and less often (1 s doubling to a minute), not every second forever.
+    if (Date.now() - connectedAt > 30_000) retryMs = 1000;
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 60_000);
   });
-  retryMs = 1000;
   report("connected");
 }
 
@@ -64,9 +68,8 @@ function send(message) {
 
 async function current() {
   if (focusedWindow === NONE) return null;
-  const query = focusedWindow === null
-    ? { active: true, lastFocusedWindow: true }
-    : { active: true, windowId: focusedWindow };
+  if (focusedWindow === null) return null; // not known yet: report nothing rather than guess
+  const query = { active: true, windowId: focusedWindow };
   let tabs = [];
   try {
     tabs = await api.tabs.query(query);
@@ -126,4 +129,15 @@ api.alarms.onAlarm.addListener(() => {
   else report("heartbeat");
 });
 
-connect();
+// Where the focus is when the worker starts (a browser start, an update, a worker restart while
+// the user is in another application or a private window): never assume the browser has it.
+async function learnFocus() {
+  try {
+    const w = await api.windows.getLastFocused();
+    if (focusedWindow === null) focusedWindow = w && w.focused && !w.incognito ? w.id : NONE;
+  } catch (e) {
+    if (focusedWindow === null) focusedWindow = NONE;
+  }
+}
+
+learnFocus().finally(connect);

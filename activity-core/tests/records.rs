@@ -780,3 +780,28 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
         }
     }
 }
+
+/// A report reads one snapshot: a commit made while it reads (the writer sealing a day, say) is
+/// not half-seen.
+#[test]
+fn a_snapshot_sees_one_committed_state_whatever_commits_meanwhile() {
+    let store = RecordStore::open(temp_db("snapshot")).unwrap();
+    store
+        .write(vec![Write::Activity(Box::new(activity("first", 0)))])
+        .unwrap();
+    let all = activity_core::storage::records::Filter::default();
+    let (before, during) = store
+        .snapshot(
+            |snap| -> Result<_, activity_core::storage::records::RecordError> {
+                let before = snap.activities_where(&all)?.len();
+                // Another connection commits in the middle of the reads.
+                store
+                    .write(vec![Write::Activity(Box::new(activity("second", 1_000)))])
+                    .unwrap();
+                Ok((before, snap.activities_where(&all)?.len()))
+            },
+        )
+        .unwrap();
+    assert_eq!((before, during), (1, 1), "the snapshot saw a later commit");
+    assert_eq!(store.activities_where(&all).unwrap().len(), 2);
+}

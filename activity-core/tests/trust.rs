@@ -539,6 +539,7 @@ fn empty_viewer_ids_are_refused_and_a_report_covers_at_most_a_year() {
     // Tracked without an employee: only the product (Admin) sees it.
     t.start().unwrap();
     t.record_window("code", "main.rs").unwrap();
+    std::thread::sleep(Duration::from_millis(1_200));
     t.stop().unwrap();
     assert!(
         !t.slots(&Viewer::Admin, &Query::default())

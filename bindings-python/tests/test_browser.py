@@ -104,7 +104,7 @@ def test_tabs_navigation_pushstate_and_a_private_window(tmp_path: Path, name: st
             time.sleep(0.05)
         server.shutdown()
         server.server_close()
-    records = [a for a in tracker.activities(viewer=ac.Viewer.admin()) if a.type == "URL"]
+    records = [a for a in tracker.activities(viewer=activity_core.Viewer.admin()) if a.type == "URL"]
     by_domain: dict[str, float] = defaultdict(float)
     for r in records:
         assert r.domain is not None, r
@@ -121,7 +121,7 @@ def test_tabs_navigation_pushstate_and_a_private_window(tmp_path: Path, name: st
     # The sites are in the top-websites report as well (the days the run touched, UTC).
     first = min(r.start for r in records).date()
     last = max(r.start for r in records).date()
-    top = {row.name for row in tracker.report(first=first, last=last, tz="UTC", viewer=ac.Viewer.admin()).top_websites}
+    top = {row.name for row in tracker.report(first=first, last=last, tz="UTC", viewer=activity_core.Viewer.admin()).top_websites}
     assert {"alpha.test", "beta.test"} <= top, top
     changed = [e for e in events if e.type == "website_changed"]
     assert changed and all("secret" not in str(e.data) for e in changed)

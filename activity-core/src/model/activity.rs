@@ -162,7 +162,20 @@ pub struct ActivityMerger {
     latest: Option<Timestamp>,
     app: Lane,
     web: Lane,
+    /// The browser (its name folded to letters and digits) and tab title of the latest URL
+    /// sample when an exclusion rule dropped it: that browser's window is excluded too while
+    /// the tab stays in front (its title would show the excluded page).
+    excluded_tab: Option<(String, String)>,
     out: Vec<ActivityRecord>,
+}
+
+/// An application name folded for comparison across sources: the window source says
+/// `Google-chrome` or `firefox`, the browser extension `Google Chrome` or `Firefox`.
+fn fold(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 impl ActivityMerger {
@@ -184,6 +197,7 @@ impl ActivityMerger {
             latest: None,
             app: Lane::default(),
             web: Lane::default(),
+            excluded_tab: None,
             out: Vec::new(),
         }
     }
@@ -226,11 +240,24 @@ impl ActivityMerger {
     }
 
     /// Feeds a window sample.
+    ///
+    /// The URL rules reach the browser's own window: while the browser's front tab is excluded
+    /// (by a URL, domain or title rule), its window's samples are excluded too. With
+    /// `strip_url_query`, an address in the title (a page without a title of its own) loses its
+    /// query and fragment.
     pub fn window(&mut self, s: &WindowSample) -> Result<(), ActivityError> {
         self.check_time(s.at)?;
-        let key = (!self.rules.excludes_window(&s.application, &s.title)).then(|| Key {
+        let shows_excluded_tab = self.excluded_tab.as_ref().is_some_and(|(browser, tab)| {
+            *browser == fold(&s.application) || (!tab.is_empty() && s.title.contains(tab.as_str()))
+        });
+        let excluded = shows_excluded_tab || self.rules.excludes_window(&s.application, &s.title);
+        let key = (!excluded).then(|| Key {
             application: s.application.clone(),
-            title: s.title.clone(),
+            title: if self.strip_query {
+                crate::model::web::strip_queries_in_text(&s.title).into_owned()
+            } else {
+                s.title.clone()
+            },
             url: None,
             domain: None,
         });
@@ -258,6 +285,8 @@ impl ActivityMerger {
         };
         if self.strip_query && !title.is_empty() && bare(title) == bare(raw) {
             bare(cleaned)
+        } else if self.strip_query {
+            crate::model::web::strip_queries_in_text(title).into_owned()
         } else {
             title.to_string()
         }
@@ -266,6 +295,11 @@ impl ActivityMerger {
     /// Feeds a URL sample.
     pub fn url(&mut self, s: &UrlSample) -> Result<(), ActivityError> {
         self.check_time(s.at)?;
+        let excluded = s
+            .url
+            .as_deref()
+            .is_some_and(|raw| self.rules.excludes_url(raw, &s.title));
+        self.excluded_tab = excluded.then(|| (fold(&s.application), s.title.clone()));
         let (key, err) = match &s.url {
             None => (None, None),
             Some(raw) if self.rules.excludes_url(raw, &s.title) => (None, None),
@@ -517,6 +551,73 @@ mod tests {
             .into_iter()
             .map(|r| (r.title, r.start.millis_since(t(0.0)), r.duration_millis))
             .collect()
+    }
+
+    #[test]
+    fn url_rules_reach_the_browsers_window_and_titles_lose_their_queries() {
+        let rules = ExclusionRules::compile(&Exclusions {
+            domains: vec!["mybank.com".into()],
+            ..Exclusions::default()
+        })
+        .unwrap();
+        let mut m = ActivityMerger::new(600, 5_000, true, rules);
+        let tab = |at: f64, title: &str, url: &str| UrlSample {
+            at: t(at),
+            application: "Google Chrome".into(),
+            title: title.into(),
+            url: Some(url.into()),
+        };
+        // The bank's tab in front: neither the website nor the browser's window is recorded
+        // (the window title shows the page; the window source names the browser differently).
+        m.url(&tab(
+            0.0,
+            "Account 12345",
+            "https://www.mybank.com.:443/acct",
+        ))
+        .unwrap();
+        m.window(&win(0.0, "Google-chrome", "Account 12345 - Google Chrome"))
+            .unwrap();
+        m.window(&win(2.0, "Google-chrome", "Account 12345 - Google Chrome"))
+            .unwrap();
+        // Another tab: recorded again; a page without a title shows its address, query and all.
+        m.url(&tab(
+            4.0,
+            "example.org/reset?token=s3cret",
+            "https://example.org/reset?token=s3cret",
+        ))
+        .unwrap();
+        m.window(&win(
+            4.0,
+            "Google-chrome",
+            "example.org/reset?token=s3cret - Google Chrome",
+        ))
+        .unwrap();
+        m.window(&win(
+            6.0,
+            "Google-chrome",
+            "example.org/reset?token=s3cret - Google Chrome",
+        ))
+        .unwrap();
+        m.flush(t(8.0)).unwrap();
+        let records = m.take_records();
+        assert!(!records.is_empty());
+        for r in &records {
+            assert!(
+                !r.title.contains("Account") && !r.title.contains("s3cret"),
+                "{r:?}"
+            );
+            assert!(
+                r.url.as_deref().is_none_or(|u| !u.contains("mybank")),
+                "{r:?}"
+            );
+        }
+        assert!(
+            records
+                .iter()
+                .any(|r| r.kind == ActivityKind::App
+                    && r.title == "example.org/reset - Google Chrome"),
+            "{records:?}"
+        );
     }
 
     #[test]

@@ -21,8 +21,14 @@ pub struct Exclusions {
     pub applications: Vec<String>,
     /// Patterns for the window title, e.g. `"private browsing"`.
     pub titles: Vec<String>,
-    /// Patterns for the full URL as the browser reports it, e.g. `"^https://([a-z]+\\.)?mybank\\.com/"`.
+    /// Patterns for the URL, matched against the address as the browser reports it and as it
+    /// is normalised for the record (lower-case host without a trailing dot, no default port,
+    /// no credentials), e.g. `"^https://([a-z]+\\.)?mybank\\.com/"`.
     pub urls: Vec<String>,
+    /// Domains never recorded, with every subdomain: `"mybank.com"` excludes
+    /// `https://mybank.com/`, `https://www.mybank.com.:443/x` and `https://login.mybank.com/`
+    /// (what users mean by a site), compared case-insensitively on the host.
+    pub domains: Vec<String>,
 }
 
 /// A rule set that was refused, with the field at fault (`exclusions.titles[1]`, or
@@ -42,6 +48,7 @@ pub struct ExclusionRules {
     applications: RegexSet,
     titles: RegexSet,
     urls: RegexSet,
+    domains: Vec<String>,
 }
 
 impl Default for ExclusionRules {
@@ -50,6 +57,7 @@ impl Default for ExclusionRules {
             applications: RegexSet::empty(),
             titles: RegexSet::empty(),
             urls: RegexSet::empty(),
+            domains: Vec::new(),
         }
     }
 }
@@ -100,10 +108,35 @@ impl ExclusionRules {
                 }
             }
         };
+        let (applications, titles, urls) = (
+            set("applications", &ex.applications),
+            set("titles", &ex.titles),
+            set("urls", &ex.urls),
+        );
+        let mut domains = Vec::new();
+        for (i, d) in ex.domains.iter().enumerate() {
+            let d = d.trim().trim_matches('.').to_ascii_lowercase();
+            let valid = !d.is_empty()
+                && d.contains('.')
+                && d.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if valid {
+                domains.push(d);
+            } else {
+                problems.push(ExclusionError {
+                    field: format!("exclusions.domains[{i}]"),
+                    message: format!(
+                        "{:?} is not a domain name (write it bare, such as \"mybank.com\")",
+                        ex.domains[i]
+                    ),
+                });
+            }
+        }
         let rules = ExclusionRules {
-            applications: set("applications", &ex.applications),
-            titles: set("titles", &ex.titles),
-            urls: set("urls", &ex.urls),
+            applications,
+            titles,
+            urls,
+            domains,
         };
         if problems.is_empty() {
             Ok(rules)
@@ -117,9 +150,21 @@ impl ExclusionRules {
         self.applications.is_match(application) || self.titles.is_match(title)
     }
 
-    /// Whether a URL (as the browser reports it) or its tab title must not be recorded.
+    /// Whether a URL (as the browser reports it, and as normalised for the record) or its tab
+    /// title must not be recorded.
     pub fn excludes_url(&self, url: &str, title: &str) -> bool {
-        self.urls.is_match(url) || self.titles.is_match(title)
+        if self.urls.is_match(url) || self.titles.is_match(title) {
+            return true;
+        }
+        let Some((normalized, host)) = crate::model::web::normalized_for_rules(url) else {
+            return false;
+        };
+        self.urls.is_match(&normalized)
+            || host.is_some_and(|h| {
+                self.domains.iter().any(|d| {
+                    h == *d || h.strip_suffix(d.as_str()).is_some_and(|p| p.ends_with('.'))
+                })
+            })
     }
 }
 
@@ -151,6 +196,7 @@ mod tests {
             applications: vec!["^keepassxc$".into()],
             titles: vec!["private".into()],
             urls: vec![r"^https://([a-z]+\.)?mybank\.com/".into()],
+            domains: vec![],
         })
         .unwrap();
         assert!(r.excludes_window("KeePassXC", "Passwords"));
@@ -158,6 +204,39 @@ mod tests {
         assert!(r.excludes_window("firefox", "Mozilla Firefox Private Browsing"));
         assert!(r.excludes_url("https://www.mybank.com/login?x=1", "Login"));
         assert!(!r.excludes_url("https://mybank.com.evil.org/", "x"));
+        // The rule sees the address as it is recorded: a trailing dot and the default port
+        // do not slip past it.
+        assert!(r.excludes_url("https://mybank.com.:443/x", "x"));
+        assert!(r.excludes_url("HTTPS://User:pw@MyBank.COM/x", "x"));
+    }
+
+    #[test]
+    fn a_domain_rule_covers_the_domain_and_its_subdomains_only() {
+        let r = ExclusionRules::compile(&Exclusions {
+            domains: vec!["MyBank.com".into()],
+            ..Exclusions::default()
+        })
+        .unwrap();
+        for hit in [
+            "https://mybank.com/",
+            "https://www.mybank.com.:443/x?y=1",
+            "http://login.MYBANK.com/",
+        ] {
+            assert!(r.excludes_url(hit, ""), "{hit}");
+        }
+        for miss in [
+            "https://notmybank.com/",
+            "https://mybank.com.evil.org/",
+            "https://evil.org/mybank.com",
+        ] {
+            assert!(!r.excludes_url(miss, ""), "{miss}");
+        }
+        let e = ExclusionRules::compile(&Exclusions {
+            domains: vec!["https://mybank.com/".into()],
+            ..Exclusions::default()
+        })
+        .unwrap_err();
+        assert_eq!(e[0].field, "exclusions.domains[0]");
     }
 
     #[test]
@@ -166,6 +245,7 @@ mod tests {
             applications: vec!["ok".into(), "(".into()],
             titles: vec!["[".into()],
             urls: vec![],
+            domains: vec![],
         })
         .unwrap_err();
         let fields: Vec<_> = e.iter().map(|p| p.field.as_str()).collect();

@@ -63,6 +63,41 @@ pub fn clean_url(raw: &str, strip_query: bool) -> Result<CleanUrl, UrlError> {
     })
 }
 
+/// A URL as exclusion rules see it: parsed and normalised the way the stored record is (scheme
+/// and host lower-cased, default port and credentials dropped, the host's trailing dot
+/// removed), the query kept; and its host. `None` when it does not parse.
+pub fn normalized_for_rules(raw: &str) -> Option<(String, Option<String>)> {
+    let mut url = Url::parse(raw.trim()).ok()?;
+    if url.has_host() {
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
+    let host = url
+        .host_str()
+        .map(|h| h.trim_end_matches('.').to_ascii_lowercase());
+    if let Some(h) = &host
+        && url.host_str() != Some(h.as_str())
+    {
+        let _ = url.set_host(Some(h));
+    }
+    Some((url.into(), host))
+}
+
+/// `text` with the query string and fragment of every address in it removed (`example.org/reset?token=…`
+/// → `example.org/reset`): window titles of a page without a title of its own show its address.
+pub fn strip_queries_in_text(text: &str) -> std::borrow::Cow<'_, str> {
+    static ADDRESS: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)((?:[a-z][a-z0-9+.-]*://)?[\w-]+(?:\.[\w-]+)+(?::\d+)?/[^\s?#]*)[?#]\S*",
+        )
+        .ok()
+    });
+    match ADDRESS.as_ref() {
+        Some(re) if text.contains('?') || text.contains('#') => re.replace_all(text, "$1"),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 fn registrable_domain(host: &Host<&str>) -> String {
     match host {
         Host::Domain(name) => {

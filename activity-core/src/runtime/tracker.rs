@@ -884,118 +884,120 @@ impl Tracker {
             project: request.project.clone(),
         };
         let filter = query.checked_filter(viewer)?;
-        let records = &self.shared.records;
-        // Slots from the per-day slot rollups (their figures without the per-second maps).
-        let (contexts, summaries) = records.slot_summaries(&filter)?;
-        // The data's slot length (a folder tracked with another length than this configuration's
-        // keeps its own grid).
-        let slot_seconds = summaries
-            .first()
-            .map_or(self.shared.config.slot_seconds, |s| s.1);
-        let slots: Vec<_> = summaries
-            .into_iter()
-            .map(|(mut m, seconds, context)| {
-                let events = u64::from(m.keyboard_events) + u64::from(m.mouse_events);
-                m.activity_percent = crate::model::score::activity_percent(
-                    events,
-                    m.tracked_seconds,
-                    self.expected_events_for(seconds),
-                    seconds,
-                );
-                m.active_percent =
-                    crate::model::score::active_percent(m.active_seconds, m.tracked_seconds);
-                (m, &contexts[context])
-            })
-            .collect();
-        let (start, end) = (resolved.start.as_millis(), resolved.end.as_millis());
-        let slot_ms = i64::from(slot_seconds) * 1000;
-        // The activity rows whose slot starts in [a, b) (records start inside their slot: read
-        // a slot wider, keep those whose slot starts inside).
-        let raw_between = |a: i64, b: i64| -> Result<Vec<ActivityRecord>, Error> {
-            if a >= b {
-                return Ok(Vec::new());
-            }
-            let q = Query {
-                from: Some(Timestamp::from_millis(a - slot_ms)),
-                to: Some(Timestamp::from_millis(b + slot_ms)),
-                ..query.clone()
-            };
-            Ok(self
-                .activities(viewer, &q)?
+        // Every read of the report in one snapshot (one read transaction).
+        self.shared.records.snapshot(|records| {
+            // Slots from the per-day slot rollups (their figures without the per-second maps).
+            let (contexts, summaries) = records.slot_summaries(&filter)?;
+            // The data's slot length (a folder tracked with another length than this configuration's
+            // keeps its own grid).
+            let slot_seconds = summaries
+                .first()
+                .map_or(self.shared.config.slot_seconds, |s| s.1);
+            let slots: Vec<_> = summaries
                 .into_iter()
-                .filter(|r| (a..b).contains(&r.slot_start.as_millis()))
-                .collect())
-        };
-        // Up to a week: every activity row (the timeline's top application per slot needs
-        // them, and the top lists come from them). Longer: the top lists come from the usage
-        // rollups, whole UTC days from the daily ones, the hours around them from the hourly
-        // ones, raw rows only for the partial hours at the edges (a zone whose offset is not a
-        // whole hour); the timeline carries no top application per slot.
-        const HOUR: i64 = 3_600_000;
-        const DAY: i64 = 86_400_000;
-        let short = end - start <= 7 * DAY + HOUR;
-        let (activities, usage) = if short {
-            (raw_between(start, end)?, None)
-        } else {
-            let ceil = |t: i64, w: i64| t + (w - t.rem_euclid(w)) % w;
-            let floor = |t: i64, w: i64| t - t.rem_euclid(w);
-            let (h0, h1) = (ceil(start, HOUR), floor(end, HOUR));
-            let (d0, d1) = (ceil(h0, DAY), floor(h1, DAY));
-            let mut parts = vec![(Level::Hour, h0, h1)];
-            if d0 < d1 {
-                parts = vec![
-                    (Level::Day, d0, d1),
-                    (Level::Hour, h0, d0),
-                    (Level::Hour, d1, h1),
-                ];
-            }
-            let mut usage: std::collections::HashMap<(ActivityKind, String), i64> =
-                std::collections::HashMap::new();
-            for (level, a, b) in parts.into_iter().filter(|(_, a, b)| a < b) {
-                let f = Query {
-                    from: Some(Timestamp::from_millis(a)),
-                    to: Some(Timestamp::from_millis(b)),
+                .map(|(mut m, seconds, context)| {
+                    let events = u64::from(m.keyboard_events) + u64::from(m.mouse_events);
+                    m.activity_percent = crate::model::score::activity_percent(
+                        events,
+                        m.tracked_seconds,
+                        self.expected_events_for(seconds),
+                        seconds,
+                    );
+                    m.active_percent =
+                        crate::model::score::active_percent(m.active_seconds, m.tracked_seconds);
+                    (m, &contexts[context])
+                })
+                .collect();
+            let (start, end) = (resolved.start.as_millis(), resolved.end.as_millis());
+            let slot_ms = i64::from(slot_seconds) * 1000;
+            // The activity rows whose slot starts in [a, b) (records start inside their slot: read
+            // a slot wider, keep those whose slot starts inside).
+            let raw_between = |a: i64, b: i64| -> Result<Vec<ActivityRecord>, Error> {
+                if a >= b {
+                    return Ok(Vec::new());
+                }
+                let q = Query {
+                    from: Some(Timestamp::from_millis(a - slot_ms)),
+                    to: Some(Timestamp::from_millis(b + slot_ms)),
                     ..query.clone()
-                }
-                .filter(viewer);
-                for (kind, name, ms) in records.usage_totals(level, &f)? {
-                    let kind = if kind == "URL" {
-                        ActivityKind::Url
-                    } else {
-                        ActivityKind::App
-                    };
-                    *usage.entry((kind, name)).or_default() += ms;
-                }
-            }
-            // (a period longer than a week has h0 <= h1)
-            let mut edges = raw_between(start, h0)?;
-            edges.extend(raw_between(h1, end)?);
-            for r in &edges {
-                let name = match r.kind {
-                    ActivityKind::App => Some(r.application.clone()),
-                    ActivityKind::Url => r.domain.clone(),
                 };
-                if let Some(name) = name {
-                    *usage.entry((r.kind, name)).or_default() += r.duration_millis;
+                Ok(records
+                    .activities_where(&q.checked_filter(viewer)?)?
+                    .into_iter()
+                    .filter(|r| (a..b).contains(&r.slot_start.as_millis()))
+                    .collect())
+            };
+            // Up to a week: every activity row (the timeline's top application per slot needs
+            // them, and the top lists come from them). Longer: the top lists come from the usage
+            // rollups, whole UTC days from the daily ones, the hours around them from the hourly
+            // ones, raw rows only for the partial hours at the edges (a zone whose offset is not a
+            // whole hour); the timeline carries no top application per slot.
+            const HOUR: i64 = 3_600_000;
+            const DAY: i64 = 86_400_000;
+            let short = end - start <= 7 * DAY + HOUR;
+            let (activities, usage) = if short {
+                (raw_between(start, end)?, None)
+            } else {
+                let ceil = |t: i64, w: i64| t + (w - t.rem_euclid(w)) % w;
+                let floor = |t: i64, w: i64| t - t.rem_euclid(w);
+                let (h0, h1) = (ceil(start, HOUR), floor(end, HOUR));
+                let (d0, d1) = (ceil(h0, DAY), floor(h1, DAY));
+                let mut parts = vec![(Level::Hour, h0, h1)];
+                if d0 < d1 {
+                    parts = vec![
+                        (Level::Day, d0, d1),
+                        (Level::Hour, h0, d0),
+                        (Level::Hour, d1, h1),
+                    ];
                 }
-            }
-            let usage: Vec<_> = usage.into_iter().map(|((k, n), d)| (k, n, d)).collect();
-            (Vec::new(), Some(usage))
-        };
-        let shots = records.screenshot_times(&filter)?;
-        Ok(compute(
-            &request.period,
-            &resolved,
-            Inputs {
-                slots: &slots,
-                activities: &activities,
-                screenshots: &shots,
-                slot_seconds,
-                max_expected_events: self.expected_events_for(slot_seconds),
-                top_n: request.top_n,
-                usage: usage.as_deref(),
-            },
-        ))
+                let mut usage: std::collections::HashMap<(ActivityKind, String), i64> =
+                    std::collections::HashMap::new();
+                for (level, a, b) in parts.into_iter().filter(|(_, a, b)| a < b) {
+                    let f = Query {
+                        from: Some(Timestamp::from_millis(a)),
+                        to: Some(Timestamp::from_millis(b)),
+                        ..query.clone()
+                    }
+                    .checked_filter(viewer)?;
+                    for (kind, name, ms) in records.usage_totals(level, &f)? {
+                        let kind = if kind == "URL" {
+                            ActivityKind::Url
+                        } else {
+                            ActivityKind::App
+                        };
+                        *usage.entry((kind, name)).or_default() += ms;
+                    }
+                }
+                // (a period longer than a week has h0 <= h1)
+                let mut edges = raw_between(start, h0)?;
+                edges.extend(raw_between(h1, end)?);
+                for r in &edges {
+                    let name = match r.kind {
+                        ActivityKind::App => Some(r.application.clone()),
+                        ActivityKind::Url => r.domain.clone(),
+                    };
+                    if let Some(name) = name {
+                        *usage.entry((r.kind, name)).or_default() += r.duration_millis;
+                    }
+                }
+                let usage: Vec<_> = usage.into_iter().map(|((k, n), d)| (k, n, d)).collect();
+                (Vec::new(), Some(usage))
+            };
+            let shots = records.screenshot_times(&filter)?;
+            Ok(compute(
+                &request.period,
+                &resolved,
+                Inputs {
+                    slots: &slots,
+                    activities: &activities,
+                    screenshots: &shots,
+                    slot_seconds,
+                    max_expected_events: self.expected_events_for(slot_seconds),
+                    top_n: request.top_n,
+                    usage: usage.as_deref(),
+                },
+            ))
+        })
     }
 
     /// Application and website records matching `query` that `viewer` may see, oldest first.
@@ -1059,6 +1061,9 @@ impl Tracker {
         thumbnail: bool,
         expires_in: Duration,
     ) -> Result<Url, Error> {
+        // The arguments first: a bad expiry is the same error whatever the screenshot.
+        crate::storage::backend::check_expiry(expires_in)
+            .map_err(crate::storage::StorageError::from)?;
         let shot = self.screenshot(viewer, id)?;
         if shot.upload_state != crate::storage::records::UploadState::Uploaded {
             return Err(RuntimeError::InvalidState {

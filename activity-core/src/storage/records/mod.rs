@@ -260,6 +260,25 @@ impl RecordStore {
         f(&conn).map_err(sql_error(&self.path))
     }
 
+    /// Runs `f` over one consistent snapshot of the store: every read it makes sees the same
+    /// committed state (one read transaction), so a report never counts a day twice or drops
+    /// one while the writer seals it between two of its reads.
+    pub fn snapshot<T, E: From<RecordError>>(
+        &self,
+        f: impl FnOnce(&Snapshot<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let conn = lock(&self.reader);
+        conn.execute_batch("BEGIN DEFERRED")
+            .map_err(sql_error(&self.path))?;
+        let result = f(&Snapshot {
+            conn: &conn,
+            path: &self.path,
+        });
+        // A read transaction: nothing to keep; ending it releases the snapshot.
+        let _ = conn.execute_batch("COMMIT");
+        result
+    }
+
     /// The slot rows matching `filter` (by slot start), oldest first.
     pub fn slots_where(&self, filter: &Filter) -> Result<Vec<SlotRow>, RecordError> {
         self.read(|c| query::slots(c, filter))
@@ -408,6 +427,53 @@ impl RecordStore {
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, RecordError> {
         self.read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+    }
+}
+
+/// One consistent view of the store ([`RecordStore::snapshot`]): the reads a report makes.
+pub struct Snapshot<'a> {
+    conn: &'a Connection,
+    path: &'a Path,
+}
+
+impl std::fmt::Debug for Snapshot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl Snapshot<'_> {
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, RecordError> {
+        f(self.conn).map_err(sql_error(self.path))
+    }
+
+    /// As [`RecordStore::activities_where`].
+    pub fn activities_where(&self, filter: &Filter) -> Result<Vec<ActivityRecord>, RecordError> {
+        self.read(|c| query::activities(c, filter))
+    }
+
+    /// As [`RecordStore::usage_totals`].
+    pub fn usage_totals(
+        &self,
+        level: rollup::Level,
+        filter: &Filter,
+    ) -> Result<Vec<(String, String, i64)>, RecordError> {
+        self.read(|c| rollup::usage_totals(c, level, filter))
+    }
+
+    /// As [`RecordStore::slot_summaries`].
+    pub fn slot_summaries(&self, filter: &Filter) -> Result<rollup::SlotSummaries, RecordError> {
+        self.read(|c| rollup::slots(c, filter))
+    }
+
+    /// As [`RecordStore::screenshot_times`].
+    pub fn screenshot_times(&self, filter: &Filter) -> Result<Vec<Timestamp>, RecordError> {
+        self.read(|c| query::screenshot_times(c, filter))
     }
 }
 
