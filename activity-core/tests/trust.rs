@@ -580,3 +580,56 @@ fn empty_viewer_ids_are_refused_and_a_report_covers_at_most_a_year() {
         "a leap year is fine"
     );
 }
+
+#[test]
+fn stop_from_an_embedders_storage_callback_is_reentrant_not_a_stall() {
+    use activity_core::storage::StorageError;
+    use activity_core::storage::backend::ObjectInfo;
+    use activity_core::storage::blocking::BlockingStorage;
+    use std::sync::OnceLock;
+    struct StopsInPut(
+        Arc<OnceLock<std::sync::Weak<Tracker>>>,
+        std::sync::Mutex<std::sync::mpsc::Sender<String>>,
+    );
+    impl BlockingStorage for StopsInPut {
+        fn put(&self, _: &str, _: &[u8]) -> Result<(), StorageError> {
+            if let Some(t) = self.0.get().and_then(std::sync::Weak::upgrade) {
+                let stopped = t.stop().map_err(|e| e.kind());
+                let closed = t.close().map_err(|e| e.kind());
+                let _ = self
+                    .1
+                    .lock()
+                    .unwrap()
+                    .send(format!("{stopped:?} {closed:?}"));
+            }
+            Ok(())
+        }
+        fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
+            Err(StorageError::NotFound(key.into()))
+        }
+        fn head(&self, _: &str) -> Result<Option<ObjectInfo>, StorageError> {
+            Ok(None)
+        }
+        fn delete(&self, _: &str) -> Result<(), StorageError> {
+            Ok(())
+        }
+    }
+    let slot = Arc::new(OnceLock::new());
+    let (tx, answers) = std::sync::mpsc::channel();
+    let storage = Arc::new(StopsInPut(slot.clone(), std::sync::Mutex::new(tx)));
+    let t = Arc::new(
+        builder("storage-reentrant", "")
+            .blocking_storage(storage, Duration::from_secs(30))
+            .stop_flush(Duration::from_secs(1))
+            .build()
+            .unwrap(),
+    );
+    slot.set(Arc::downgrade(&t)).unwrap();
+    t.start().unwrap();
+    let answer = answers
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the product's put was called and its calls answered");
+    assert_eq!(answer, "Err(Reentrant) Err(Reentrant)");
+    assert!(t.is_running());
+    t.stop().unwrap();
+}

@@ -252,21 +252,21 @@ pub unsafe extern "C" fn ac_tracker_free(tracker_: *mut ac_tracker) -> ac_result
         if tracker_.is_null() {
             return Ok(());
         }
-        // SAFETY: a live tracker (documented).
-        if unsafe { &*tracker_ }.tracker.in_event_handler() {
-            return Err(Failure::new(
-                ac_result::AC_REENTRANT,
-                "ac_tracker_free from inside the tracker's event callback; free it from another thread",
-            ));
-        }
-        // Stop first, through a shared reference: the last events are delivered (the callback may
-        // still call the tracker) before anything of it is dropped.
+        // Close first, through a shared reference (the core's one close protocol): the last
+        // events are delivered (the callback may still call the tracker), then the dispatcher
+        // is shut, before anything of the tracker is dropped.
         // SAFETY: a live tracker (documented).
         let t = unsafe { &*tracker_ };
-        if t.tracker.is_running()
-            && let Err(e) = t.tracker.stop()
-        {
-            activity_core_log(&e);
+        match t.tracker.close() {
+            Err(e) if e.kind() == activity_core::ErrorKind::Reentrant => {
+                return Err(Failure::new(
+                    ac_result::AC_REENTRANT,
+                    "ac_tracker_free from inside the tracker's event callback or a storage \
+                     callback; free it from another thread",
+                ));
+            }
+            Err(e) => activity_core_log(&e),
+            Ok(()) => {}
         }
         // SAFETY: made by `Box::into_raw` in `ac_tracker_new`, freed once.
         drop(unsafe { Box::from_raw(tracker_) });

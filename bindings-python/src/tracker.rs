@@ -258,11 +258,10 @@ impl NativeTracker {
                     "close() from inside the tracker's own event callback; call it from another thread",
                 ));
             }
-            // Stop (delivering the last events, whose callbacks need the GIL) with it released.
+            // The core's close (stop, last events, dispatcher shut) with the GIL released: the
+            // last events' callbacks need it.
             py.detach(move || {
-                if t.is_running()
-                    && let Err(e) = t.stop()
-                {
+                if let Err(e) = t.close() {
                     tracing_free_log(&e);
                 }
                 drop(t);

@@ -153,6 +153,9 @@ pub struct TabSample {
     pub browser: String,
     /// What changed (for logs): `activated`, `navigation`, `history`, `heartbeat`, ….
     pub reason: String,
+    /// When the browser saw it (the extension's clock, milliseconds since the epoch), if said:
+    /// samples the host buffered while the tracker was away keep their time.
+    pub at: Option<crate::clock::Timestamp>,
 }
 
 /// Why a message was refused.
@@ -183,7 +186,6 @@ struct Wire {
     browser: Option<String>,
     incognito: Option<bool>,
     reason: Option<String>,
-    #[allow(dead_code)]
     at: Option<f64>,
     count: Option<u64>,
 }
@@ -224,6 +226,10 @@ pub fn parse(body: &[u8]) -> Result<Message, MessageError> {
                     64,
                 ),
                 reason,
+                at: w
+                    .at
+                    .filter(|t| t.is_finite() && *t > 0.0 && *t < 1e15)
+                    .map(|t| crate::clock::Timestamp::from_millis(t as i64)),
             }))
         }
         "none" => Ok(Message::None { reason }),
@@ -241,7 +247,7 @@ pub fn encode(m: &Message) -> Vec<u8> {
     let v = match m {
         Message::Tab(t) => serde_json::json!({
             "type": "tab", "url": t.url, "title": t.title, "browser": t.browser,
-            "reason": t.reason,
+            "reason": t.reason, "at": t.at.map(crate::clock::Timestamp::as_millis),
         }),
         Message::None { reason } => serde_json::json!({"type": "none", "reason": reason}),
         Message::Dropped { count } => serde_json::json!({"type": "dropped", "count": count}),
@@ -257,6 +263,29 @@ mod tests {
         let mut v = (body.len() as u32).to_le_bytes().to_vec();
         v.extend_from_slice(body);
         v
+    }
+
+    #[test]
+    fn the_sample_time_crosses_the_host() {
+        let body = br#"{"type":"tab","url":"https://a.test/","title":"A","browser":"Firefox","reason":"heartbeat","at":1796025600123.0}"#;
+        let Ok(Message::Tab(t)) = parse(body) else {
+            panic!("not a tab")
+        };
+        assert_eq!(
+            t.at,
+            Some(crate::clock::Timestamp::from_millis(1_796_025_600_123))
+        );
+        // What the host forwards to the tracker keeps it.
+        assert_eq!(
+            parse(&encode(&Message::Tab(t.clone()))),
+            Ok(Message::Tab(t))
+        );
+        let Ok(Message::Tab(t)) = parse(br#"{"type":"tab","url":"https://a.test/","at":"soon"}"#)
+            .or_else(|_| parse(br#"{"type":"tab","url":"https://a.test/","at":-5}"#))
+        else {
+            panic!("not a tab")
+        };
+        assert_eq!(t.at, None, "an implausible time is left out");
     }
 
     #[test]

@@ -55,11 +55,23 @@ fn my_uid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
-/// Hands one sample to the control thread and waits for it to be applied.
-fn record(shared: &Shared, tx: &mpsc::Sender<Cmd>, browser: &str, title: &str, url: Option<&str>) {
+/// Hands one sample to the control thread and waits for it to be applied. `seen`: when the
+/// browser saw it, if it says; kept within [`LIVENESS`] before now (a sample buffered while the
+/// tracker was away keeps its time, an extension clock far off cannot move records around).
+fn record(
+    shared: &Shared,
+    tx: &mpsc::Sender<Cmd>,
+    browser: &str,
+    title: &str,
+    url: Option<&str>,
+    seen: Option<crate::clock::Timestamp>,
+) {
+    let now = shared.now();
+    let oldest = now.add_millis(-(LIVENESS.as_millis() as i64));
+    let at = seen.map_or(now, |t| t.clamp(oldest, now));
     let (ack, done) = mpsc::sync_channel(1);
     let cmd = Cmd::Url {
-        at: shared.now(),
+        at,
         application: browser.to_string(),
         title: title.to_string(),
         url: url.map(str::to_string),
@@ -222,11 +234,11 @@ fn accept_loop(
             let live = c.last_message.is_some_and(|t| t.elapsed() <= LIVENESS);
             if live {
                 if let Some((_, tab)) = &c.tab {
-                    record(shared, tx, &tab.browser, &tab.title, Some(&tab.url));
+                    record(shared, tx, &tab.browser, &tab.title, Some(&tab.url), None);
                 }
             } else if let Some((_, tab)) = c.tab.take() {
                 tracing::info!("the browser went quiet: its website record ends");
-                record(shared, tx, &tab.browser, "", None);
+                record(shared, tx, &tab.browser, "", None, None);
             }
         }
     }
@@ -281,7 +293,7 @@ fn connection(
                 // model in the order they were decided.
                 Ok(Message::Tab(tab)) => {
                     let mut c = lock(current);
-                    record(shared, tx, &tab.browser, &tab.title, Some(&tab.url));
+                    record(shared, tx, &tab.browser, &tab.title, Some(&tab.url), tab.at);
                     c.tab = Some((id, tab));
                     c.last_message = Some(Instant::now());
                 }
@@ -292,7 +304,7 @@ fn connection(
                         && let Some((_, tab)) = c.tab.take()
                     {
                         tracing::debug!(%reason, "no website in front");
-                        record(shared, tx, &tab.browser, "", None);
+                        record(shared, tx, &tab.browser, "", None, None);
                     }
                 }
                 Ok(Message::Dropped { count }) => {
@@ -309,7 +321,7 @@ fn connection(
         if matches!(&c.tab, Some((owner, _)) if *owner == id)
             && let Some((_, tab)) = c.tab.take()
         {
-            record(shared, tx, &tab.browser, "", None);
+            record(shared, tx, &tab.browser, "", None, None);
         }
     }
     shared.emit(TrackerEvent::BrowserDisconnected { at: shared.now() });

@@ -27,18 +27,36 @@ pub(crate) const ORGANISATION_SWITCH: &str = "allow_screenshot_capture";
 /// The tracker's one tokio runtime (uploads, deletions, URL signing, an embedder's blocking
 /// storage calls). Shut down in the background when dropped, so dropping a tracker inside the
 /// caller's own runtime never panics.
-pub(crate) struct IoRuntime(Option<tokio::runtime::Runtime>);
+pub(crate) struct IoRuntime(
+    Option<tokio::runtime::Runtime>,
+    /// The runtime's threads (its worker and blocking pool: an embedder's storage callbacks run
+    /// there), so that a callback calling `stop` or `close` is answered `Reentrant`.
+    Arc<Mutex<std::collections::HashSet<std::thread::ThreadId>>>,
+);
 
 impl IoRuntime {
     pub(crate) fn new() -> Result<IoRuntime, Error> {
+        let threads: Arc<Mutex<std::collections::HashSet<std::thread::ThreadId>>> = Arc::default();
+        let (started, stopped) = (threads.clone(), threads.clone());
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .max_blocking_threads(16)
             .thread_name("activity-core-io")
+            .on_thread_start(move || {
+                lock(&started).insert(std::thread::current().id());
+            })
+            .on_thread_stop(move || {
+                lock(&stopped).remove(&std::thread::current().id());
+            })
             .enable_all()
             .build()
-            .map(|rt| IoRuntime(Some(rt)))
+            .map(|rt| IoRuntime(Some(rt), threads))
             .map_err(|e| RuntimeError::Thread(format!("the tracker's I/O runtime: {e}")).into())
+    }
+
+    /// Whether the caller is one of this runtime's threads.
+    pub(crate) fn is_current(&self) -> bool {
+        lock(&self.1).contains(&std::thread::current().id())
     }
 
     pub(crate) fn handle(&self) -> Option<&tokio::runtime::Handle> {
@@ -163,6 +181,13 @@ impl Shared {
     pub(crate) fn on_own_thread(&self) -> bool {
         let me = std::thread::current().id();
         lock(&self.own_threads).contains(&me)
+    }
+
+    /// Whether `stop` or `close` called here would wait for the caller itself: a handler, a
+    /// source on the control or capture thread, or an embedder's storage callback on the I/O
+    /// runtime (the uploader `stop` waits for may be waiting for that very callback).
+    pub(crate) fn stop_would_wait_for_caller(&self) -> bool {
+        self.events.is_current() || self.on_own_thread() || self.io.is_current()
     }
 
     pub(crate) fn now(&self) -> Timestamp {

@@ -661,6 +661,30 @@ impl Tracker {
         Ok(())
     }
 
+    /// Ends the tracker for good, as a binding's `free`/`close` does: stops it if it runs (the
+    /// run's last events are delivered, and handlers may still call the tracker meanwhile),
+    /// then shuts the event dispatcher, so no handler runs afterwards, even while the rest of
+    /// the tracker is dropped. From inside an event handler or one of the tracker's own threads
+    /// it answers [`RuntimeError::Reentrant`] and changes nothing. A failed stop is returned
+    /// after the dispatcher is shut: the tracker is closed either way. Afterwards `start`
+    /// answers `InvalidState`; reads still work.
+    pub fn close(&self) -> Result<(), Error> {
+        if self.shared.stop_would_wait_for_caller() {
+            return Err(RuntimeError::Reentrant("close the tracker").into());
+        }
+        let stopped = if self.is_running() {
+            self.stop()
+        } else {
+            Ok(())
+        };
+        self.shared.events.close();
+        let mut state = self.lock();
+        if matches!(*state, State::Idle { .. }) {
+            *state = State::Broken;
+        }
+        stopped
+    }
+
     /// Whether the caller is this tracker's event dispatcher, i.e. runs inside one of its event
     /// handlers (where `stop`, and freeing the tracker in a binding, would wait for itself).
     pub fn in_event_handler(&self) -> bool {
@@ -681,7 +705,7 @@ impl Tracker {
     /// From inside an event handler it answers [`RuntimeError::Reentrant`] (it would wait for
     /// the handler itself); call it from another thread.
     pub fn stop(&self) -> Result<(), Error> {
-        if self.shared.events.is_current() || self.shared.on_own_thread() {
+        if self.shared.stop_would_wait_for_caller() {
             return Err(RuntimeError::Reentrant("stop the tracker").into());
         }
         let mut state = self.lock();
