@@ -154,6 +154,13 @@ pub enum RuntimeError {
     /// An argument was refused.
     #[error("{0}")]
     InvalidArgument(String),
+    /// Used in a process forked from the one that made it: its threads did not survive the
+    /// fork.
+    #[error(
+        "{0} belongs to the parent process: a forked child cannot use it (its threads did not \
+         survive the fork); make a new one in the child"
+    )]
+    Forked(&'static str),
     /// Another tracker owns the data folder (it captures into it, or a reader is uploading or
     /// deleting through it): only one at a time may.
     #[error(
@@ -191,7 +198,7 @@ impl RuntimeError {
             RuntimeError::Cancelled(_) => ErrorKind::Cancelled,
             RuntimeError::ScreenshotNotFound(_) => ErrorKind::NotFound,
             RuntimeError::InvalidArgument(_) => ErrorKind::InvalidInput,
-            RuntimeError::FolderLocked { .. } => ErrorKind::InvalidState,
+            RuntimeError::FolderLocked { .. } | RuntimeError::Forked(_) => ErrorKind::InvalidState,
         }
     }
 }

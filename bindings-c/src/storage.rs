@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use activity_core::storage::backend::{ObjectInfo, ObjectStorage};
 use activity_core::storage::blocking::{BlockingAdapter, BlockingStorage, EMBEDDER_PROVIDER};
+use activity_core::storage::client::StorageClient;
 use activity_core::storage::config::ProviderConfig;
 use activity_core::storage::{StorageError, open};
 
@@ -19,30 +20,14 @@ use crate::result::{Failure, ac_result, guard, guard_void};
 /// A storage provider. Opaque; free it with `ac_storage_free`. A tracker made with it keeps its
 /// own reference, so it may be freed right after `ac_tracker_new`.
 pub struct ac_storage {
-    pub(crate) storage: Arc<dyn ObjectStorage>,
-    /// For the direct `ac_storage_*` calls: one runtime of its own (the caller of a C API is never
-    /// inside one of ours).
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl Drop for ac_storage {
-    fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
+    /// The core's blocking client: the direct `ac_storage_*` calls run on a runtime it starts
+    /// at its first call (none for a storage only handed to a tracker).
+    pub(crate) client: StorageClient,
 }
 
 fn wrap(storage: Arc<dyn ObjectStorage>) -> Result<*mut ac_storage, Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("activity-core-storage")
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new(ac_result::AC_INTERNAL, format!("a runtime: {e}")))?;
     Ok(Box::into_raw(Box::new(ac_storage {
-        storage,
-        runtime: Some(runtime),
+        client: StorageClient::new(storage),
     })))
 }
 
@@ -78,21 +63,7 @@ pub unsafe extern "C" fn ac_storage_from_json(
     guard(|| {
         let json = text(json, "json")?;
         let slot = out(out_storage, "out")?;
-        let map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(json).map_err(|e| {
-                Failure::new(
-                    ac_result::AC_INVALID_CONFIG,
-                    format!("storage JSON must be an object of variable names: {e}"),
-                )
-            })?;
-        let get = |name: &str| -> Option<String> {
-            map.get(name).and_then(|v| match v {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Null => None,
-                other => Some(other.to_string()),
-            })
-        };
-        let config = ProviderConfig::from_lookup(&get).map_err(StorageError::from)?;
+        let config = ProviderConfig::from_json_str(json).map_err(StorageError::from)?;
         *slot = wrap(Arc::from(open(&config)?))?;
         Ok(())
     })
@@ -448,24 +419,6 @@ pub unsafe extern "C" fn ac_storage_free(storage: *mut ac_storage) {
     });
 }
 
-fn run<T: Send + 'static>(
-    s: &ac_storage,
-    f: impl std::future::Future<Output = Result<T, StorageError>> + Send + 'static,
-) -> Result<T, Failure> {
-    let rt = s
-        .runtime
-        .as_ref()
-        .ok_or_else(|| Failure::new(ac_result::AC_INTERNAL, "no runtime"))?;
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    rt.spawn(async move {
-        let _ = tx.send(f.await);
-    });
-    let result = rx
-        .recv()
-        .map_err(|_| Failure::new(ac_result::AC_CANCELLED, "the storage shut down"))?;
-    Ok(result?)
-}
-
 /// The provider's name (`"LOCAL"`, `"S3"`, `"CLOUDINARY"`, `"EMBEDDER"`, …), static: never
 /// free it. NULL for a NULL storage.
 ///
@@ -475,7 +428,7 @@ fn run<T: Send + 'static>(
 pub unsafe extern "C" fn ac_storage_provider(storage: *const ac_storage) -> *const c_char {
     let name = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // SAFETY: a live storage or NULL (documented).
-        unsafe { storage.as_ref() }.map(|s| s.storage.provider())
+        unsafe { storage.as_ref() }.map(|s| s.client.storage().provider())
     }))
     .ok()
     .flatten();
@@ -511,8 +464,7 @@ pub unsafe extern "C" fn ac_storage_put(
             // SAFETY: the caller gives `len` readable bytes.
             unsafe { std::slice::from_raw_parts(data, len) }.to_vec()
         };
-        let store = s.storage.clone();
-        run(s, async move { store.put(&key, bytes.into()).await })
+        Ok(s.client.put(&key, bytes)?)
     })
 }
 
@@ -532,8 +484,7 @@ pub unsafe extern "C" fn ac_storage_get(
         let s = arg(storage, "storage")?;
         let key = text(key, "key")?.to_string();
         let (d, l) = (out(data, "data")?, out(len, "len")?);
-        let store = s.storage.clone();
-        let bytes = run(s, async move { store.get(&key).await })?;
+        let bytes = s.client.get(&key)?;
         (*d, *l) = give_bytes(bytes.to_vec());
         Ok(())
     })
@@ -554,8 +505,7 @@ pub unsafe extern "C" fn ac_storage_head(
         let s = arg(storage, "storage")?;
         let key = text(key, "key")?.to_string();
         let (e, z) = (out(exists, "exists")?, out(size, "size")?);
-        let store = s.storage.clone();
-        let info = run(s, async move { store.head(&key).await })?;
+        let info = s.client.head(&key)?;
         *e = info.is_some();
         *z = info.map_or(0, |i| i.size);
         Ok(())
@@ -574,8 +524,7 @@ pub unsafe extern "C" fn ac_storage_delete(
     guard(|| {
         let s = arg(storage, "storage")?;
         let key = text(key, "key")?.to_string();
-        let store = s.storage.clone();
-        run(s, async move { store.delete(&key).await })
+        Ok(s.client.delete(&key)?)
     })
 }
 
@@ -595,12 +544,9 @@ pub unsafe extern "C" fn ac_storage_signed_url(
         let s = arg(storage, "storage")?;
         let key = text(key, "key")?.to_string();
         let slot = out(url, "url")?;
-        let store = s.storage.clone();
-        let u = run(s, async move {
-            store
-                .signed_url(&key, Duration::from_secs(expires_seconds))
-                .await
-        })?;
+        let u = s
+            .client
+            .signed_url(&key, Duration::from_secs(expires_seconds))?;
         *slot = give_string(u.to_string());
         Ok(())
     })

@@ -160,7 +160,7 @@ pub unsafe extern "C" fn ac_tracker_new(
             .browser_bridge(o.browser_bridge != 0);
         // SAFETY: NULL or a live ac_storage (documented).
         if let Some(s) = unsafe { o.storage.as_ref() } {
-            b = b.storage(s.storage.clone());
+            b = b.storage(s.client.storage().clone());
         }
         for (bit, kind) in [
             (AC_SOURCE_SCREENS, SourceKind::Screens),

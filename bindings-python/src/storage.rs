@@ -6,60 +6,25 @@ use std::time::Duration;
 
 use activity_core::storage::backend::{ObjectInfo, ObjectStorage};
 use activity_core::storage::blocking::{BlockingAdapter, BlockingStorage, EMBEDDER_PROVIDER};
+use activity_core::storage::client::StorageClient;
 use activity_core::storage::config::ProviderConfig;
 use activity_core::storage::{StorageError, open};
 use pyo3::exceptions::{PyKeyError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::PyBytes;
 
 use crate::errors::{IntoPy, NotFoundError};
 
-/// A storage provider.
+/// A storage provider: the core's blocking client (its own runtime, started at the first direct
+/// call; a forked child's calls answer `InvalidStateError`).
 #[pyclass(frozen, module = "activity_core._native")]
 pub struct Storage {
-    pub(crate) storage: Arc<dyn ObjectStorage>,
-    runtime: tokio::runtime::Runtime,
-    /// The process that made it: its runtime's thread does not survive a fork.
-    pid: u32,
-}
-
-impl Drop for Storage {
-    fn drop(&mut self) {
-        if std::process::id() != self.pid {
-            // A forked child: the runtime's thread is the parent's; do not touch it.
-            let rt = std::mem::replace(
-                &mut self.runtime,
-                match tokio::runtime::Builder::new_current_thread().build() {
-                    Ok(rt) => rt,
-                    Err(_) => return,
-                },
-            );
-            std::mem::forget(rt);
-            return;
-        }
-        // Never block (or panic) in a destructor that may run inside a runtime or at exit.
-        let rt = std::mem::replace(
-            &mut self.runtime,
-            match tokio::runtime::Builder::new_current_thread().build() {
-                Ok(rt) => rt,
-                Err(_) => return,
-            },
-        );
-        rt.shutdown_background();
-    }
+    pub(crate) client: StorageClient,
 }
 
 fn wrap(storage: Arc<dyn ObjectStorage>) -> PyResult<Storage> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("activity-core-storage")
-        .enable_all()
-        .build()
-        .map_err(|e| crate::errors::InternalError::new_err(e.to_string()))?;
     Ok(Storage {
-        storage,
-        runtime,
-        pid: std::process::id(),
+        client: StorageClient::new(storage),
     })
 }
 
@@ -162,31 +127,13 @@ impl BlockingStorage for ObjectAdapter {
 }
 
 impl Storage {
-    fn run<T: Send + 'static>(
+    /// Runs a blocking client call with the GIL released.
+    fn run<T: Send>(
         &self,
         py: Python<'_>,
-        f: impl std::future::Future<Output = Result<T, StorageError>> + Send + 'static,
+        f: impl FnOnce(&StorageClient) -> Result<T, activity_core::Error> + Send,
     ) -> PyResult<T> {
-        if crate::pid() != self.pid {
-            return Err(crate::errors::InvalidStateError::new_err(
-                "this storage belongs to the parent process: a forked child cannot use it (its \
-                 runtime's thread did not survive the fork); open a new one in the child",
-            ));
-        }
-        let handle = self.runtime.handle().clone();
-        py.detach(move || {
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            handle.spawn(async move {
-                let _ = tx.send(f.await);
-            });
-            rx.recv().map_err(|_| {
-                activity_core::Error::from(activity_core::runtime::RuntimeError::Cancelled(
-                    "the storage shut down".into(),
-                ))
-            })
-        })
-        .py_err()?
-        .py_err()
+        py.detach(|| f(&self.client)).py_err()
     }
 }
 
@@ -195,22 +142,12 @@ impl Storage {
     /// A provider from the environment (`env=None`) or from a dict of the same variable names
     /// (`FILE_PROVIDER`, `AWS_S3_BUCKET`, …). Every problem is named in the `ConfigError`.
     #[staticmethod]
-    #[pyo3(signature = (env=None))]
-    fn open(env: Option<&Bound<'_, PyDict>>) -> PyResult<Storage> {
-        let config = match env {
+    #[pyo3(signature = (env_json=None))]
+    fn open(env_json: Option<&str>) -> PyResult<Storage> {
+        // The Python package passes a dict as JSON: the core's one rule for values.
+        let config = match env_json {
             None => ProviderConfig::from_env(),
-            Some(d) => {
-                let mut map = std::collections::HashMap::new();
-                for (k, v) in d.iter() {
-                    let k: String = k
-                        .extract()
-                        .map_err(|_| PyTypeError::new_err("env keys must be str"))?;
-                    if !v.is_none() {
-                        map.insert(k, v.str()?.to_string());
-                    }
-                }
-                ProviderConfig::from_lookup(&|name| map.get(name).cloned())
-            }
+            Some(json) => ProviderConfig::from_json_str(json),
         }
         .map_err(StorageError::from)
         .py_err()?;
@@ -246,42 +183,34 @@ impl Storage {
     /// `LOCAL`, `S3`, `WASABI`, `DIGITALOCEAN`, `CLOUDINARY` or `EMBEDDER`.
     #[getter]
     fn provider(&self) -> &'static str {
-        self.storage.provider()
+        self.client.storage().provider()
     }
 
     fn put(&self, py: Python<'_>, key: String, data: Vec<u8>) -> PyResult<()> {
-        let s = self.storage.clone();
-        self.run(py, async move { s.put(&key, data.into()).await })
+        self.run(py, |c| c.put(&key, data))
     }
 
     fn get<'py>(&self, py: Python<'py>, key: String) -> PyResult<Bound<'py, PyBytes>> {
-        let s = self.storage.clone();
-        let bytes = self.run(py, async move { s.get(&key).await })?;
+        let bytes = self.run(py, |c| c.get(&key))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
     fn head(&self, py: Python<'_>, key: String) -> PyResult<Option<u64>> {
-        let s = self.storage.clone();
-        Ok(self
-            .run(py, async move { s.head(&key).await })?
-            .map(|i| i.size))
+        Ok(self.run(py, |c| c.head(&key))?.map(|i| i.size))
     }
 
     fn delete(&self, py: Python<'_>, key: String) -> PyResult<()> {
-        let s = self.storage.clone();
-        self.run(py, async move { s.delete(&key).await })
+        self.run(py, |c| c.delete(&key))
     }
 
     fn signed_url(&self, py: Python<'_>, key: String, expires_seconds: u64) -> PyResult<String> {
-        let s = self.storage.clone();
-        let u = self.run(py, async move {
-            s.signed_url(&key, Duration::from_secs(expires_seconds))
-                .await
+        let u = self.run(py, |c| {
+            c.signed_url(&key, Duration::from_secs(expires_seconds))
         })?;
         Ok(u.to_string())
     }
 
     fn __repr__(&self) -> String {
-        format!("Storage(provider={:?})", self.storage.provider())
+        format!("Storage(provider={:?})", self.client.storage().provider())
     }
 }

@@ -175,7 +175,7 @@ impl NativeTracker {
             .missing_sources(missing)
             .browser_bridge(browser_bridge);
         if let Some(s) = storage {
-            b = b.storage(s.storage.clone());
+            b = b.storage(s.client.storage().clone());
         }
         for name in &disabled_sources {
             b = b.without_source(match name.as_str() {

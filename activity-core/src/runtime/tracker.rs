@@ -1086,8 +1086,7 @@ impl Tracker {
         expires_in: Duration,
     ) -> Result<Url, Error> {
         // The arguments first: a bad expiry is the same error whatever the screenshot.
-        crate::storage::backend::check_expiry(expires_in)
-            .map_err(crate::storage::StorageError::from)?;
+        crate::storage::backend::check_expiry(expires_in)?;
         let shot = self.screenshot(viewer, id)?;
         if shot.upload_state != crate::storage::records::UploadState::Uploaded {
             return Err(RuntimeError::InvalidState {

@@ -177,6 +177,41 @@ impl ProviderConfig {
         Self::from_lookup(&|k| std::env::var(k).ok())
     }
 
+    /// Reads the configuration from a JSON object of the same variable names, as the C and
+    /// Python bindings pass it: `{"FILE_PROVIDER": "S3", "AWS_S3_BUCKET": "shots", …}`. Strings
+    /// are taken as they are, numbers and booleans as their JSON text (`true`, `9000`), `null`
+    /// as unset; anything else (an array, an object) is a problem naming the variable.
+    pub fn from_json_str(json: &str) -> Result<ProviderConfig, StorageConfigError> {
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(json).map_err(|e| {
+                StorageConfigError(vec![SettingProblem {
+                    name: "(storage settings)".into(),
+                    message: format!("must be a JSON object of variable names: {e}"),
+                }])
+            })?;
+        let mut problems = Vec::new();
+        let mut text = std::collections::HashMap::new();
+        for (name, value) in &map {
+            match value {
+                serde_json::Value::String(s) => {
+                    text.insert(name.clone(), s.clone());
+                }
+                serde_json::Value::Null => {}
+                serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
+                    text.insert(name.clone(), value.to_string());
+                }
+                _ => problems.push(SettingProblem {
+                    name: name.clone(),
+                    message: "must be a string, a number or a boolean".into(),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(StorageConfigError(problems));
+        }
+        Self::from_lookup(&|name| text.get(name).cloned())
+    }
+
     /// Reads the configuration through `get` (the environment, or a map in tests).
     pub fn from_lookup(
         get: &dyn Fn(&str) -> Option<String>,

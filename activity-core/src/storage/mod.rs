@@ -10,6 +10,7 @@
 
 pub mod backend;
 pub mod blocking;
+pub mod client;
 pub mod cloudinary;
 pub mod config;
 pub mod key;

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
@@ -29,7 +30,7 @@ class ProductStorage(Protocol):
 
 def open(env: Mapping[str, str] | None = None) -> Storage:
     """The provider named by `env` (None: the process environment)."""
-    return Storage.open(dict(env) if env is not None else None)
+    return Storage.open(json.dumps(dict(env)) if env is not None else None)
 
 
 def from_object(obj: ProductStorage, timeout: float = 60.0) -> Storage:
