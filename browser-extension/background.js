@@ -1,6 +1,6 @@
 // activity-core website tracking: tells the activity-core tracker on this computer which page
 // the focused tab of the focused browser window shows, through the native messaging host
-// `com.activity_core.browser_host`. One source for Chromium-based browsers (a service worker)
+// `dev.activity_core.browser`. One source for Chromium-based browsers (a service worker)
 // and Firefox (a background script); no build step.
 //
 // Reported on every change: tab switch, window focus (including focus leaving the browser,
@@ -11,7 +11,7 @@
 "use strict";
 
 const api = globalThis.browser ?? globalThis.chrome;
-const HOST = "com.activity_core.browser_host";
+const HOST = "dev.activity_core.browser";
 const HEARTBEAT_MS = 10_000;
 const NONE = api.windows.WINDOW_ID_NONE;
 

@@ -633,3 +633,68 @@ fn stop_from_an_embedders_storage_callback_is_reentrant_not_a_stall() {
     assert!(t.is_running());
     t.stop().unwrap();
 }
+
+#[test]
+fn a_report_over_several_employees_keeps_each_ones_timeline() {
+    use activity_core::model::score::InputEvent;
+    let t = builder("team", "")
+        .without_source(activity_core::capture::SourceKind::Screens)
+        .build()
+        .unwrap();
+    t.set_context(Some("ana"), Some("Apollo"), None).unwrap();
+    t.start().unwrap();
+    for _ in 0..3 {
+        t.record_input(InputEvent::KeyPress);
+    }
+    std::thread::sleep(Duration::from_millis(1_500));
+    t.set_context(Some("bo"), Some("Apollo"), None).unwrap();
+    t.record_input(InputEvent::KeyPress);
+    std::thread::sleep(Duration::from_millis(1_500));
+    t.stop().unwrap();
+    let today = {
+        let d = Command::new("date").args(["-u", "+%F"]).output().unwrap();
+        String::from_utf8_lossy(&d.stdout).trim().to_string()
+    };
+    let request = activity_core::runtime::ReportRequest::day(&today, "UTC");
+    let manager = Viewer::Manager {
+        id: "bo".into(),
+        team: vec!["ana".into()],
+    };
+    let team = t.report(&manager, &request).unwrap();
+    let names: Vec<Option<&str>> = team
+        .employees
+        .iter()
+        .map(|e| e.employee.as_deref())
+        .collect();
+    assert_eq!(names, [Some("ana"), Some("bo")]);
+    assert!(team.timeline.is_empty(), "no blended timeline");
+    for e in &team.employees {
+        assert!(e.timeline.iter().all(|s| s.tracked_seconds <= 600));
+        assert!(e.totals.tracked_seconds >= 1, "{e:?}");
+    }
+    let keys: Vec<u64> = team
+        .employees
+        .iter()
+        .map(|e| e.totals.keyboard_events)
+        .collect();
+    assert_eq!(keys, [3, 1]);
+    for (i, b) in team.distribution.iter().enumerate() {
+        let each: u32 = team.employees.iter().map(|e| e.distribution[i].slots).sum();
+        assert_eq!(b.slots, each, "bucket {i}");
+    }
+    assert_eq!(
+        team.totals.tracked_seconds,
+        team.employees
+            .iter()
+            .map(|e| e.totals.tracked_seconds)
+            .sum::<u64>()
+    );
+    // The renderings carry each timeline, named.
+    let html = team.to_html();
+    assert!(html.contains("<h3>ana</h3>") && html.contains("<h3>bo</h3>"));
+    assert!(team.to_json().contains("\"employees\""));
+    // One employee's report is as before: its timeline, no per-employee part.
+    let own = t.report(&Viewer::employee("ana"), &request).unwrap();
+    assert!(own.employees.is_empty() && !own.timeline.is_empty());
+    assert!(!own.to_json().contains("\"employees\""));
+}

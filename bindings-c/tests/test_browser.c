@@ -53,7 +53,7 @@ int main(void) {
                  AC_NOT_FOUND);
     CHECK(manifest == NULL);
     CHECK_OK(ac_browser_host_install("chromium", profile, dir, host, &manifest));
-    CHECK(manifest && strstr(manifest, "/NativeMessagingHosts/com.activity_core.browser_host.json"));
+    CHECK(manifest && strstr(manifest, "/NativeMessagingHosts/dev.activity_core.browser.json"));
     FILE *m = manifest ? fopen(manifest, "r") : NULL;
     CHECK(m != NULL);
     if (m) {

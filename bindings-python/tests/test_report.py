@@ -33,6 +33,28 @@ def hand_fed_report(data_dir: Path) -> ac.Report:
     return t.report(today, tz="UTC", viewer=ac.Viewer.employee("ana"))
 
 
+def test_a_report_over_a_team_keeps_each_employees_timeline(data_dir: Path) -> None:
+    t = ac.Tracker(None, data_dir, disabled_sources=("screens", "input", "windows"))
+    t.set_context(employee="ana")
+    with t:
+        for _ in range(3):
+            t.record_input("key_press")
+        time.sleep(1.2)
+        t.set_context(employee="bo")
+        t.record_input("key_press")
+        time.sleep(1.2)
+    today = datetime.now(timezone.utc).date()
+    team = t.report(today, tz="UTC", viewer=ac.Viewer.manager("bo", ["ana"]))
+    assert [e.employee for e in team.employees] == ["ana", "bo"]
+    assert team.timeline == ()  # never one blended timeline
+    assert [e.totals.keyboard_events for e in team.employees] == [3, 1]
+    assert all(len(e.timeline) == 144 and all(s.tracked_seconds <= 600 for s in e.timeline) for e in team.employees)
+    assert [b.slots for b in team.distribution] == [
+        sum(e.distribution[i].slots for e in team.employees) for i in range(10)]
+    own = t.report(today, tz="UTC", viewer=ac.Viewer.employee("ana"))
+    assert own.employees == () and len(own.timeline) == 144
+
+
 def test_a_report_has_typed_values_and_every_output(data_dir: Path, tmp_path: Path) -> None:
     r = hand_fed_report(data_dir)
     assert r.time_zone == "UTC" and len(r.timeline) == 144

@@ -21,7 +21,7 @@ pub mod protocol;
 use std::path::{Path, PathBuf};
 
 /// The native messaging host's name (in the host manifest and `connectNative`).
-pub const HOST_NAME: &str = "com.activity_core.browser_host";
+pub const HOST_NAME: &str = "dev.activity_core.browser";
 /// The extension's id in Chromium-based browsers, fixed by the `key` in its manifest.
 pub const EXTENSION_ID: &str = "gfekllknfmmafdbkdeicnfiammpjpclh";
 /// The extension's id in Firefox (`browser_specific_settings.gecko.id`).

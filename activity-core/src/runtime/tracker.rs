@@ -1008,19 +1008,55 @@ impl Tracker {
                 (Vec::new(), Some(usage))
             };
             let shots = records.screenshot_times(&filter)?;
-            Ok(compute(
-                &request.period,
-                &resolved,
-                Inputs {
-                    slots: &slots,
-                    activities: &activities,
-                    screenshots: &shots,
-                    slot_seconds,
-                    max_expected_events: self.expected_events_for(slot_seconds),
-                    top_n: request.top_n,
-                    usage: usage.as_deref(),
-                },
-            ))
+            let inputs = Inputs {
+                slots: &slots,
+                activities: &activities,
+                screenshots: &shots,
+                slot_seconds,
+                max_expected_events: self.expected_events_for(slot_seconds),
+                top_n: request.top_n,
+                usage: usage.as_deref(),
+            };
+            let team = compute(&request.period, &resolved, inputs);
+            // More than one employee: each one's timeline and distribution of their own, never
+            // one blended timeline.
+            let mut employees: Vec<Option<&str>> =
+                slots.iter().map(|(_, c)| c.employee.as_deref()).collect();
+            employees.sort_unstable();
+            employees.dedup();
+            if employees.len() <= 1 {
+                return Ok(team);
+            }
+            let mut each = Vec::with_capacity(employees.len());
+            for e in employees {
+                let own_slots: Vec<_> = slots
+                    .iter()
+                    .filter(|(_, c)| c.employee.as_deref() == e)
+                    .cloned()
+                    .collect();
+                let own_activities: Vec<ActivityRecord> = activities
+                    .iter()
+                    .filter(|a| a.context.employee.as_deref() == e)
+                    .cloned()
+                    .collect();
+                let own_shots = records.screenshot_times(&crate::storage::records::Filter {
+                    employees: Some(vec![e.unwrap_or_default().to_string()]),
+                    ..filter.clone()
+                })?;
+                let own = compute(
+                    &request.period,
+                    &resolved,
+                    Inputs {
+                        slots: &own_slots,
+                        activities: &own_activities,
+                        screenshots: &own_shots,
+                        usage: None,
+                        ..inputs
+                    },
+                );
+                each.push((e.map(str::to_string), own));
+            }
+            Ok(crate::model::report::with_employees(team, each))
         })
     }
 

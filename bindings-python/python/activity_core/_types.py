@@ -16,6 +16,7 @@ __all__ = [
     "ProjectActivity",
     "Report",
     "TimelineSlot",
+    "EmployeeReport",
     "Totals",
     "UsageRow",
     "Availability",
@@ -376,6 +377,16 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class EmployeeReport:
+    """One employee's part of a report over several: their timeline, distribution and totals."""
+
+    employee: str | None
+    timeline: tuple[TimelineSlot, ...]
+    distribution: tuple[Bucket, ...]
+    totals: Totals
+
+
+@dataclass(frozen=True)
 class Report:
     """The five reports of a period, with totals; `to_json()`, `to_html()`, `to_csv(dir)` and
     the charts as SVG (`svg["timeline"]`, …)."""
@@ -391,6 +402,9 @@ class Report:
     top_applications: tuple[UsageRow, ...]
     top_websites: tuple[UsageRow, ...]
     totals: Totals
+    # A report over several employees: one entry each (then `timeline` is empty and
+    # `distribution` adds theirs up); empty for one employee.
+    employees: tuple[EmployeeReport, ...] = ()
     svg: dict[str, str] = field(repr=False, compare=False, default_factory=dict)
     _json: str = field(repr=False, compare=False, default="")
     _html: str = field(repr=False, compare=False, default="")
@@ -421,22 +435,30 @@ class Report:
         def usage(rows: list[dict[str, Any]]) -> tuple[UsageRow, ...]:
             return tuple(UsageRow(r["name"], timedelta(milliseconds=r["duration_millis"]), r["share_percent"]) for r in rows)
 
+        def timeline(rows: list[dict[str, Any]]) -> tuple[TimelineSlot, ...]:
+            return tuple(
+                TimelineSlot(_t(s["slot_start"]), s["tracked_seconds"], s["activity_percent"], s["active_percent"],
+                             s.get("project"), s["screenshots"], s.get("top_application"))
+                for s in rows
+            )
+
         return cls(
             first=d["period"]["first"],
             last=d["period"]["last"],
             time_zone=d["period"]["time_zone"],
             start=_t(d["start"]),
             end=_t(d["end"]),
-            timeline=tuple(
-                TimelineSlot(_t(s["slot_start"]), s["tracked_seconds"], s["activity_percent"], s["active_percent"],
-                             s.get("project"), s["screenshots"], s.get("top_application"))
-                for s in d["timeline"]
-            ),
+            timeline=timeline(d["timeline"]),
             projects=tuple(ProjectActivity(**p) for p in d["projects"]),
             distribution=tuple(Bucket(**b) for b in d["distribution"]),
             top_applications=usage(d["top_applications"]),
             top_websites=usage(d["top_websites"]),
             totals=Totals(**d["totals"]),
+            employees=tuple(
+                EmployeeReport(e.get("employee"), timeline(e["timeline"]),
+                               tuple(Bucket(**b) for b in e["distribution"]), Totals(**e["totals"]))
+                for e in d.get("employees", [])
+            ),
             svg=dict(svgs),
             _json=text,
             _html=html,

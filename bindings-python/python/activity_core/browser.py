@@ -22,7 +22,7 @@ from ._native import browser_host_install
 
 __all__ = ["HOST_NAME", "EXTENSION_ID", "install_host", "find_host"]
 
-HOST_NAME = "com.activity_core.browser_host"
+HOST_NAME = "dev.activity_core.browser"
 EXTENSION_ID = "gfekllknfmmafdbkdeicnfiammpjpclh"
 
 

@@ -126,6 +126,56 @@ pub struct Report {
     pub top_websites: Vec<UsageRow>,
     /// Totals.
     pub totals: Totals,
+    /// When the report covers more than one employee: each one's timeline, distribution and
+    /// totals (slots of different people are never blended into one timeline). The report's
+    /// own `timeline` is then empty, its `distribution` adds theirs up (one entry per
+    /// employee-slot), and its totals, projects and top lists are the team's. Empty (and
+    /// absent from the JSON) for a report of one employee.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub employees: Vec<EmployeeReport>,
+}
+
+/// One employee's part of a report over several ([`Report::employees`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmployeeReport {
+    /// The employee (`None`: time tracked without one).
+    pub employee: Option<String>,
+    /// Every slot of the period, for this employee.
+    pub timeline: Vec<TimelineSlot>,
+    /// This employee's slots in ten buckets of activity %.
+    pub distribution: Vec<Bucket>,
+    /// This employee's totals.
+    pub totals: Totals,
+}
+
+/// A report over several employees from the team's report and each employee's own (each
+/// computed by [`compute`] over that employee's records): see [`Report::employees`]. With one
+/// employee (or none) the team's report is returned as it is.
+pub fn with_employees(mut team: Report, each: Vec<(Option<String>, Report)>) -> Report {
+    if each.len() <= 1 {
+        return team;
+    }
+    for b in &mut team.distribution {
+        b.slots = 0;
+        b.tracked_seconds = 0;
+    }
+    for (_, r) in &each {
+        for (t, b) in team.distribution.iter_mut().zip(&r.distribution) {
+            t.slots += b.slots;
+            t.tracked_seconds += b.tracked_seconds;
+        }
+    }
+    team.timeline = Vec::new();
+    team.employees = each
+        .into_iter()
+        .map(|(employee, r)| EmployeeReport {
+            employee,
+            timeline: r.timeline,
+            distribution: r.distribution,
+            totals: r.totals,
+        })
+        .collect();
+    team
 }
 
 /// What a report is computed from (records already limited to the period and the viewer).
@@ -439,5 +489,6 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
             ),
         },
         totals,
+        employees: Vec::new(),
     }
 }

@@ -109,6 +109,16 @@ impl Report {
             t.active_percent,
             t.screenshots
         );
+        for e in &self.employees {
+            let _ = writeln!(
+                out,
+                "  employee {:<23} {:>7} s  activity {:>3} %  active {:>3} %",
+                e.employee.as_deref().unwrap_or("(none)"),
+                e.totals.tracked_seconds,
+                e.totals.activity_percent,
+                e.totals.active_percent
+            );
+        }
         for p in &self.projects {
             let _ = writeln!(
                 out,
@@ -161,19 +171,27 @@ impl Report {
                         "project",
                         "screenshots",
                         "top_application",
+                        "employee",
                     ],
-                    self.timeline.iter().map(|s| {
-                        vec![
-                            s.slot_start.to_string(),
-                            local_hhmm(s.slot_start, &tz),
-                            s.tracked_seconds.to_string(),
-                            s.activity_percent.to_string(),
-                            s.active_percent.to_string(),
-                            opt(&s.project),
-                            s.screenshots.to_string(),
-                            opt(&s.top_application),
-                        ]
-                    }),
+                    self.timeline
+                        .iter()
+                        .map(|s| (s, None))
+                        .chain(self.employees.iter().flat_map(|e| {
+                            e.timeline.iter().map(move |s| (s, e.employee.as_deref()))
+                        }))
+                        .map(|(s, employee)| {
+                            vec![
+                                s.slot_start.to_string(),
+                                local_hhmm(s.slot_start, &tz),
+                                s.tracked_seconds.to_string(),
+                                s.activity_percent.to_string(),
+                                s.active_percent.to_string(),
+                                opt(&s.project),
+                                s.screenshots.to_string(),
+                                opt(&s.top_application),
+                                employee.map(str::to_string).unwrap_or_default(),
+                            ]
+                        }),
                 ),
             ),
             (
@@ -240,8 +258,20 @@ impl Report {
     /// The timeline: one bar per slot, its height the tracked share of the slot, its colour the
     /// activity % (red 0 → amber → green 100); hour marks in the report's time zone.
     pub fn timeline_svg(&self) -> String {
+        self.timeline_svg_of(&self.timeline)
+    }
+
+    /// The timeline chart of one employee of a report over several ([`Report::employees`]).
+    pub fn employee_timeline_svg(&self, index: usize) -> String {
+        self.employees
+            .get(index)
+            .map(|e| self.timeline_svg_of(&e.timeline))
+            .unwrap_or_default()
+    }
+
+    fn timeline_svg_of(&self, timeline: &[super::TimelineSlot]) -> String {
         let tz = self.zone();
-        let n = self.timeline.len().max(1) as f64;
+        let n = timeline.len().max(1) as f64;
         // At most 900 px of bars: a day of 10-minute slots gets 6 px each, of 1-minute slots less.
         let pitch = (900.0 / n).min(6.0);
         let (bar, h, top, bottom) = (pitch * 5.0 / 6.0, 120.0, 10.0, 24.0);
@@ -256,7 +286,7 @@ impl Report {
         let slot_seconds = self
             .timeline
             .get(1)
-            .zip(self.timeline.first())
+            .zip(timeline.first())
             .map_or(600.0, |(b, a)| {
                 (b.slot_start.millis_since(a.slot_start) / 1000) as f64
             });
@@ -266,7 +296,7 @@ impl Report {
             top + h,
             top + h
         );
-        for (i, slot) in self.timeline.iter().enumerate() {
+        for (i, slot) in timeline.iter().enumerate() {
             let x = 30.0 + i as f64 * pitch;
             let local = local_hhmm(slot.slot_start, &tz);
             if local.ends_with(":00") && local[..2].parse::<u32>().is_ok_and(|hh| hh % 3 == 0) {
@@ -410,7 +440,7 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 <h1>Activity report — {p} ({tz})</h1>
 <p class="totals"><span>Tracked <b>{tracked}</b></span><span>Activity <b>{act} %</b></span><span>Active <b>{active} %</b></span><span>Screenshots <b>{shots}</b></span></p>
 <h2>Timeline</h2>
-{timeline}
+{timeline}{employees}
 "#,
             p = escape_xml(&period),
             tz = escape_xml(&self.period.time_zone),
@@ -418,7 +448,26 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
             act = self.totals.activity_percent,
             active = self.totals.active_percent,
             shots = self.totals.screenshots,
-            timeline = self.timeline_svg(),
+            timeline = if self.employees.is_empty() {
+                self.timeline_svg()
+            } else {
+                String::new()
+            },
+            employees = self
+                .employees
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    format!(
+                        "<h3>{}</h3>\n<p class=\"totals\"><span>Tracked <b>{}</b></span><span>Activity <b>{} %</b></span><span>Active <b>{} %</b></span></p>\n{}\n",
+                        escape_xml(e.employee.as_deref().unwrap_or("(no employee)")),
+                        hms(e.totals.tracked_seconds),
+                        e.totals.activity_percent,
+                        e.totals.active_percent,
+                        self.employee_timeline_svg(i)
+                    )
+                })
+                .collect::<String>(),
         );
         h.push_str("<h2>Average activity per project</h2>\n<table><tr><th>Project</th><th>Tracked</th><th>Activity</th><th>Active</th></tr>\n");
         for p in &self.projects {
