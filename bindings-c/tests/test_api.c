@@ -284,6 +284,17 @@ static void tracker_arguments(void) {
     CHECK_MESSAGE("Mars/Base");
     CHECK_RESULT(ac_tracker_report(NULL, NULL, request, AC_REPORT_JSON, &s), AC_NULL_ARGUMENT);
     CHECK_RESULT(ac_tracker_report(t, ADMIN, NULL, AC_REPORT_JSON, &s), AC_NULL_ARGUMENT);
+    /* A second employee tracked on the same machine: a team report keeps each one's timeline. */
+    CHECK_OK(ac_tracker_set_context(t, "bo", "Apollo", NULL));
+    CHECK_OK(ac_tracker_start(t));
+    CHECK_OK(ac_tracker_record_input(t, AC_INPUT_KEY_PRESS));
+    sleep_ms(1200);
+    CHECK_OK(ac_tracker_stop(t));
+    CHECK_OK(ac_tracker_report(t, "{\"role\": \"manager\", \"id\": \"bo\", \"team\": [\"ana\"]}", request,
+                               AC_REPORT_JSON, &s));
+    CHECK(s && strstr(s, "\"employees\"") && strstr(s, "\"employee\": \"ana\"") &&
+          strstr(s, "\"employee\": \"bo\"") && strstr(s, "\"timeline\": []"));
+    ac_string_free(s);
     CHECK_OK(ac_capabilities_json(&s));
     CHECK(strstr(s, "\"session\""));
     ac_string_free(s);

@@ -29,34 +29,35 @@ pub(crate) const ORGANISATION_SWITCH: &str = "allow_screenshot_capture";
 /// caller's own runtime never panics.
 pub(crate) struct IoRuntime(
     Option<tokio::runtime::Runtime>,
-    /// The runtime's threads (its worker and blocking pool: an embedder's storage callbacks run
-    /// there), so that a callback calling `stop` or `close` is answered `Reentrant`.
-    Arc<Mutex<std::collections::HashSet<std::thread::ThreadId>>>,
+    /// This runtime's number, which its threads (its worker and blocking pool: an embedder's
+    /// storage callbacks run there) carry in a thread-local, so that a callback calling `stop`
+    /// or `close` is answered `Reentrant`.
+    u64,
 );
+
+thread_local! {
+    /// The number of the tracker runtime this thread belongs to (0: none).
+    static IO_RUNTIME: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
 
 impl IoRuntime {
     pub(crate) fn new() -> Result<IoRuntime, Error> {
-        let threads: Arc<Mutex<std::collections::HashSet<std::thread::ThreadId>>> = Arc::default();
-        let (started, stopped) = (threads.clone(), threads.clone());
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .max_blocking_threads(16)
             .thread_name("activity-core-io")
-            .on_thread_start(move || {
-                lock(&started).insert(std::thread::current().id());
-            })
-            .on_thread_stop(move || {
-                lock(&stopped).remove(&std::thread::current().id());
-            })
+            .on_thread_start(move || IO_RUNTIME.with(|r| r.set(id)))
             .enable_all()
             .build()
-            .map(|rt| IoRuntime(Some(rt), threads))
+            .map(|rt| IoRuntime(Some(rt), id))
             .map_err(|e| RuntimeError::Thread(format!("the tracker's I/O runtime: {e}")).into())
     }
 
     /// Whether the caller is one of this runtime's threads.
     pub(crate) fn is_current(&self) -> bool {
-        lock(&self.1).contains(&std::thread::current().id())
+        IO_RUNTIME.with(std::cell::Cell::get) == self.1
     }
 
     pub(crate) fn handle(&self) -> Option<&tokio::runtime::Handle> {
