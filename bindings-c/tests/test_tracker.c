@@ -12,6 +12,10 @@ struct counts {
     ac_tracker *tracker; /* set once made */
     ac_result stop_in_callback, free_in_callback, context_in_callback;
     int called_back;
+    /* While ac_tracker_free runs: the callback flips a switch on `stopped` and reads the
+     * tracker on the `screenshots_switched` that causes (the tracker must still be whole). */
+    int freeing, switched_during_free;
+    ac_result read_during_free;
     char first_id[64];
 };
 
@@ -28,7 +32,17 @@ static void on_event(void *user_data, const char *json) {
         if (first) json_string(json, "id", c->first_id, sizeof c->first_id);
     }
     ac_tracker *t = c->tracker;
+    int freeing = c->freeing;
     pthread_mutex_unlock(&c->lock);
+    if (freeing && t && strstr(json, "\"event\":\"stopped\"")) {
+        ac_tracker_set_screenshots_enabled(t, false, NULL);
+    }
+    if (freeing && t && strstr(json, "\"event\":\"screenshots_switched\"")) {
+        char *slots = NULL;
+        c->read_during_free = ac_tracker_slots_json(t, "{\"role\": \"admin\"}", NULL, &slots);
+        c->switched_during_free = slots != NULL && strstr(slots, "slot_start") != NULL;
+        ac_string_free(slots);
+    }
     if (first && t) {
         /* Calling the tracker from its own callback works, except stop and free. */
         c->context_in_callback = ac_tracker_set_context(t, "ana", "Apollo", NULL);
@@ -122,7 +136,16 @@ int main(void) {
     CHECK(system(cmd) == 0);
 
     CHECK(c.finalised == 0);
+    /* Restarted, then freed while running: its last events may call it back (under ASan: no
+     * use after free). */
+    CHECK_OK(ac_tracker_set_screenshots_enabled(t, true, NULL));
+    CHECK_OK(ac_tracker_start(t));
+    pthread_mutex_lock(&c.lock);
+    c.freeing = 1;
+    pthread_mutex_unlock(&c.lock);
     CHECK_OK(ac_tracker_free(t));
+    CHECK_OK(c.read_during_free);
+    CHECK(c.switched_during_free);
     CHECK(c.finalised == 1); /* after the last event, when the tracker is freed */
     pthread_mutex_destroy(&c.lock);
     DONE();
