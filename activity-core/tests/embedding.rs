@@ -48,7 +48,11 @@ async fn every_method_works_from_inside_a_tokio_runtime() {
     assert!(url.as_str().contains("-thumb"), "{url}");
     let outcome = t.delete_screenshot(&viewer, &id).unwrap();
     assert!(outcome.is_complete(), "{outcome:?}");
-    assert!(t.sync().unwrap().items.is_empty() || t.pending_uploads().is_ok());
+    let left = t.sync().unwrap();
+    assert!(
+        left.items.iter().all(|i| i.screenshot_id != id),
+        "nothing of the deleted screenshot waits: {left:?}"
+    );
     t.stop().unwrap();
     assert!(!t.slots(&viewer, &Query::default()).unwrap().is_empty());
     assert!(t.screenshot(&viewer, &id).is_err());
@@ -60,6 +64,8 @@ async fn every_method_works_from_inside_a_tokio_runtime() {
 fn handlers_may_call_the_tracker_but_stop_from_a_handler_is_reentrant() {
     let me: Arc<OnceLock<Weak<Tracker>>> = Arc::new(OnceLock::new());
     let (report, results) = mpsc::channel::<(String, Result<(), ErrorKind>)>();
+    let deleted: Arc<Mutex<Vec<String>>> = Arc::default();
+    let deleted2 = deleted.clone();
     let report = Mutex::new(report);
     let me2 = me.clone();
     let mut b = builder("handler", "")
@@ -86,6 +92,7 @@ fn handlers_may_call_the_tracker_but_stop_from_a_handler_is_reentrant() {
                 );
                 send("pause", t.pause());
                 send("resume", t.resume());
+                deleted2.lock().unwrap().push(s.id.clone());
                 send(
                     "delete",
                     t.delete_screenshot(&Viewer::Admin, &s.id).map(|_| ()),
@@ -129,13 +136,22 @@ fn handlers_may_call_the_tracker_but_stop_from_a_handler_is_reentrant() {
     .join()
     .unwrap();
     assert!(!t.is_running());
-    // The deleted screenshot is gone everywhere.
-    assert!(
-        t.screenshots(&Viewer::Admin, &Query::default())
-            .unwrap()
-            .is_empty()
-            || t.pending_uploads().unwrap().items.is_empty()
-    );
+    // The deleted screenshots are gone: not listed, nothing of them waiting.
+    let deleted = deleted.lock().unwrap().clone();
+    assert!(!deleted.is_empty());
+    let listed = t.screenshots(&Viewer::Admin, &Query::default()).unwrap();
+    let pending = t.pending_uploads().unwrap();
+    for id in &deleted {
+        assert!(listed.iter().all(|s| &s.id != id), "{id} still listed");
+        assert!(
+            pending
+                .items
+                .iter()
+                .all(|i| &i.screenshot_id != id
+                    || i.kind == activity_core::storage::PendingKind::Delete),
+            "{id} still uploading"
+        );
+    }
 }
 
 #[test]
@@ -519,6 +535,16 @@ fn a_report_of_today_over_what_the_viewer_may_see() {
         .build()
         .unwrap();
     t.set_context(Some("ana"), Some("Apollo"), None).unwrap();
+    let utc_day = || {
+        activity_core::SystemClock
+            .now()
+            .to_utc()
+            .unwrap()
+            .date()
+            .to_string()
+    };
+    // The days the run touched (two if it crossed UTC midnight).
+    let first = utc_day();
     t.start().unwrap();
     for _ in 0..5 {
         t.record_input(InputEvent::KeyPress);
@@ -527,22 +553,21 @@ fn a_report_of_today_over_what_the_viewer_may_see() {
     std::thread::sleep(Duration::from_millis(700));
     t.record_window("code", "main.rs").unwrap();
     t.stop().unwrap();
-    let today = activity_core::SystemClock
-        .now()
-        .to_utc()
-        .unwrap()
-        .date()
-        .to_string();
+    let today = utc_day();
+    let days = if first == today { 1 } else { 2 };
+    let request = || {
+        let mut r = ReportRequest::day(&first, "UTC");
+        r.period.last = today.clone();
+        r
+    };
     let ana = Viewer::employee("ana");
-    let r = t.report(&ana, &ReportRequest::day(&today, "UTC")).unwrap();
-    assert_eq!(r.timeline.len(), 24 * 6);
+    let r = t.report(&ana, &request()).unwrap();
+    assert_eq!(r.timeline.len(), days * 24 * 6);
     assert_eq!(r.totals.keyboard_events, 5);
     assert!(r.totals.tracked_seconds >= 1);
     assert_eq!(r.projects[0].project.as_deref(), Some("Apollo"));
     assert_eq!(r.top_applications[0].name, "code");
-    let nobody = t
-        .report(&Viewer::employee("bo"), &ReportRequest::day(&today, "UTC"))
-        .unwrap();
+    let nobody = t.report(&Viewer::employee("bo"), &request()).unwrap();
     assert_eq!(nobody.totals.keyboard_events, 0);
     assert!(nobody.top_applications.is_empty());
     let e = t

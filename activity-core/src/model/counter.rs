@@ -616,13 +616,11 @@ mod tests {
         c.record(InputEvent::KeyPress, t0.add_millis(1_000));
         // Centuries ahead: closes the first slots one by one, skips the rest at once.
         let far = Timestamp::from_millis(i64::MAX / 4);
-        let started = std::time::Instant::now();
         let closed = c.close_until(far);
         assert!(closed.len() <= MAX_SLOTS_PER_CLOSE);
         assert_eq!(closed[0].keyboard_events, 1);
         let rest = c.stop(far.add_millis(1_000)).unwrap();
         assert!(rest.len() <= 2, "{}", rest.len());
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         // A new start works on the far side.
         c.start(far.add_millis(2_000)).unwrap();
     }
