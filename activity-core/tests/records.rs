@@ -717,12 +717,6 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
                     .filter(|a| request.project.is_none() || a.context.project == request.project)
                     .cloned()
                     .collect();
-                let visible_shots: Vec<Timestamp> = shots
-                    .iter()
-                    .filter(|(_, c)| viewer.may_see(c.employee.as_deref()))
-                    .filter(|(_, c)| request.project.is_none() || c.project == request.project)
-                    .map(|(t, _)| *t)
-                    .collect();
                 let resolved = request.period.resolve().unwrap();
                 let slot_rows: Vec<_> = t
                     .slots(
@@ -737,19 +731,51 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
                     .map(|s| (s.metrics, s.context))
                     .collect();
                 let slot_rows: Vec<_> = slot_rows.iter().map(|(m, c)| (*m, c)).collect();
-                let slow = compute(
-                    &request.period,
-                    &resolved,
-                    Inputs {
-                        slots: &slot_rows,
-                        activities: &visible,
-                        screenshots: &visible_shots,
-                        slot_seconds: 600,
-                        max_expected_events: 1200,
-                        top_n: 3,
-                        usage: None,
-                    },
-                );
+                let slow_of = |employee: Option<Option<&str>>| {
+                    let mine = |e: Option<&str>| employee.is_none_or(|want| want == e);
+                    let slots: Vec<_> = slot_rows
+                        .iter()
+                        .filter(|(_, c)| mine(c.employee.as_deref()))
+                        .cloned()
+                        .collect();
+                    let acts: Vec<ActivityRecord> = visible
+                        .iter()
+                        .filter(|a| mine(a.context.employee.as_deref()))
+                        .cloned()
+                        .collect();
+                    let shots: Vec<Timestamp> = shots
+                        .iter()
+                        .filter(|(_, c)| viewer.may_see(c.employee.as_deref()))
+                        .filter(|(_, c)| request.project.is_none() || c.project == request.project)
+                        .filter(|(_, c)| mine(c.employee.as_deref()))
+                        .map(|(t, _)| *t)
+                        .collect();
+                    compute(
+                        &request.period,
+                        &resolved,
+                        Inputs {
+                            slots: &slots,
+                            activities: &acts,
+                            screenshots: &shots,
+                            slot_seconds: 600,
+                            max_expected_events: 1200,
+                            top_n: 3,
+                            usage: None,
+                        },
+                    )
+                };
+                // Several employees: one report each beside the team's, as the tracker does.
+                let mut employees: Vec<Option<&str>> = slot_rows
+                    .iter()
+                    .map(|(_, c)| c.employee.as_deref())
+                    .collect();
+                employees.sort_unstable();
+                employees.dedup();
+                let each: Vec<_> = employees
+                    .iter()
+                    .map(|e| (e.map(str::to_string), slow_of(Some(*e))))
+                    .collect();
+                let slow = activity_core::model::report::with_employees(slow_of(None), each);
                 assert_eq!(
                     fast.top_applications, slow.top_applications,
                     "{zone} {first}..{last} {viewer:?}"
@@ -768,6 +794,21 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
                         .for_each(|s| s.top_application = None);
                 }
                 assert_eq!(fast.timeline, slow_timeline, "{zone} {first}..{last}");
+                assert_eq!(fast.employees.len(), slow.employees.len());
+                for (f, s) in fast.employees.iter().zip(&slow.employees) {
+                    let mut timeline = s.timeline.clone();
+                    if long {
+                        timeline.iter_mut().for_each(|s| s.top_application = None);
+                    }
+                    assert_eq!(f.employee, s.employee);
+                    assert_eq!(
+                        f.timeline, timeline,
+                        "{zone} {first}..{last} {:?}",
+                        f.employee
+                    );
+                    assert_eq!(f.distribution, s.distribution);
+                    assert_eq!(f.totals, s.totals);
+                }
                 assert_eq!(fast.projects, slow.projects, "{zone} {first}..{last}");
                 assert_eq!(
                     fast.distribution, slow.distribution,

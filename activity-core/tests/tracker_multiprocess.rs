@@ -60,23 +60,55 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// What both tests run against: an X display with a window, moto behind a proxy, an S3 client
+/// of the test's own, a fresh data folder.
+struct Rig {
+    _x: x11::XSession,
+    moto: s3::Moto,
+    proxy: Proxy,
+    endpoint: String,
+    independent: activity_core::storage::s3::S3Storage,
+    dir: std::path::PathBuf,
+}
+
+impl Rig {
+    fn start(name: &str, window: &str) -> Rig {
+        let mut x = x11::XSession::start(1024, 768);
+        let w = x.xterm(window, true, "private things");
+        x.activate(&w);
+        let moto = s3::Moto::start();
+        moto.create_bucket("shots");
+        let moto_port: u16 = moto.endpoint.rsplit(':').next().unwrap().parse().unwrap();
+        let proxy = Proxy::start(moto_port);
+        let endpoint = format!("http://127.0.0.1:{}", proxy.port);
+        let independent = s3::s3_store(&moto.endpoint);
+        let dir = std::env::temp_dir().join(format!("activity-core-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Rig {
+            _x: x,
+            moto,
+            proxy,
+            endpoint,
+            independent,
+            dir,
+        }
+    }
+}
+
 #[test]
 fn a_put_cut_off_by_kill_9_is_deleted_at_the_provider() {
     if common::in_own_process("a_put_cut_off_by_kill_9_is_deleted_at_the_provider") {
         return;
     }
-    let mut x = x11::XSession::start(800, 600);
-    let w = x.xterm("Killed mid-upload", true, "private things");
-    x.activate(&w);
-    let moto = s3::Moto::start();
-    moto.create_bucket("shots");
-    let moto_port: u16 = moto.endpoint.rsplit(':').next().unwrap().parse().unwrap();
-    let proxy = Proxy::start(moto_port);
-    let endpoint = format!("http://127.0.0.1:{}", proxy.port);
-    let independent = s3::s3_store(&moto.endpoint);
+    let Rig {
+        _x,
+        moto: _moto,
+        proxy,
+        endpoint,
+        independent,
+        dir,
+    } = Rig::start("kill-put", "Killed mid-upload");
     let rt = runtime();
-    let dir = std::env::temp_dir().join(format!("activity-core-kill-put-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
     // The provider stores what it is sent, but `track` never hears back.
     proxy.swallow.store(true, Ordering::SeqCst);
     let mut child = track(&dir, &endpoint, 120);
@@ -123,18 +155,15 @@ fn track_runs_while_other_processes_list_report_and_delete() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(180);
-    let mut x = x11::XSession::start(1024, 768);
-    let w = x.xterm("Soak", true, "working");
-    x.activate(&w);
-    let moto = s3::Moto::start();
-    moto.create_bucket("shots");
-    let moto_port: u16 = moto.endpoint.rsplit(':').next().unwrap().parse().unwrap();
-    let proxy = Proxy::start(moto_port);
-    let endpoint = format!("http://127.0.0.1:{}", proxy.port);
-    let independent = s3::s3_store(&moto.endpoint);
+    let Rig {
+        _x,
+        moto,
+        proxy,
+        endpoint,
+        independent,
+        dir,
+    } = Rig::start("soak", "Soak");
     let rt = runtime();
-    let dir = std::env::temp_dir().join(format!("activity-core-soak-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
     let mut child = track(&dir, &endpoint, seconds);
     let today = || {
         let d = std::process::Command::new("date")

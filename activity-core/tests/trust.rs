@@ -10,6 +10,8 @@
 
 #[path = "common/embed.rs"]
 mod embed;
+#[path = "common/s3.rs"]
+mod s3;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -301,20 +303,7 @@ fn black_hole() -> (String, std::thread::JoinHandle<()>) {
 #[test]
 fn stop_returns_within_stop_flush_when_the_storage_black_holes_or_hangs() {
     let (endpoint, _server) = black_hole();
-    let store = activity_core::storage::s3::S3Storage::new(
-        &activity_core::storage::config::ProviderConfig::S3(
-            activity_core::storage::config::S3Config {
-                access_key_id: "AKIDTESTTESTTEST".into(),
-                secret_access_key: Secret::new("testsecretkeytestsecretkeytestsecret00"),
-                region: "us-east-1".into(),
-                bucket: "shots".into(),
-                endpoint: Some(endpoint.parse().unwrap()),
-                force_path_style: true,
-                cdn_url: None,
-            },
-        ),
-    )
-    .unwrap();
+    let store = s3::s3_store(&endpoint);
     let flush = Duration::from_secs(2);
     let mut b = builder("black-hole", "")
         .storage(Arc::new(store))

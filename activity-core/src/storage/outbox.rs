@@ -192,6 +192,17 @@ pub struct Foreign {
     pub location: String,
 }
 
+impl Foreign {
+    fn of(kind: PendingKind, screenshot_id: &str, key: &str, location: &str) -> Foreign {
+        Foreign {
+            kind,
+            screenshot_id: screenshot_id.to_string(),
+            key: key.to_string(),
+            location: location.to_string(),
+        }
+    }
+}
+
 /// An in-flight claim on an object key, released when dropped (also when a drain is cut off).
 struct Claim<'a> {
     outbox: &'a Outbox,
@@ -538,12 +549,12 @@ impl Outbox {
         let current = storage.location();
         for e in uploads {
             if !Self::same_location(&e.location, &current) {
-                report.foreign.push(Foreign {
-                    kind: PendingKind::Upload,
-                    screenshot_id: e.screenshot_id.clone(),
-                    key: e.object_key.clone(),
-                    location: e.location.clone(),
-                });
+                report.foreign.push(Foreign::of(
+                    PendingKind::Upload,
+                    &e.screenshot_id,
+                    &e.object_key,
+                    &e.location,
+                ));
                 continue;
             }
             let Some(_claim) = self.claim(&e)? else {
@@ -591,12 +602,12 @@ impl Outbox {
         }
         for d in deletes {
             if !Self::same_location(&d.location, &current) {
-                report.foreign.push(Foreign {
-                    kind: PendingKind::Delete,
-                    screenshot_id: d.screenshot_id.clone(),
-                    key: d.object_key.clone(),
-                    location: d.location.clone(),
-                });
+                report.foreign.push(Foreign::of(
+                    PendingKind::Delete,
+                    &d.screenshot_id,
+                    &d.object_key,
+                    &d.location,
+                ));
                 continue;
             }
             match self.delete_one(storage, &d).await? {

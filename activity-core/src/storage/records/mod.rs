@@ -260,6 +260,18 @@ impl RecordStore {
         f(&conn).map_err(sql_error(&self.path))
     }
 
+    /// Runs `f` with the reader, each of its reads on its own (no snapshot).
+    fn view<T>(
+        &self,
+        f: impl FnOnce(&Snapshot<'_>) -> Result<T, RecordError>,
+    ) -> Result<T, RecordError> {
+        let conn = lock(&self.reader);
+        f(&Snapshot {
+            conn: &conn,
+            path: &self.path,
+        })
+    }
+
     /// Runs `f` over one consistent snapshot of the store: every read it makes sees the same
     /// committed state (one read transaction), so a report never counts a day twice or drops
     /// one while the writer seals it between two of its reads.
@@ -326,7 +338,7 @@ impl RecordStore {
 
     /// Activity records matching `filter` (by start), oldest first.
     pub fn activities_where(&self, filter: &Filter) -> Result<Vec<ActivityRecord>, RecordError> {
-        self.read(|c| query::activities(c, filter))
+        self.view(|v| v.activities_where(filter))
     }
 
     /// Activity records whose start lies in `[from, to)`, oldest first.
@@ -399,19 +411,19 @@ impl RecordStore {
         level: rollup::Level,
         filter: &Filter,
     ) -> Result<Vec<(String, String, i64)>, RecordError> {
-        self.read(|c| rollup::usage_totals(c, level, filter))
+        self.view(|v| v.usage_totals(level, filter))
     }
 
     /// The slots starting in `filter`'s range from the per-day slot rollups (no per-second
     /// maps): the contexts, and per slot its metrics without the two percentages, its length and
     /// the index of its context, oldest first.
     pub fn slot_summaries(&self, filter: &Filter) -> Result<rollup::SlotSummaries, RecordError> {
-        self.read(|c| rollup::slots(c, filter))
+        self.view(|v| v.slot_summaries(filter))
     }
 
     /// Instants of the screenshots matching `filter` (by time taken), oldest first.
     pub fn screenshot_times(&self, filter: &Filter) -> Result<Vec<Timestamp>, RecordError> {
-        self.read(|c| query::screenshot_times(c, filter))
+        self.view(|v| v.screenshot_times(filter))
     }
 
     /// A setting kept across restarts.
