@@ -142,7 +142,9 @@ thread_local! {
 fn remember(message: &str) {
     // A message never holds a NUL the caller could trip over.
     let text = CString::new(message.replace('\0', " ")).unwrap_or_default();
-    LAST_ERROR.with(|l| *l.borrow_mut() = Some(text));
+    // `try_with`: during thread-local teardown (a `_free` from a pthread key destructor) the
+    // message is dropped rather than the process aborted.
+    let _ = LAST_ERROR.try_with(|l| *l.borrow_mut() = Some(text));
 }
 
 /// Runs `f` inside the panic boundary: its failure becomes the result and this thread's last
