@@ -236,7 +236,7 @@ impl TrackerBuilder {
     }
 
     /// Validates everything, opens the data folder (created owner-only, canonicalised: see
-    /// [the folder rules](super::folder)), the record store and the outbox, checks the sources.
+    /// the README's *One data folder, many processes*), the record store and the outbox, checks the sources.
     /// A built tracker that is never started is a *reader* of the folder: it takes no lock,
     /// recovers nothing and cleans nothing, so it is safe next to another process's running
     /// tracker.

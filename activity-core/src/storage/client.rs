@@ -6,7 +6,7 @@
 //! that is only handed to a tracker, which runs it on the tracker's runtime), and waits for each
 //! operation on the caller's thread (never `block_on` there). A process forked from the one that
 //! made the client cannot use it (the runtime's thread did not survive the fork): every call
-//! there answers [`RuntimeError::Forked`](crate::runtime::RuntimeError::Forked) at once instead
+//! there answers [`RuntimeError::Forked`] at once instead
 //! of waiting for ever, and dropping it there leaves the parent's runtime alone.
 
 use std::sync::{Arc, OnceLock};
