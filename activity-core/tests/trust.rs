@@ -687,3 +687,60 @@ fn a_report_over_several_employees_keeps_each_ones_timeline() {
     assert!(own.employees.is_empty() && !own.timeline.is_empty());
     assert!(!own.to_json().contains("\"employees\""));
 }
+
+#[test]
+fn panicking_window_and_input_sources_are_reported_and_the_run_goes_on() {
+    struct BadWindows;
+    impl activity_core::capture::WindowSource for BadWindows {
+        fn active_window(
+            &mut self,
+        ) -> Result<
+            Option<activity_core::capture::ActiveWindow>,
+            activity_core::capture::CaptureError,
+        > {
+            panic!("window source bug")
+        }
+    }
+    struct BadInput;
+    impl activity_core::capture::InputSource for BadInput {
+        fn start(
+            &mut self,
+            _: activity_core::capture::InputSink,
+        ) -> Result<(), activity_core::capture::CaptureError> {
+            panic!("input source bug")
+        }
+        fn stop(&mut self) {}
+    }
+    let mut b = builder("bad-sources", "")
+        .window_source(Box::new(BadWindows))
+        .input_source(Box::new(BadInput));
+    let rx = b.event_channel();
+    let t = b.build().unwrap();
+    t.start().unwrap(); // no panic out of start
+    let mut reasons = Vec::new();
+    let end = Instant::now() + Duration::from_secs(10);
+    while reasons.len() < 2 && Instant::now() < end {
+        if let Ok(TrackerEvent::CaptureFailed { reason, .. }) =
+            rx.recv_timeout(Duration::from_millis(200))
+        {
+            reasons.push(reason);
+        }
+    }
+    assert!(
+        reasons.iter().any(|r| r.contains("input source bug")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("window source bug")),
+        "{reasons:?}"
+    );
+    // Screenshots go on; the window source is not polled again (no report every second).
+    wait_for(&rx, 20, taken).expect("screenshots go on");
+    assert!(t.is_running());
+    t.stop().unwrap();
+    let again = rx
+        .try_iter()
+        .filter(|e| matches!(e, TrackerEvent::CaptureFailed { reason, .. } if reason.contains("window source bug")))
+        .count();
+    assert_eq!(again, 0, "the panicking window source was polled again");
+}

@@ -57,11 +57,19 @@ pub(crate) fn spawn(
     {
         let s = shared.clone();
         let sink = InputSink::new(move |e| s.counter.record(e, s.clock.now()));
-        match input.start(sink) {
-            Ok(()) => input_running = true,
-            Err(e) => shared.emit(TrackerEvent::CaptureFailed {
+        // A panic in a custom source's start is a failed source, never a panic out of `start`.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.start(sink))) {
+            Ok(Ok(())) => input_running = true,
+            Ok(Err(e)) => shared.emit(TrackerEvent::CaptureFailed {
                 source: SourceKind::Input,
                 reason: e.to_string(),
+            }),
+            Err(panic) => shared.emit(TrackerEvent::CaptureFailed {
+                source: SourceKind::Input,
+                reason: format!(
+                    "the input source panicked at start: {}",
+                    super::panic_message(&*panic)
+                ),
             }),
         }
     }
