@@ -8,6 +8,7 @@
 //! embedder's in memory (`common/embed.rs`), or a loopback TCP server that accepts and never
 //! answers (a black-holed network).
 
+mod common;
 #[path = "common/embed.rs"]
 mod embed;
 #[path = "common/s3.rs"]
@@ -125,7 +126,8 @@ fn a_second_capturing_tracker_is_refused_naming_the_owner() {
 
 #[test]
 fn one_folder_however_spelled_loses_nothing() {
-    if in_own_process_for_cwd() {
+    // It changes the process's working directory: a process of its own under plain `cargo test`.
+    if common::in_own_process("one_folder_however_spelled_loses_nothing") {
         return;
     }
     let base = fresh("spelled");
@@ -207,33 +209,6 @@ fn one_folder_however_spelled_loses_nothing() {
     assert_eq!(spool(&dir), files);
     assert!(t.screenshot_bytes(&Viewer::Admin, &id, true).is_ok());
     let _ = std::fs::remove_dir_all(&base);
-}
-
-/// The working-directory test changes the process's directory: under plain `cargo test` it runs
-/// in a process of its own.
-fn in_own_process_for_cwd() -> bool {
-    if std::env::var_os("NEXTEST").is_some()
-        || std::env::var_os("NEXTEST_RUN_ID").is_some()
-        || std::env::var_os("AC_OWN_PROCESS").is_some()
-    {
-        return false;
-    }
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "one_folder_however_spelled_loses_nothing",
-            "--exact",
-            "--nocapture",
-        ])
-        .env("AC_OWN_PROCESS", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    true
 }
 
 #[test]
