@@ -212,6 +212,13 @@ static void tracker_arguments(void) {
     CHECK_OK(ac_tracker_set_context(t, "ana", "Apollo", NULL));
     CHECK_OK(ac_tracker_start(t));
     CHECK_RESULT(ac_tracker_start(t), AC_INVALID_STATE);
+    /* One owner per data folder: a second tracker there cannot start, and says who owns it. */
+    ac_tracker *second = NULL;
+    o.config = NULL; /* freed above: the defaults */
+    CHECK_OK(ac_tracker_new(&o, &second));
+    CHECK_RESULT(ac_tracker_start(second), AC_INVALID_STATE);
+    CHECK_MESSAGE("in use by process");
+    CHECK_OK(ac_tracker_free(second));
     CHECK_RESULT(ac_tracker_record_input(t, 99), AC_OUT_OF_RANGE);
     CHECK_OK(ac_tracker_record_input(t, AC_INPUT_KEY_PRESS));
     CHECK_OK(ac_tracker_record_input(t, AC_INPUT_BUTTON_PRESS));

@@ -207,3 +207,14 @@ def test_on_xvfb_screenshots_are_taken_read_and_deleted(display: str, data_dir: 
     assert not (data_dir / "objects" / first.full_key).exists()
     caps = ac.Tracker.capabilities()
     assert caps.screens.available and caps.session["kind"] == "x11"
+
+
+def test_one_owner_per_data_folder(data_dir: Path) -> None:
+    owner = ac.Tracker(None, data_dir, disabled_sources=NO_SOURCES)
+    reader = ac.Tracker(None, data_dir, disabled_sources=NO_SOURCES)
+    with owner:
+        with pytest.raises(ac.InvalidStateError, match="in use by process"):
+            reader.start()
+        reader.slots(viewer=ADMIN)  # a reader still reads
+    reader.start()  # the owner stopped: the folder is free
+    reader.stop()
