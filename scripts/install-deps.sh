@@ -23,6 +23,11 @@ if [ "${1:-}" = "--test" ]; then
     # The report page is looked at in a real browser; the extension runs in Chromium and Firefox
     # ESR (setpriv, from util-linux, acts as another user in the browser socket's test).
     PACKAGES+=(chromium firefox-esr util-linux)
+    # Wayland: a real compositor run headless (sway, as an unprivileged user the tests create),
+    # terminal windows with known app ids (foot), typing through the virtual-keyboard protocol
+    # (wtype), the Screenshot portal for wlroots, and a private session bus for the GNOME/KDE
+    # fakes.
+    PACKAGES+=(sway foot wtype xdg-desktop-portal xdg-desktop-portal-wlr dbus-daemon dbus-bin)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -24,7 +24,23 @@ use std::sync::Arc;
 use crate::media::OwnedFrame;
 use crate::model::score::InputEvent;
 
-#[cfg(any(feature = "screens", feature = "input", feature = "windows"))]
+mod probe;
+pub(crate) use probe::{built_in_input, built_in_screens, built_in_windows};
+
+#[cfg(all(
+    target_os = "linux",
+    any(feature = "screens", feature = "input", feature = "windows")
+))]
+pub mod evdev;
+#[cfg(all(
+    target_os = "linux",
+    any(feature = "screens", feature = "input", feature = "windows")
+))]
+pub mod wayland;
+#[cfg(all(
+    target_os = "linux",
+    any(feature = "screens", feature = "input", feature = "windows")
+))]
 pub mod x11;
 
 /// Which capture source something is about. Serialised as `screens`, `input`, `windows`.
@@ -67,6 +83,15 @@ pub enum CaptureError {
         /// The source.
         kind: SourceKind,
         /// What went wrong.
+        reason: String,
+    },
+    /// The source chose not to try now (a back-off after the user or the desktop refused, which
+    /// was reported once as `Failed`): no event, the next scheduled capture asks again.
+    #[error("{kind} capture deferred: {reason}")]
+    Deferred {
+        /// The source.
+        kind: SourceKind,
+        /// Why.
         reason: String,
     },
 }
@@ -182,10 +207,17 @@ pub trait InputSource: Send {
     fn start(&mut self, sink: InputSink) -> Result<(), CaptureError>;
     /// Stops delivering events (events after this are dropped).
     fn stop(&mut self);
+    /// Whether this source counts key presses and mouse events (`true`, the default), or only
+    /// reports [`InputEvent::Presence`] (the idle-notification backends): then the slots it
+    /// feeds have no counts and no activity %.
+    fn counts_events(&self) -> bool {
+        true
+    }
 }
 
 /// The kind of desktop session found. Serialised as `{"kind": "x11", "display": ":0"}`,
-/// `{"kind": "wayland", …}`, `{"kind": "native"}` or `{"kind": "none"}`.
+/// `{"kind": "wayland", "display": "wayland-0", "x_display": ":0"}`, `{"kind": "native"}` or
+/// `{"kind": "none"}`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Session {
@@ -198,6 +230,10 @@ pub enum Session {
     Wayland {
         /// The `WAYLAND_DISPLAY` value (may be empty).
         display: String,
+        /// The XWayland display (`DISPLAY`), when one is set: it shows only X clients, so the
+        /// Wayland backends win for screens and windows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        x_display: Option<String>,
     },
     /// Not a Linux desktop session this library probes (macOS, Windows).
     Native,
@@ -205,53 +241,209 @@ pub enum Session {
     None,
 }
 
-/// Whether a source works here. Serialised as `{"state": "available"}`,
-/// `{"state": "unavailable", "reason": "…"}` or `{"state": "not_probed", "reason": "…"}`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
-pub enum Availability {
-    /// It works.
+/// A built-in capture backend: the protocol or service a source reads. Serialised in
+/// snake_case (`x11`, `wlr_screencopy`, `portal`, …), as [`Capabilities`] names it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Backend {
+    /// X11: xcap + `GetImage` for screens, RECORD (rdev) for input, EWMH (active-win-pos-rs)
+    /// for the active window.
+    X11,
+    /// Screens through `zwlr_screencopy_manager_v1` (sway, Hyprland, river, labwc, Wayfire).
+    WlrScreencopy,
+    /// Screens through the `org.freedesktop.portal.Screenshot` desktop portal (GNOME, KDE, and
+    /// wlroots compositors through xdg-desktop-portal-wlr).
+    Portal,
+    /// The active window through `zwlr_foreign_toplevel_manager_v1`.
+    WlrForeignToplevel,
+    /// The active window on KDE Plasma: a KWin script calling back over D-Bus.
+    KwinScript,
+    /// The active window on GNOME: the "Focused Window D-Bus" shell extension.
+    GnomeFocusedWindow,
+    /// Activity through `ext_idle_notifier_v1` (active seconds only: no counts).
+    ExtIdleNotify,
+    /// Activity through `org_kde_kwin_idle` (KWin, and wlroots compositors before
+    /// ext-idle-notify; active seconds only: no counts).
+    KdeIdle,
+    /// Activity through GNOME's `org.gnome.Mutter.IdleMonitor` (active seconds only: no counts).
+    MutterIdleMonitor,
+    /// Keyboard and mouse counts from `/dev/input/event*` (needs read access: the `input` group).
+    Evdev,
+}
+
+impl Backend {
+    /// Its serialised name (`wlr_screencopy`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::X11 => "x11",
+            Backend::WlrScreencopy => "wlr_screencopy",
+            Backend::Portal => "portal",
+            Backend::WlrForeignToplevel => "wlr_foreign_toplevel",
+            Backend::KwinScript => "kwin_script",
+            Backend::GnomeFocusedWindow => "gnome_focused_window",
+            Backend::ExtIdleNotify => "ext_idle_notify",
+            Backend::KdeIdle => "kde_idle",
+            Backend::MutterIdleMonitor => "mutter_idle_monitor",
+            Backend::Evdev => "evdev",
+        }
+    }
+
+    /// For an input backend: whether it counts key presses and mouse events. The idle-based
+    /// backends know only *whether* the user is active, so slots they feed have no counts
+    /// (absent, not zero) and no activity %; their active % comes from the idle signal.
+    pub fn counts_events(self) -> bool {
+        !matches!(
+            self,
+            Backend::ExtIdleNotify | Backend::KdeIdle | Backend::MutterIdleMonitor
+        )
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a source works: `available`, `unavailable` or `not_probed` (as [`Availability`]'s
+/// `state` serialises).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// It works, through [`Availability::backend`].
     Available,
-    /// It does not; the reason says why and what would fix it.
-    Unavailable(String),
-    /// This platform is not probed (macOS, Windows): the source may or may not work; the
-    /// tracker tries it and reports a failure as a `CaptureFailed` event.
-    NotProbed(String),
+    /// No backend works; [`Availability::reason`] says why and what would fix it.
+    Unavailable,
+    /// This platform is not probed (macOS): the source may or may not work; the tracker tries
+    /// it and reports a failure as a `CaptureFailed` event.
+    NotProbed,
+}
+
+/// A backend the probe tried and did not choose, with why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PassedOver {
+    /// The backend.
+    pub backend: Backend,
+    /// Why it does not work here.
+    pub reason: String,
+}
+
+/// Whether a source works here, through which backend, and why the others did not.
+///
+/// JSON: `{"state": "available", "backend": "wlr_screencopy", "passed_over": []}`,
+/// `{"state": "unavailable", "reason": "…", "passed_over": [{"backend": "x11", "reason": "…"}]}`
+/// or `{"state": "not_probed", "reason": "…"}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Availability {
+    /// Available, unavailable or not probed.
+    pub state: State,
+    /// The backend chosen (when available).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<Backend>,
+    /// Why it does not work (when unavailable or not probed), with what would fix it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The backends tried before the chosen one (or all of them, when none works), in order.
+    #[serde(default)]
+    pub passed_over: Vec<PassedOver>,
 }
 
 impl Availability {
+    /// Available through `backend`.
+    pub fn available(backend: Backend) -> Availability {
+        Availability {
+            state: State::Available,
+            backend: Some(backend),
+            reason: None,
+            passed_over: Vec::new(),
+        }
+    }
+
+    /// Unavailable, for `reason`.
+    pub fn unavailable(reason: impl Into<String>) -> Availability {
+        Availability {
+            state: State::Unavailable,
+            backend: None,
+            reason: Some(reason.into()),
+            passed_over: Vec::new(),
+        }
+    }
+
+    /// Not probed, for `reason`.
+    pub fn not_probed(reason: impl Into<String>) -> Availability {
+        Availability {
+            state: State::NotProbed,
+            backend: None,
+            reason: Some(reason.into()),
+            passed_over: Vec::new(),
+        }
+    }
+
+    /// The first backend that works among `tried` (in order), or unavailable naming each one's
+    /// reason.
+    pub fn first_working(tried: Vec<(Backend, Result<(), String>)>) -> Availability {
+        let mut passed_over = Vec::new();
+        for (backend, result) in tried {
+            match result {
+                Ok(()) => {
+                    return Availability {
+                        passed_over,
+                        ..Availability::available(backend)
+                    };
+                }
+                Err(reason) => passed_over.push(PassedOver { backend, reason }),
+            }
+        }
+        let reason = match passed_over.as_slice() {
+            [] => "no backend for this source exists on this platform".to_string(),
+            [one] => one.reason.clone(),
+            all => all
+                .iter()
+                .map(|p| format!("{}: {}", p.backend, p.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        Availability {
+            passed_over,
+            ..Availability::unavailable(reason)
+        }
+    }
+
     /// Whether it works.
     pub fn is_available(&self) -> bool {
-        matches!(self, Availability::Available)
+        self.state == State::Available
     }
 
     /// The reason it does not work (`None` when available or not probed).
     pub fn reason(&self) -> Option<&str> {
-        match self {
-            Availability::Available | Availability::NotProbed(_) => None,
-            Availability::Unavailable(r) => Some(r),
+        match self.state {
+            State::Unavailable => self.reason.as_deref(),
+            State::Available | State::NotProbed => None,
         }
     }
 }
 
 impl fmt::Display for Availability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Availability::Available => f.write_str("available"),
-            Availability::Unavailable(r) => write!(f, "unavailable: {r}"),
-            Availability::NotProbed(r) => write!(f, "not probed: {r}"),
+        let reason = self.reason.as_deref().unwrap_or("");
+        match (self.state, self.backend) {
+            (State::Available, Some(b)) => write!(f, "available ({b})"),
+            (State::Available, None) => f.write_str("available"),
+            (State::Unavailable, _) => write!(f, "unavailable: {reason}"),
+            (State::NotProbed, _) => write!(f, "not probed: {reason}"),
         }
     }
 }
 
-/// What the built-in capture sources can do on this machine, and why not.
+/// What the built-in capture sources can do on this machine, through which backend, and why not.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Capabilities {
     /// The session found.
     pub session: Session,
     /// Screenshots.
     pub screens: Availability,
-    /// Keyboard and mouse counting.
+    /// Keyboard and mouse activity.
     pub input: Availability,
     /// Active window tracking.
     pub windows: Availability,
@@ -266,19 +458,34 @@ impl Capabilities {
             SourceKind::Windows => &self.windows,
         }
     }
+
+    /// Whether the chosen input backend counts key presses and mouse events (`false` for the
+    /// idle-based ones and when input is unavailable).
+    pub fn input_counts_events(&self) -> bool {
+        self.input.backend.is_some_and(Backend::counts_events)
+    }
 }
 
 impl fmt::Display for Capabilities {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let session = match &self.session {
             Session::X11 { display } => format!("X11 on {display}"),
-            Session::Wayland { display } => format!("Wayland ({display})"),
+            Session::Wayland {
+                display,
+                x_display: Some(x),
+            } => format!("Wayland ({display}, XWayland on {x})"),
+            Session::Wayland { display, .. } => format!("Wayland ({display})"),
             Session::Native => "native".into(),
             Session::None => "no display".into(),
         };
         writeln!(f, "session: {session}")?;
         writeln!(f, "screens: {}", self.screens)?;
-        writeln!(f, "input:   {}", self.input)?;
+        let counts = if self.input.is_available() && !self.input_counts_events() {
+            " (active seconds from idle notifications; key and mouse counts absent)"
+        } else {
+            ""
+        };
+        writeln!(f, "input:   {}{counts}", self.input)?;
         write!(f, "windows: {}", self.windows)
     }
 }
@@ -296,6 +503,7 @@ pub fn session() -> Session {
     if wayland.is_some() || env("XDG_SESSION_TYPE").as_deref() == Some("wayland") {
         return Session::Wayland {
             display: wayland.unwrap_or_default(),
+            x_display: env("DISPLAY"),
         };
     }
     match env("DISPLAY") {
@@ -304,76 +512,9 @@ pub fn session() -> Session {
     }
 }
 
-const NO_DISPLAY: &str = "no display: DISPLAY is not set. Run inside a desktop session, or start \
-     a virtual one (Xvfb :99 -screen 0 1920x1080x24 & openbox & export DISPLAY=:99)";
-
-/// Probes this machine: which built-in sources work, and why the others do not.
+/// Probes this machine: which built-in backend serves each source, and why the others do not.
 pub fn capabilities() -> Capabilities {
-    probe(session())
-}
-
-/// The capabilities for a session (the probing part of [`capabilities`]).
-fn probe(session: Session) -> Capabilities {
-    let missing = |feature: &str| {
-        Availability::Unavailable(format!(
-            "activity-core was built without the `{feature}` feature"
-        ))
-    };
-    let (mut screens, mut input, mut windows) = match &session {
-        Session::Native => {
-            let r = || {
-                Availability::NotProbed(
-                    "this platform is not probed (only Linux X11/Wayland sessions are); the \
-                     source is tried at start and a failure is reported as CaptureFailed"
-                        .into(),
-                )
-            };
-            (r(), r(), r())
-        }
-        Session::None => {
-            let r = || Availability::Unavailable(NO_DISPLAY.into());
-            (r(), r(), r())
-        }
-        Session::Wayland { .. } => (
-            // xcap captures through the desktop portal (the user may be asked once).
-            Availability::Available,
-            Availability::Unavailable(
-                "a Wayland session does not let applications observe global input (rdev needs \
-                 X11); feed events from your own hooks with Tracker::record_input, or log in to \
-                 an X11 session"
-                    .into(),
-            ),
-            Availability::Unavailable(
-                "a Wayland session does not expose the focused window to applications (only \
-                 Hyprland and KWin are supported by active-win-pos-rs); feed samples with \
-                 Tracker::record_window, or log in to an X11 session"
-                    .into(),
-            ),
-        ),
-        #[cfg(any(feature = "screens", feature = "input", feature = "windows"))]
-        Session::X11 { display } => x11::probe(display),
-        #[cfg(not(any(feature = "screens", feature = "input", feature = "windows")))]
-        Session::X11 { .. } => (
-            Availability::Available,
-            Availability::Available,
-            Availability::Available,
-        ),
-    };
-    if !cfg!(feature = "screens") {
-        screens = missing("screens");
-    }
-    if !cfg!(feature = "input") {
-        input = missing("input");
-    }
-    if !cfg!(feature = "windows") {
-        windows = missing("windows");
-    }
-    Capabilities {
-        session,
-        screens,
-        input,
-        windows,
-    }
+    probe::probe(session())
 }
 
 #[cfg(test)]
@@ -382,14 +523,11 @@ mod tests {
 
     #[test]
     fn an_unprobed_platform_says_not_probed_instead_of_available() {
-        let caps = probe(Session::Native);
+        let caps = probe::probe(Session::Native);
         for kind in [SourceKind::Screens, SourceKind::Input, SourceKind::Windows] {
             // Compiled-out features still say so; otherwise "not probed", never "available".
             assert!(
-                matches!(
-                    caps.of(kind),
-                    Availability::NotProbed(_) | Availability::Unavailable(_)
-                ),
+                matches!(caps.of(kind).state, State::NotProbed | State::Unavailable),
                 "{kind}: {:?}",
                 caps.of(kind)
             );

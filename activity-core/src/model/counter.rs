@@ -75,6 +75,9 @@ pub enum InputEvent {
     Wheel = 2,
     /// The pointer moved (sampled: at most one counts per 250 ms).
     PointerMove = 3,
+    /// The user was active in this second, as a source that cannot count events reports it (the
+    /// Wayland idle-notification backends): the second counts as active, nothing is counted.
+    Presence = 4,
 }
 
 /// Errors of the input counter.
@@ -143,6 +146,7 @@ struct SlotCell {
     counts: Box<[TaggedCount]>,
     keyboard: Box<[AtomicU64]>,
     mouse: Box<[AtomicU64]>,
+    presence: Box<[AtomicU64]>,
 }
 
 /// What a cell held for one slot.
@@ -151,6 +155,7 @@ struct Taken {
     mouse_events: u32,
     keyboard: SecondMap,
     mouse: SecondMap,
+    presence: SecondMap,
 }
 
 impl SlotCell {
@@ -161,6 +166,7 @@ impl SlotCell {
                 .collect(),
             keyboard: (0..words).map(|_| AtomicU64::new(0)).collect(),
             mouse: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            presence: (0..words).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
@@ -188,6 +194,7 @@ impl SlotCell {
             mouse_events: sum(MOUSE),
             keyboard: drain(&self.keyboard),
             mouse: drain(&self.mouse),
+            presence: drain(&self.presence),
         }
     }
 }
@@ -260,6 +267,8 @@ pub struct InputCounter {
     last_move: AtomicI64,
     last_input: AtomicI64,
     dropped: AtomicU64,
+    /// Whether the input source counts events (see [`InputCounter::set_counts_events`]).
+    counts_events: AtomicBool,
     cells: Box<[SlotCell]>,
     control: Mutex<Control>,
 }
@@ -293,6 +302,7 @@ impl InputCounter {
             last_move: AtomicI64::new(NO_INPUT),
             last_input: AtomicI64::new(NO_INPUT),
             dropped: AtomicU64::new(0),
+            counts_events: AtomicBool::new(true),
             cells: (0..RING).map(|_| SlotCell::new(words)).collect(),
             control: Mutex::new(Control {
                 state: State::New,
@@ -304,6 +314,13 @@ impl InputCounter {
     /// The slot length this counter was made for.
     pub fn slot_seconds(&self) -> u32 {
         self.slot_seconds
+    }
+
+    /// Says whether the input reaching this counter is counted (`true`, the default) or only
+    /// present ([`InputEvent::Presence`] from an idle-notification source): the slots it closes
+    /// carry the flag ([`SlotCounts::counts_events`]).
+    pub fn set_counts_events(&self, counts: bool) {
+        self.counts_events.store(counts, Relaxed);
     }
 
     /// Counts one input event that happened at `at`. Lock-free and allocation-free.
@@ -335,6 +352,7 @@ impl InputCounter {
         let (count, bits) = match event {
             InputEvent::KeyPress => (cell.count(KEYBOARD), &cell.keyboard),
             InputEvent::ButtonPress | InputEvent::Wheel => (cell.count(MOUSE), &cell.mouse),
+            InputEvent::Presence => return mark(&cell.presence, second),
             InputEvent::PointerMove => {
                 mark(&cell.mouse, second);
                 if !self.movement_counts(ms) {
@@ -543,6 +561,8 @@ impl InputCounter {
                 mouse_events: sum(MOUSE),
                 keyboard: map(&cell.keyboard),
                 mouse: map(&cell.mouse),
+                presence: map(&cell.presence),
+                counts_events: self.counts_events.load(Relaxed),
             };
             if counts.tracked_millis > 0 || counts.events() > 0 {
                 out.push(counts);
@@ -594,6 +614,8 @@ impl InputCounter {
             mouse_events: taken.mouse_events,
             keyboard: taken.keyboard,
             mouse: taken.mouse,
+            presence: taken.presence,
+            counts_events: self.counts_events.load(Relaxed),
         };
         (counts.tracked_millis > 0 || counts.events() > 0 || counts.active_seconds() > 0)
             .then_some(counts)

@@ -96,9 +96,31 @@ pub struct SlotCounts {
     pub keyboard: SecondMap,
     /// Seconds with mouse input.
     pub mouse: SecondMap,
+    /// Seconds in which a source that cannot count events saw the user active
+    /// ([`InputEvent::Presence`]).
+    pub presence: SecondMap,
+    /// Whether key presses and mouse events were counted in this slot. `false` when the only
+    /// input source was an idle-notification one (a Wayland session without evdev access): the
+    /// counts are then unknown, not zero.
+    pub counts_events: bool,
 }
 
 impl SlotCounts {
+    /// An empty slot of `slot_seconds` starting at `slot_start`, with counted input.
+    pub fn empty(slot_start: Timestamp, slot_seconds: u32) -> SlotCounts {
+        SlotCounts {
+            slot_start,
+            slot_seconds,
+            tracked_millis: 0,
+            keyboard_events: 0,
+            mouse_events: 0,
+            keyboard: SecondMap::new(slot_seconds),
+            mouse: SecondMap::new(slot_seconds),
+            presence: SecondMap::new(slot_seconds),
+            counts_events: true,
+        }
+    }
+
     /// Keyboard plus mouse events.
     pub fn events(&self) -> u64 {
         u64::from(self.keyboard_events) + u64::from(self.mouse_events)
@@ -109,9 +131,15 @@ impl SlotCounts {
         u32::try_from((self.tracked_millis.max(0) + 500) / 1000).unwrap_or(u32::MAX)
     }
 
-    /// Distinct seconds with any input.
+    /// Distinct seconds with any input (or presence).
     pub fn active_seconds(&self) -> u32 {
-        self.keyboard.union_count(&self.mouse)
+        if self.presence.count() == 0 {
+            return self.keyboard.union_count(&self.mouse);
+        }
+        let mut all = self.keyboard.clone();
+        all.union_with(&self.mouse);
+        all.union_with(&self.presence);
+        all.count()
     }
 
     /// Adds another part of the same slot (tracking stopped and started again inside it).
@@ -125,6 +153,8 @@ impl SlotCounts {
         self.mouse_events = self.mouse_events.saturating_add(other.mouse_events);
         self.keyboard.union_with(&other.keyboard);
         self.mouse.union_with(&other.mouse);
+        self.presence.union_with(&other.presence);
+        self.counts_events |= other.counts_events;
         true
     }
 

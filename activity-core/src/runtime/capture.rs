@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 
 use super::events::{ScreenshotTaken, TrackerEvent};
 use super::shared::Shared;
-use crate::capture::{ScreenSource, SourceKind, select_monitors};
+use crate::capture::{CaptureError, ScreenSource, SourceKind, select_monitors};
 use crate::media::{self, PipelineOptions};
 use crate::model::activity::WorkContext;
 use crate::model::slot::slot_start;
@@ -73,6 +73,10 @@ fn capture_once(
     let monitors = match screens.monitors() {
         Ok(m) if m.is_empty() => return capture_failed(shared, "no monitor found".into()),
         Ok(m) => m,
+        Err(CaptureError::Deferred { reason, .. }) => {
+            tracing::debug!(%reason, "screenshot deferred");
+            return;
+        }
         Err(e) => return capture_failed(shared, e.to_string()),
     };
     let pointer = if all {

@@ -299,13 +299,20 @@ impl TrackerBuilder {
             screens: resolve(
                 self.screens,
                 left_out(SourceKind::Screens),
-                built_in_screens,
+                &caps,
+                crate::capture::built_in_screens,
             ),
-            input: resolve(self.input, left_out(SourceKind::Input), built_in_input),
+            input: resolve(
+                self.input,
+                left_out(SourceKind::Input),
+                &caps,
+                crate::capture::built_in_input,
+            ),
             windows: resolve(
                 self.windows,
                 left_out(SourceKind::Windows),
-                built_in_windows,
+                &caps,
+                crate::capture::built_in_windows,
             ),
         };
         let counter = InputCounter::new(self.config.slot_seconds)?;
@@ -348,35 +355,20 @@ impl TrackerBuilder {
     }
 }
 
-fn resolve<T>(choice: Choice<T>, left_out: bool, built_in: fn() -> Option<T>) -> Option<T> {
+fn resolve<T>(
+    choice: Choice<T>,
+    left_out: bool,
+    caps: &Capabilities,
+    built_in: fn(&Capabilities) -> Option<T>,
+) -> Option<T> {
     match choice {
         Choice::Custom(s) => Some(s),
         Choice::Off => None,
         Choice::BuiltIn if left_out => None,
-        Choice::BuiltIn => built_in(),
+        Choice::BuiltIn => built_in(caps),
     }
 }
 
-fn built_in_screens() -> Option<Box<dyn ScreenSource>> {
-    #[cfg(feature = "screens")]
-    return Some(Box::new(crate::capture::x11::XcapScreens::new()));
-    #[cfg(not(feature = "screens"))]
-    None
-}
-
-fn built_in_input() -> Option<Box<dyn InputSource>> {
-    #[cfg(feature = "input")]
-    return Some(Box::new(crate::capture::x11::RdevInput::new()));
-    #[cfg(not(feature = "input"))]
-    None
-}
-
-fn built_in_windows() -> Option<Box<dyn WindowSource>> {
-    #[cfg(feature = "windows")]
-    return Some(Box::new(crate::capture::x11::ActiveWindowPoller::new()));
-    #[cfg(not(feature = "windows"))]
-    None
-}
 
 /// The default storage: local files under `<dir>/objects`, with a signing secret created once.
 fn default_storage(dir: &Path, clock: Arc<dyn Clock>) -> Result<LocalStorage, Error> {

@@ -1,7 +1,6 @@
 //! The X11 connection helpers and the capability probe: can this display be reached, does it
 //! have RANDR and RECORD, is an EWMH window manager running.
 
-use crate::capture::Availability;
 use xcb::x;
 
 pub(super) fn connect() -> Result<(xcb::Connection, x::Window), String> {
@@ -51,8 +50,12 @@ pub(super) fn window_property(
     reply.value::<x::Window>().first().copied()
 }
 
+/// Whether the X11 backend of each source (screens, input, windows) works on the X server named
+/// by `display`, and if not why.
+pub(crate) type X11Probe = (Result<(), String>, Result<(), String>, Result<(), String>);
+
 /// Probes the X server named by `display` for each built-in source.
-pub(crate) fn probe(display: &str) -> (Availability, Availability, Availability) {
+pub(crate) fn probe(display: &str) -> X11Probe {
     let (conn, root) = match connect() {
         Ok(c) => c,
         Err(e) => {
@@ -60,29 +63,28 @@ pub(crate) fn probe(display: &str) -> (Availability, Availability, Availability)
                 "cannot connect to the X server at DISPLAY={display}: {e}. Is it running? If it \
                  refuses this user, check XAUTHORITY or allow it with `xhost +si:localuser:$USER`"
             );
-            let u = || Availability::Unavailable(r.clone());
-            return (u(), u(), u());
+            return (Err(r.clone()), Err(r.clone()), Err(r));
         }
     };
     let screens = if has_extension(&conn, "RANDR") {
-        Availability::Available
+        Ok(())
     } else {
-        Availability::Unavailable(format!(
+        Err(format!(
             "the X server at {display} lacks the RANDR extension that monitors are listed through"
         ))
     };
     let input = if has_extension(&conn, "RECORD") {
-        Availability::Available
+        Ok(())
     } else {
-        Availability::Unavailable(format!(
+        Err(format!(
             "the X server at {display} lacks the RECORD extension that input is observed through \
              (Xorg: add Load \"record\" to the Module section of xorg.conf)"
         ))
     };
     let windows = if window_property(&conn, root, "_NET_SUPPORTING_WM_CHECK").is_some() {
-        Availability::Available
+        Ok(())
     } else {
-        Availability::Unavailable(format!(
+        Err(format!(
             "no EWMH window manager runs on {display}: the active window is read from \
              _NET_ACTIVE_WINDOW, which the window manager maintains (start one, e.g. openbox)"
         ))

@@ -61,7 +61,8 @@ impl Filter {
 }
 
 pub(crate) const SLOT_COLUMNS: &str = "slot_start, slot_seconds, employee, project, task, \
-     tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map";
+     tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map, presence_map, \
+     counts_events";
 
 /// A slot row from [`SLOT_COLUMNS`].
 pub(crate) fn slot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SlotRow> {
@@ -75,6 +76,11 @@ pub(crate) fn slot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SlotRow> {
             mouse_events: r.get(7)?,
             keyboard: blob_to_map(seconds, &r.get::<_, Vec<u8>>(8)?),
             mouse: blob_to_map(seconds, &r.get::<_, Vec<u8>>(9)?),
+            presence: blob_to_map(
+                seconds,
+                &r.get::<_, Option<Vec<u8>>>(10)?.unwrap_or_default(),
+            ),
+            counts_events: r.get(11)?,
         },
         context: context_at(r, 2)?,
     })

@@ -8,7 +8,7 @@ use super::RecordError;
 use super::sql_error;
 
 /// The schema version this library writes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema. Context columns are '' rather than NULL so UNIQUE constraints hold.
@@ -148,6 +148,8 @@ const MIGRATIONS: &[&str] = &[
     // with); the screenshot listing's `waiting` test reads the outbox by screenshot.
     // (in `migrate_7`: adding a column is not idempotent in SQL)
     "",
+    // 8: presence and counts_events (migrate_8).
+    "",
 ];
 
 /// 7: several processes on one folder. Spool entries hold the file's name only (resolved
@@ -172,6 +174,29 @@ fn migrate_7(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
         if !has {
             tx.execute_batch(&format!(
                 "ALTER TABLE {table} ADD COLUMN location TEXT NOT NULL DEFAULT ''"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// 8: input sources that cannot count (Wayland idle notifications). Slots and checkpoints get
+/// `presence_map` (the seconds such a source saw the user active; NULL = none) and
+/// `counts_events` (0 when the slot's key and mouse counts are unknown rather than zero).
+/// Idempotent: the rollup rebuild of step 5 reads these columns and adds them first.
+fn migrate_8(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    for table in ["slots", "slot_checkpoints"] {
+        let has: bool = tx.query_row(
+            &format!(
+                "SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = 'presence_map'"
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        if !has {
+            tx.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN presence_map BLOB;
+                 ALTER TABLE {table} ADD COLUMN counts_events INTEGER NOT NULL DEFAULT 1;"
             ))?;
         }
     }
@@ -222,10 +247,14 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), RecordEr
         let i = version as usize;
         tx.execute_batch(sql).map_err(&err)?;
         if i + 1 == 5 {
+            migrate_8(&tx).map_err(&err)?;
             super::rollup::rebuild(&tx).map_err(&err)?;
         }
         if i + 1 == 7 {
             migrate_7(&tx).map_err(&err)?;
+        }
+        if i + 1 == 8 {
+            migrate_8(&tx).map_err(&err)?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .map_err(&err)?;

@@ -31,6 +31,8 @@ struct StoredSlot {
     mouse: u32,
     keyboard_map: Vec<u8>,
     mouse_map: Vec<u8>,
+    presence_map: Option<Vec<u8>>,
+    counts_events: bool,
 }
 
 /// Merges `row` into the stored row of the same slot and context (or inserts it) and drops its
@@ -40,7 +42,8 @@ fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<SlotCounts> {
     let s = &row.counts;
     let existing: Option<StoredSlot> = c
         .prepare_cached(
-            "SELECT id, tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map
+            "SELECT id, tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map,
+                 presence_map, counts_events
              FROM slots WHERE slot_start = ?1 AND employee = ?2 AND project = ?3 AND task = ?4",
         )?
         .query_row(params![s.slot_start.as_millis(), k[0], k[1], k[2]], |r| {
@@ -51,6 +54,8 @@ fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<SlotCounts> {
                 mouse: r.get(3)?,
                 keyboard_map: r.get(4)?,
                 mouse_map: r.get(5)?,
+                presence_map: r.get(6)?,
+                counts_events: r.get(7)?,
             })
         })
         .optional()?;
@@ -64,6 +69,8 @@ fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<SlotCounts> {
             mouse_events: old.mouse,
             keyboard: blob_to_map(s.slot_seconds, &old.keyboard_map),
             mouse: blob_to_map(s.slot_seconds, &old.mouse_map),
+            presence: blob_to_map(s.slot_seconds, &old.presence_map.unwrap_or_default()),
+            counts_events: old.counts_events,
         };
         merged.merge(s);
         old.id
@@ -71,8 +78,9 @@ fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<SlotCounts> {
     let id = id.map_or(Value::Null, Value::Integer);
     c.prepare_cached(
         "INSERT OR REPLACE INTO slots (id, slot_start, slot_seconds, employee, project, task,
-             tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map, presence_map,
+             counts_events)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params_from_iter(
         std::iter::once(id).chain(slot_values(&merged, k)),
@@ -86,7 +94,7 @@ fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<SlotCounts> {
 }
 
 /// The values of the slot columns (`SLOT_COLUMNS` order) for counts `s` of context `k`.
-fn slot_values(s: &SlotCounts, k: [&str; 3]) -> [Value; 10] {
+fn slot_values(s: &SlotCounts, k: [&str; 3]) -> [Value; 12] {
     [
         Value::Integer(s.slot_start.as_millis()),
         Value::Integer(i64::from(s.slot_seconds)),
@@ -98,14 +106,21 @@ fn slot_values(s: &SlotCounts, k: [&str; 3]) -> [Value; 10] {
         Value::Integer(i64::from(s.mouse_events)),
         Value::Blob(words_to_blob(&s.keyboard)),
         Value::Blob(words_to_blob(&s.mouse)),
+        if s.presence.count() == 0 {
+            Value::Null
+        } else {
+            Value::Blob(words_to_blob(&s.presence))
+        },
+        Value::Integer(i64::from(s.counts_events)),
     ]
 }
 
 fn write_checkpoint(c: &Connection, row: &SlotRow) -> rusqlite::Result<()> {
     c.prepare_cached(
         "INSERT OR REPLACE INTO slot_checkpoints (slot_start, slot_seconds, employee, project,
-             task, tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             task, tracked_ms, keyboard_events, mouse_events, keyboard_map, mouse_map,
+             presence_map, counts_events)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params_from_iter(slot_values(
         &row.counts,
