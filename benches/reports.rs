@@ -39,6 +39,8 @@ fn heavy_slot(slot: i64, new_sites: bool) -> Vec<Write> {
         mouse_events: (slot % 300) as u32,
         keyboard: SecondMap::new(600),
         mouse: SecondMap::new(600),
+        presence: SecondMap::new(600),
+        counts_events: true,
     };
     counts.keyboard.set((slot % 600) as u32);
     let mut writes = vec![Write::Slot(Box::new(SlotRow {

@@ -80,6 +80,10 @@
 // The pointer moved (counted at most once per 250 ms).
 #define AC_INPUT_POINTER_MOVE 3
 
+// The user was active this second, from a hook that cannot count (an idle signal): marks the
+// second active, counts nothing.
+#define AC_INPUT_PRESENCE 4
+
 // `ac_tracker_report` output: the report as JSON (the serialised form).
 #define AC_REPORT_JSON 0
 

@@ -59,6 +59,8 @@ fn slot(tracked: i64, keys: u32, seconds: &[u32]) -> SlotCounts {
         mouse_events: 1,
         keyboard: kb,
         mouse: SecondMap::new(600),
+        presence: SecondMap::new(600),
+        counts_events: true,
     }
 }
 
@@ -452,6 +454,8 @@ fn random_slot(rng: &mut impl rand::Rng) -> SlotRow {
             mouse_events: rng.random_range(0..500),
             keyboard,
             mouse,
+            presence: SecondMap::new(600),
+            counts_events: true,
         },
         context: WorkContext {
             employee: opt(employees[rng.random_range(0..3)]),

@@ -205,6 +205,8 @@ fn reference(start: i64, steps: &[Step], stop: i64, l: i64) -> BTreeMap<i64, Exp
                             e.mouse += 1;
                         }
                     }
+                    // Not generated: presence (idle-notification sources) has its own tests.
+                    InputEvent::Presence => unreachable!("not generated"),
                 }
             }
         }

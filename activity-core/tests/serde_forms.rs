@@ -1,7 +1,7 @@
 //! The serialised forms the bindings hand out (JSON in C, objects in Python): snake_case names,
 //! times as RFC 3339 UTC strings, an `event` tag on events. These are part of the API.
 
-use activity_core::capture::{Availability, Capabilities, Monitor, Session, SourceKind};
+use activity_core::capture::{Availability, Backend, Capabilities, Monitor, Session, SourceKind};
 use activity_core::model::activity::{ActivityKind, ActivityRecord, WorkContext};
 use activity_core::model::score::SlotMetrics;
 use activity_core::runtime::{Query, ScreenshotSwitches, ScreenshotTaken, TrackerEvent, Viewer};
@@ -128,19 +128,34 @@ fn rows_capabilities_pending_viewer_and_query_have_their_documented_shapes() {
         session: Session::X11 {
             display: ":0".into(),
         },
-        screens: Availability::Available,
-        input: Availability::Unavailable("no RECORD".into()),
-        windows: Availability::NotProbed("macOS".into()),
+        screens: Availability::available(Backend::X11),
+        input: Availability::first_working(vec![
+            (Backend::X11, Err("no RECORD".into())),
+            (Backend::Evdev, Err("no /dev/input".into())),
+        ]),
+        windows: Availability::not_probed("macOS"),
     };
     assert_eq!(
         serde_json::to_value(&caps).unwrap(),
         json!({
             "session": {"kind": "x11", "display": ":0"},
-            "screens": {"state": "available"},
-            "input": {"state": "unavailable", "reason": "no RECORD"},
-            "windows": {"state": "not_probed", "reason": "macOS"},
+            "screens": {"state": "available", "backend": "x11", "passed_over": []},
+            "input": {"state": "unavailable", "reason": "x11: no RECORD; evdev: no /dev/input",
+                "passed_over": [{"backend": "x11", "reason": "no RECORD"},
+                    {"backend": "evdev", "reason": "no /dev/input"}]},
+            "windows": {"state": "not_probed", "reason": "macOS", "passed_over": []},
         })
     );
+    let wayland = Session::Wayland {
+        display: "wayland-0".into(),
+        x_display: Some(":0".into()),
+    };
+    assert_eq!(
+        serde_json::to_value(&wayland).unwrap(),
+        json!({"kind": "wayland", "display": "wayland-0", "x_display": ":0"})
+    );
+    let back: Capabilities = serde_json::from_value(serde_json::to_value(&caps).unwrap()).unwrap();
+    assert_eq!(back, caps);
     assert_eq!(
         serde_json::to_value(SourceKind::Windows).unwrap(),
         "windows"

@@ -4,7 +4,7 @@
 
 mod common;
 
-use activity_core::capture::{Availability, Session, SourceKind, capabilities};
+use activity_core::capture::{Backend, Session, SourceKind, State, capabilities};
 use activity_core::model::activity::ActivityRecord;
 use activity_core::model::score::InputEvent;
 use activity_core::runtime::{MissingSources, RuntimeError, TrackerEvent};
@@ -111,9 +111,33 @@ fn a_wayland_session_is_named_as_the_reason() {
     set_env(None, Some("wayland-0"));
     let caps = capabilities();
     assert!(matches!(caps.session, Session::Wayland { .. }));
-    assert_eq!(caps.screens, Availability::Available);
-    assert!(caps.input.reason().unwrap().contains("Wayland"));
-    assert!(caps.windows.reason().unwrap().contains("Wayland"));
+    // No compositor answers at wayland-0 here: every Wayland backend says so, and the D-Bus
+    // ones say what they need.
+    for kind in [SourceKind::Screens, SourceKind::Windows] {
+        let a = caps.of(kind);
+        assert_eq!(a.state, State::Unavailable, "{a:?}");
+        let reason = a.reason().unwrap();
+        assert!(
+            reason
+                .contains("cannot connect to the Wayland compositor at WAYLAND_DISPLAY=wayland-0"),
+            "{reason}"
+        );
+    }
+    let backends: Vec<Backend> = caps.screens.passed_over.iter().map(|p| p.backend).collect();
+    assert_eq!(
+        backends,
+        [Backend::WlrScreencopy, Backend::Portal, Backend::X11]
+    );
+    let backends: Vec<Backend> = caps.input.passed_over.iter().map(|p| p.backend).collect();
+    assert_eq!(
+        backends,
+        [
+            Backend::Evdev,
+            Backend::ExtIdleNotify,
+            Backend::KdeIdle,
+            Backend::MutterIdleMonitor
+        ]
+    );
 }
 
 #[test]

@@ -61,7 +61,11 @@ fn on_wayland_the_probe_picks_the_wlroots_backends_and_passes_over_xwayland() {
         }
     );
     assert_eq!(caps.screens.backend, Some(Backend::WlrScreencopy), "{caps}");
-    assert_eq!(caps.windows.backend, Some(Backend::WlrForeignToplevel), "{caps}");
+    assert_eq!(
+        caps.windows.backend,
+        Some(Backend::WlrForeignToplevel),
+        "{caps}"
+    );
     // sway 1.7 (Debian 12) offers org_kde_kwin_idle; newer wlroots ext-idle-notify.
     let input = caps.input.backend.expect("an input backend");
     assert!(
@@ -91,8 +95,10 @@ fn on_wayland_the_probe_picks_the_wlroots_backends_and_passes_over_xwayland() {
 
 fn app_runs(records: &[ActivityRecord]) -> Vec<(String, String, Timestamp, Timestamp)> {
     let mut out: Vec<(String, String, Timestamp, Timestamp)> = Vec::new();
-    let mut sorted: Vec<&ActivityRecord> =
-        records.iter().filter(|r| r.kind == ActivityKind::App).collect();
+    let mut sorted: Vec<&ActivityRecord> = records
+        .iter()
+        .filter(|r| r.kind == ActivityKind::App)
+        .collect();
     sorted.sort_by_key(|r| r.start);
     for r in sorted {
         let end = r.start.add_millis(r.duration_millis);
@@ -212,12 +218,20 @@ fn on_sway_the_tracker_records_screens_windows_active_seconds_and_idle() {
         "idle ended {} ms from the key",
         idle_to.millis_since(wake)
     );
-    let acts = tracker.activities(&Viewer::Admin, &Query::default()).unwrap();
+    let acts = tracker
+        .activities(&Viewer::Admin, &Query::default())
+        .unwrap();
     let runs = app_runs(&acts);
     println!("{runs:?}");
     assert!(runs.len() >= 2, "{runs:?}");
-    assert_eq!((runs[0].0.as_str(), runs[0].1.as_str()), ("ac.alpha", "Alpha notes"));
-    assert_eq!((runs[1].0.as_str(), runs[1].1.as_str()), ("ac.beta", "Beta report"));
+    assert_eq!(
+        (runs[0].0.as_str(), runs[0].1.as_str()),
+        ("ac.alpha", "Alpha notes")
+    );
+    assert_eq!(
+        (runs[1].0.as_str(), runs[1].1.as_str()),
+        ("ac.beta", "Beta report")
+    );
     let alpha_ms = runs[0].3.millis_since(runs[0].2);
     let script_alpha = script[1].2.millis_since(script[0].2);
     assert!(

@@ -54,6 +54,9 @@ pub const AC_INPUT_BUTTON_PRESS: u32 = 1;
 pub const AC_INPUT_WHEEL: u32 = 2;
 /// The pointer moved (counted at most once per 250 ms).
 pub const AC_INPUT_POINTER_MOVE: u32 = 3;
+/// The user was active this second, from a hook that cannot count (an idle signal): marks the
+/// second active, counts nothing.
+pub const AC_INPUT_PRESENCE: u32 = 4;
 
 /// How to make a tracker. Fill it with `ac_tracker_options_init` first, then set what you need.
 /// Versioned: `struct_size` (written by the init function) tells the library which fields this
@@ -311,6 +314,7 @@ pub unsafe extern "C" fn ac_tracker_record_input(
             AC_INPUT_BUTTON_PRESS => InputEvent::ButtonPress,
             AC_INPUT_WHEEL => InputEvent::Wheel,
             AC_INPUT_POINTER_MOVE => InputEvent::PointerMove,
+            AC_INPUT_PRESENCE => InputEvent::Presence,
             other => return Err(Failure::range("kind", other)),
         };
         t.record_input(event);

@@ -289,9 +289,10 @@ impl NativeTracker {
             "button_press" => InputEvent::ButtonPress,
             "wheel" => InputEvent::Wheel,
             "pointer_move" => InputEvent::PointerMove,
+            "presence" => InputEvent::Presence,
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "input kind must be 'key_press', 'button_press', 'wheel' or 'pointer_move', got {other:?}"
+                    "input kind must be 'key_press', 'button_press', 'wheel', 'pointer_move' or 'presence', got {other:?}"
                 )));
             }
         };

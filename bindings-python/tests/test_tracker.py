@@ -207,6 +207,9 @@ def test_on_xvfb_screenshots_are_taken_read_and_deleted(display: str, data_dir: 
     assert not (data_dir / "objects" / first.full_key).exists()
     caps = ac.Tracker.capabilities()
     assert caps.screens.available and caps.session["kind"] == "x11"
+    # The probe names the backend it chose for each source.
+    assert caps.screens.backend == "x11" and caps.windows.backend == "x11"
+    assert caps.input.backend == "x11" and caps.input_counts_events
 
 
 def test_one_owner_per_data_folder(data_dir: Path) -> None:

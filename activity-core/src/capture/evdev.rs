@@ -13,11 +13,9 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::capture::{CaptureError, InputSink, InputSource, SourceKind};
+use crate::capture::{CaptureError, Feed, InputSink, InputSource, SourceKind};
 use crate::model::score::InputEvent;
 
 const EVENT_SIZE: usize = 24;
@@ -48,12 +46,7 @@ pub(crate) fn classify(kind: u16, code: u16, value: i32) -> Option<InputEvent> {
         EV_KEY if value == 1 => Some(InputEvent::KeyPress),
         EV_REL if code == REL_WHEEL || code == REL_HWHEEL => Some(InputEvent::Wheel),
         EV_REL if code == REL_X || code == REL_Y => Some(InputEvent::PointerMove),
-        EV_ABS
-            if matches!(
-                code,
-                ABS_X | ABS_Y | ABS_MT_POSITION_X | ABS_MT_POSITION_Y
-            ) =>
-        {
+        EV_ABS if matches!(code, ABS_X | ABS_Y | ABS_MT_POSITION_X | ABS_MT_POSITION_Y) => {
             Some(InputEvent::PointerMove)
         }
         _ => None,
@@ -105,7 +98,7 @@ pub(crate) fn probe(dir: &Path) -> Result<(), String> {
 #[derive(Debug)]
 pub struct EvdevInput {
     dir: PathBuf,
-    running: Option<(Arc<AtomicBool>, Arc<Mutex<Option<InputSink>>>)>,
+    running: Option<Feed>,
 }
 
 impl Default for EvdevInput {
@@ -136,12 +129,12 @@ struct Device {
     partial: Vec<u8>,
 }
 
-fn read_loop(dir: &Path, stop: &AtomicBool, sink: &Mutex<Option<InputSink>>) {
+fn read_loop(dir: &Path, feed: &Feed) {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
     let mut open_devices: Vec<Device> = Vec::new();
     let mut last_scan: Option<Instant> = None;
     let mut buf = [0u8; EVENT_SIZE * 64];
-    while !stop.load(Ordering::Acquire) {
+    while !feed.is_stopped() {
         if last_scan.is_none_or(|t| t.elapsed() >= RESCAN) {
             for path in devices(dir) {
                 if !open_devices.iter().any(|d| d.path == path)
@@ -184,17 +177,16 @@ fn read_loop(dir: &Path, stop: &AtomicBool, sink: &Mutex<Option<InputSink>>) {
                 Ok(n) => {
                     device.partial.extend_from_slice(&buf[..n]);
                     let whole = device.partial.len() / EVENT_SIZE * EVENT_SIZE;
-                    let guard = crate::util::lock(sink);
-                    for rec in device.partial[..whole].chunks_exact(EVENT_SIZE) {
-                        let kind = u16::from_ne_bytes([rec[16], rec[17]]);
-                        let code = u16::from_ne_bytes([rec[18], rec[19]]);
-                        let value = i32::from_ne_bytes([rec[20], rec[21], rec[22], rec[23]]);
-                        if let (Some(event), Some(s)) = (classify(kind, code, value), guard.as_ref())
-                        {
-                            s.record(event);
+                    feed.with(|sink| {
+                        for rec in device.partial[..whole].chunks_exact(EVENT_SIZE) {
+                            let kind = u16::from_ne_bytes([rec[16], rec[17]]);
+                            let code = u16::from_ne_bytes([rec[18], rec[19]]);
+                            let value = i32::from_ne_bytes([rec[20], rec[21], rec[22], rec[23]]);
+                            if let Some(event) = classify(kind, code, value) {
+                                sink.record(event);
+                            }
                         }
-                    }
-                    drop(guard);
+                    });
                     // The raw records (key codes among them) are overwritten, not kept.
                     device.partial.drain(..whole);
                     buf.fill(0);
@@ -216,24 +208,22 @@ impl InputSource for EvdevInput {
             kind: SourceKind::Input,
             reason,
         })?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let slot = Arc::new(Mutex::new(Some(sink)));
-        let (thread_stop, thread_slot, dir) = (stop.clone(), slot.clone(), self.dir.clone());
+        let feed = Feed::new(sink);
+        let (thread_feed, dir) = (feed.clone(), self.dir.clone());
         std::thread::Builder::new()
             .name("activity-core-evdev".into())
-            .spawn(move || read_loop(&dir, &thread_stop, &thread_slot))
+            .spawn(move || read_loop(&dir, &thread_feed))
             .map_err(|e| CaptureError::Failed {
                 kind: SourceKind::Input,
                 reason: format!("cannot start the evdev thread: {e}"),
             })?;
-        self.running = Some((stop, slot));
+        self.running = Some(feed);
         Ok(())
     }
 
     fn stop(&mut self) {
-        if let Some((stop, slot)) = self.running.take() {
-            stop.store(true, Ordering::Release);
-            *crate::util::lock(&slot) = None;
+        if let Some(feed) = self.running.take() {
+            feed.stop();
         }
     }
 }
@@ -258,7 +248,10 @@ mod tests {
         assert_eq!(classify(EV_REL, REL_WHEEL, -1), Some(InputEvent::Wheel));
         assert_eq!(classify(EV_REL, 0x0b, 120), None); // REL_WHEEL_HI_RES: counted once, above
         assert_eq!(classify(EV_REL, REL_X, 3), Some(InputEvent::PointerMove));
-        assert_eq!(classify(EV_ABS, ABS_MT_POSITION_Y, 300), Some(InputEvent::PointerMove));
+        assert_eq!(
+            classify(EV_ABS, ABS_MT_POSITION_Y, 300),
+            Some(InputEvent::PointerMove)
+        );
         assert_eq!(classify(0, 0, 0), None); // EV_SYN
         assert_eq!(classify(4, 4, 30), None); // EV_MSC scan code: never looked at
     }

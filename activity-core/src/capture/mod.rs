@@ -200,6 +200,40 @@ impl fmt::Debug for InputSink {
     }
 }
 
+/// What a background input thread records to: the sink while the source runs, nothing once it
+/// is stopped. Stopping takes the sink under the lock the thread records with, so nothing is
+/// delivered after [`InputSource::stop`] returns; the thread sees [`Feed::is_stopped`] and ends.
+#[derive(Clone, Debug)]
+pub(crate) struct Feed(Arc<std::sync::Mutex<Option<InputSink>>>);
+
+impl Feed {
+    pub(crate) fn new(sink: InputSink) -> Feed {
+        Feed(Arc::new(std::sync::Mutex::new(Some(sink))))
+    }
+
+    /// Delivers `event` unless stopped.
+    pub(crate) fn record(&self, event: InputEvent) {
+        if let Some(s) = crate::util::lock(&self.0).as_ref() {
+            s.record(event);
+        }
+    }
+
+    /// Runs `f` with the sink held (to deliver a batch under one lock), unless stopped.
+    pub(crate) fn with(&self, f: impl FnOnce(&InputSink)) {
+        if let Some(s) = crate::util::lock(&self.0).as_ref() {
+            f(s);
+        }
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        crate::util::lock(&self.0).is_none()
+    }
+
+    pub(crate) fn stop(&self) {
+        *crate::util::lock(&self.0) = None;
+    }
+}
+
 /// Keyboard and mouse: from `start` until `stop`, every key press, button press, wheel step and
 /// pointer movement goes to the sink as its kind.
 pub trait InputSource: Send {

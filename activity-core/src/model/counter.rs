@@ -810,6 +810,8 @@ mod tests {
             mouse_events: 0,
             keyboard: SecondMap::new(600),
             mouse: SecondMap::new(600),
+            presence: SecondMap::new(600),
+            counts_events: true,
         };
         a.keyboard.set(3);
         let mut b = a.clone();
@@ -818,8 +820,31 @@ mod tests {
         assert!(a.merge(&b));
         assert_eq!((a.keyboard_events, a.tracked_millis), (2, 2000));
         assert_eq!(a.active_seconds(), 2);
+        // Presence seconds (an idle-notification source) are active seconds too, once each.
+        let mut c = SlotCounts::empty(at(0), 600);
+        c.counts_events = false;
+        c.presence.set(3);
+        c.presence.set(10);
+        assert!(a.merge(&c));
+        assert_eq!(a.active_seconds(), 3);
+        assert!(a.counts_events, "counted in one part: counted");
         b.slot_start = at(600_000);
         assert!(!a.merge(&b));
+    }
+
+    #[test]
+    fn presence_marks_seconds_without_counting() {
+        let c = InputCounter::new(600).unwrap();
+        c.set_counts_events(false);
+        c.start(at(0)).unwrap();
+        c.record(InputEvent::Presence, at(1_000));
+        c.record(InputEvent::Presence, at(1_500));
+        c.record(InputEvent::Presence, at(7_200));
+        let s = c.stop(at(10_000)).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].events(), 0);
+        assert_eq!(s[0].active_seconds(), 2);
+        assert!(!s[0].counts_events);
     }
 
     #[test]

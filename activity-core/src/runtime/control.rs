@@ -58,8 +58,9 @@ pub(crate) fn spawn(
         let s = shared.clone();
         // A source that only sees presence (Wayland idle notifications) leaves the slots'
         // counts unknown, not zero.
-        let counts = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.counts_events()))
-            .unwrap_or(true);
+        let counts =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.counts_events()))
+                .unwrap_or(true);
         shared.counter.set_counts_events(counts);
         let sink = InputSink::new(move |e| s.counter.record(e, s.clock.now()));
         // A panic in a custom source's start is a failed source, never a panic out of `start`.

@@ -369,7 +369,6 @@ fn resolve<T>(
     }
 }
 
-
 /// The default storage: local files under `<dir>/objects`, with a signing secret created once.
 fn default_storage(dir: &Path, clock: Arc<dyn Clock>) -> Result<LocalStorage, Error> {
     let key_path = dir.join("url-signing.key");

@@ -32,25 +32,37 @@ pub fn in_child() -> bool {
 }
 
 fn ensure_user() {
-    let exists = Command::new("id")
-        .arg(USER)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !exists {
+    let exists = || {
+        Command::new("id")
+            .arg(USER)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !exists() {
         let st = Command::new("useradd")
-            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER])
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                USER,
+            ])
             .status()
             .expect("useradd");
-        assert!(st.success(), "useradd {USER} failed");
+        // Another test process may have created it meanwhile.
+        assert!(st.success() || exists(), "useradd {USER} failed");
     }
 }
 
 fn ids(user: &str) -> (u32, u32) {
     let get = |flag: &str| -> u32 {
         let out = Command::new("id").args([flag, user]).output().expect("id");
-        String::from_utf8_lossy(&out.stdout).trim().parse().expect("numeric id")
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("numeric id")
     };
     (get("-u"), get("-g"))
 }
@@ -167,7 +179,13 @@ impl Sway {
     pub fn foot(&mut self, app_id: &str, title: &str) {
         let child = self
             .command("foot")
-            .args([&format!("--app-id={app_id}"), &format!("--title={title}"), "sh", "-c", "sleep 600"])
+            .args([
+                &format!("--app-id={app_id}"),
+                &format!("--title={title}"),
+                "sh",
+                "-c",
+                "sleep 600",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -182,18 +200,12 @@ impl Sway {
 
     /// sway's layout tree (JSON).
     pub fn tree(&self) -> String {
-        let out = self.command("swaymsg").args(["-t", "get_tree"]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Moves the focus to the window with this app id.
-    pub fn focus(&self, app_id: &str) {
         let out = self
             .command("swaymsg")
-            .arg(format!("[app_id=\"{app_id}\"] focus"))
+            .args(["-t", "get_tree"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "swaymsg focus {app_id}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Runs the current test binary's test `name` as the session's user, in the session, and

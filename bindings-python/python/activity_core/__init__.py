@@ -99,7 +99,7 @@ __all__ = [
     "storage",
 ]
 
-InputKind = Literal["key_press", "button_press", "wheel", "pointer_move"]
+InputKind = Literal["key_press", "button_press", "wheel", "pointer_move", "presence"]
 
 
 def _json_value(value: Any) -> Any:

@@ -258,10 +258,14 @@ class ScreenshotSwitches:
 
 @dataclass(frozen=True)
 class Availability:
-    """Whether a capture source works here: "available", "unavailable" or "not_probed"."""
+    """Whether a capture source works here ("available", "unavailable" or "not_probed"), through
+    which backend ("x11", "wlr_screencopy", "portal", "kde_idle", …), and the backends passed
+    over before it as (backend, reason) pairs."""
 
     state: Literal["available", "unavailable", "not_probed"]
     reason: str | None = None
+    backend: str | None = None
+    passed_over: tuple[tuple[str, str], ...] = ()
 
     @property
     def available(self) -> bool:
@@ -277,10 +281,17 @@ class Capabilities:
     input: Availability
     windows: Availability
 
+    @property
+    def input_counts_events(self) -> bool:
+        """Whether the chosen input backend counts key presses and mouse events (the Wayland
+        idle backends give active seconds only)."""
+        return self.input.backend not in (None, "ext_idle_notify", "kde_idle", "mutter_idle_monitor")
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Capabilities:
         def a(v: dict[str, Any]) -> Availability:
-            return Availability(v["state"], v.get("reason"))
+            passed = tuple((p["backend"], p["reason"]) for p in v.get("passed_over", []))
+            return Availability(v["state"], v.get("reason"), v.get("backend"), passed)
 
         return cls(d["session"], a(d["screens"]), a(d["input"]), a(d["windows"]))
 

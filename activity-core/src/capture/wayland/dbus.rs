@@ -12,14 +12,14 @@
 //! - [`MutterIdleInput`]: `org.gnome.Mutter.IdleMonitor.GetIdletime` once a second.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 
 use crate::capture::{
-    ActiveWindow, CaptureError, InputSink, InputSource, Monitor, ScreenSource, SourceKind,
+    ActiveWindow, CaptureError, Feed, InputSink, InputSource, Monitor, ScreenSource, SourceKind,
     WindowSource,
 };
 use crate::media::{OwnedFrame, PixelFormat};
@@ -100,7 +100,10 @@ pub(crate) fn probe_bus() -> BusProbe {
         Err("GNOME Shell does not run in this session".to_string())
     } else {
         proxy(&conn, GNOME_SHELL, FOCUSED_PATH, FOCUSED_IFACE)
-            .and_then(|p| p.call::<_, _, String>("Get", &()).map_err(|e| e.to_string()))
+            .and_then(|p| {
+                p.call::<_, _, String>("Get", &())
+                    .map_err(|e| e.to_string())
+            })
             .map(|_| ())
             .map_err(|e| {
                 format!(
@@ -118,7 +121,10 @@ pub(crate) fn probe_bus() -> BusProbe {
     };
     let mutter_idle = if owned(MUTTER_IDLE) {
         proxy(&conn, MUTTER_IDLE, MUTTER_IDLE_PATH, MUTTER_IDLE)
-            .and_then(|p| p.call::<_, _, u64>("GetIdletime", &()).map_err(|e| e.to_string()))
+            .and_then(|p| {
+                p.call::<_, _, u64>("GetIdletime", &())
+                    .map_err(|e| e.to_string())
+            })
             .map(|_| ())
     } else {
         Err("GNOME's Mutter (org.gnome.Mutter.IdleMonitor) does not run in this session".into())
@@ -272,19 +278,27 @@ fn read_and_delete(uri: &str) -> Result<(Vec<u8>, u32, u32), String> {
 fn decode_png(bytes: Vec<u8>) -> Result<(Vec<u8>, u32, u32), String> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info().map_err(|e| format!("not a PNG image: {e}"))?;
-    let size = reader.output_buffer_size().ok_or("the PNG image is too large")?;
+    let mut reader = decoder
+        .read_info()
+        .map_err(|e| format!("not a PNG image: {e}"))?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or("the PNG image is too large")?;
     let mut buf = vec![0; size];
     let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
     buf.truncate(info.buffer_size());
     let (w, h) = (info.width, info.height);
     let rgba = match info.color_type {
         png::ColorType::Rgba => buf,
-        png::ColorType::Rgb => buf.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+        png::ColorType::Rgb => buf
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
         png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
-        png::ColorType::GrayscaleAlpha => {
-            buf.chunks_exact(2).flat_map(|p| [p[0], p[0], p[0], p[1]]).collect()
-        }
+        png::ColorType::GrayscaleAlpha => buf
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0], p[1]])
+            .collect(),
         png::ColorType::Indexed => return Err("an indexed PNG was not expanded".into()),
     };
     Ok((rgba, w, h))
@@ -355,7 +369,8 @@ impl ScreenSource for PortalScreens {
             && y + i64::from(monitor.height) <= i64::from(*h);
         if !fits {
             // A scaled desktop (the image in logical pixels) or one monitor: the whole image.
-            return OwnedFrame::new(pixels.clone(), *w, *h, PixelFormat::Rgba8).map_err(screens_failed);
+            return OwnedFrame::new(pixels.clone(), *w, *h, PixelFormat::Rgba8)
+                .map_err(screens_failed);
         }
         let (x, y) = (x as usize, y as usize);
         let row = *w as usize * 4;
@@ -364,7 +379,8 @@ impl ScreenSource for PortalScreens {
             let start = r * row + x * 4;
             out.extend_from_slice(&pixels[start..start + monitor.width as usize * 4]);
         }
-        OwnedFrame::new(out, monitor.width, monitor.height, PixelFormat::Rgba8).map_err(screens_failed)
+        OwnedFrame::new(out, monitor.width, monitor.height, PixelFormat::Rgba8)
+            .map_err(screens_failed)
     }
 }
 
@@ -536,20 +552,27 @@ impl KwinScript {
             .unique_name()
             .map(|n| n.to_string())
             .ok_or("the bus gave no unique name")?;
-        let dir = std::env::temp_dir().join(format!("{}-{}", self.plugin, service.replace(':', "")));
+        let dir =
+            std::env::temp_dir().join(format!("{}-{}", self.plugin, service.replace(':', "")));
         crate::util::create_private_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let file = dir.join("main.js");
-        std::fs::write(&file, kwin_script(&service)).map_err(|e| format!("{}: {e}", file.display()))?;
+        std::fs::write(&file, kwin_script(&service))
+            .map_err(|e| format!("{}: {e}", file.display()))?;
         let scripting = proxy(&conn, KWIN, "/Scripting", "org.kde.kwin.Scripting")?;
         // A script of an earlier run of this process id may still be loaded.
         let _: Result<bool, _> = scripting.call("unloadScript", &(self.plugin.as_str(),));
         let id: i32 = scripting
-            .call("loadScript", &(file.to_string_lossy().as_ref(), self.plugin.as_str()))
+            .call(
+                "loadScript",
+                &(file.to_string_lossy().as_ref(), self.plugin.as_str()),
+            )
             .map_err(|e| format!("loadScript: {e}"))?;
         if id < 0 {
             return Err("KWin refused to load the script".into());
         }
-        let () = scripting.call("start", &()).map_err(|e| format!("start: {e}"))?;
+        let () = scripting
+            .call("start", &())
+            .map_err(|e| format!("start: {e}"))?;
         self.conn = Some(conn);
         Ok(())
     }
@@ -581,7 +604,7 @@ impl Drop for KwinScript {
 /// time; under a second means the user was active in that second. Active seconds, no counts.
 #[derive(Debug, Default)]
 pub struct MutterIdleInput {
-    stop: Option<(Arc<AtomicBool>, Arc<Mutex<Option<InputSink>>>)>,
+    running: Option<Feed>,
 }
 
 impl MutterIdleInput {
@@ -599,25 +622,20 @@ impl InputSource for MutterIdleInput {
             reason: format!("Mutter IdleMonitor: {reason}"),
         };
         let conn = session_bus().map_err(unavailable)?;
-        let monitor = proxy(&conn, MUTTER_IDLE, MUTTER_IDLE_PATH, MUTTER_IDLE)
-            .map_err(unavailable)?;
+        let monitor =
+            proxy(&conn, MUTTER_IDLE, MUTTER_IDLE_PATH, MUTTER_IDLE).map_err(unavailable)?;
         let _: u64 = monitor
             .call("GetIdletime", &())
             .map_err(|e| unavailable(e.to_string()))?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let slot = Arc::new(Mutex::new(Some(sink)));
-        let (thread_stop, thread_slot) = (stop.clone(), slot.clone());
+        let feed = Feed::new(sink);
+        let thread_feed = feed.clone();
         std::thread::Builder::new()
             .name("activity-core-idle".into())
             .spawn(move || {
                 let _conn = conn;
-                while !thread_stop.load(Ordering::Acquire) {
+                while !thread_feed.is_stopped() {
                     match monitor.call::<_, _, u64>("GetIdletime", &()) {
-                        Ok(ms) if ms < 1000 => {
-                            if let Some(s) = crate::util::lock(&thread_slot).as_ref() {
-                                s.record(InputEvent::Presence);
-                            }
-                        }
+                        Ok(ms) if ms < 1000 => thread_feed.record(InputEvent::Presence),
                         Ok(_) => {}
                         Err(e) => {
                             tracing::warn!(error = %e, "Mutter IdleMonitor stopped answering");
@@ -628,14 +646,13 @@ impl InputSource for MutterIdleInput {
                 }
             })
             .map_err(|e| unavailable(format!("cannot start the idle thread: {e}")))?;
-        self.stop = Some((stop, slot));
+        self.running = Some(feed);
         Ok(())
     }
 
     fn stop(&mut self) {
-        if let Some((stop, slot)) = self.stop.take() {
-            stop.store(true, Ordering::Release);
-            *crate::util::lock(&slot) = None;
+        if let Some(feed) = self.running.take() {
+            feed.stop();
         }
     }
 

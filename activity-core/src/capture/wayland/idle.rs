@@ -6,8 +6,7 @@
 //! `resumed` on the next one. While the user is not idle, the source marks each second active
 //! ([`InputEvent::Presence`]); nothing is counted, because nothing countable is seen.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use wayland_client::protocol::wl_seat;
@@ -18,7 +17,7 @@ use wayland_protocols::ext::idle_notify::v1::client::{
 use wayland_protocols_plasma::idle::client::{org_kde_kwin_idle, org_kde_kwin_idle_timeout};
 
 use super::{Connected, registry_and_sync, wait_readable};
-use crate::capture::{Backend, CaptureError, InputSink, InputSource, SourceKind};
+use crate::capture::{Backend, CaptureError, Feed, InputSink, InputSource, SourceKind};
 use crate::model::score::InputEvent;
 
 /// The idle timeout asked for: the resolution of the active seconds.
@@ -29,13 +28,7 @@ const TIMEOUT_MS: u32 = 1000;
 #[derive(Debug)]
 pub struct IdleInput {
     protocol: Backend,
-    running: Option<Running>,
-}
-
-#[derive(Debug)]
-struct Running {
-    stop: Arc<AtomicBool>,
-    sink: Arc<Mutex<Option<InputSink>>>,
+    running: Option<Feed>,
 }
 
 impl IdleInput {
@@ -139,28 +132,18 @@ fn subscribe(protocol: Backend) -> Result<Connected<Idle>, String> {
 }
 
 /// The listening loop: one `Presence` per second while the user is not idle.
-fn run(
-    mut c: Connected<Idle>,
-    stop: &AtomicBool,
-    sink: &Mutex<Option<InputSink>>,
-) -> Result<(), String> {
+fn run(mut c: Connected<Idle>, feed: &Feed) -> Result<(), String> {
     let tick = Duration::from_secs(1);
     let mut next = Instant::now();
-    let deliver = || {
-        if let Some(s) = crate::util::lock(sink).as_ref() {
-            s.record(InputEvent::Presence);
-        }
-    };
-    while !stop.load(Ordering::Acquire) {
+    while !feed.is_stopped() {
         c.queue
             .dispatch_pending(&mut c.state)
             .map_err(|e| e.to_string())?;
         let now = Instant::now();
-        if std::mem::take(&mut c.state.changed) && !c.state.idle {
-            deliver();
-            next = now + tick;
-        } else if !c.state.idle && now >= next {
-            deliver();
+        // Active again (`resumed`), or another second of activity.
+        let resumed = std::mem::take(&mut c.state.changed);
+        if !c.state.idle && (resumed || now >= next) {
+            feed.record(InputEvent::Presence);
             next = now + tick;
         }
         c.queue.flush().map_err(|e| e.to_string())?;
@@ -179,11 +162,10 @@ fn run(
 impl InputSource for IdleInput {
     fn start(&mut self, sink: InputSink) -> Result<(), CaptureError> {
         self.stop();
-        let stop = Arc::new(AtomicBool::new(false));
-        let slot = Arc::new(Mutex::new(Some(sink)));
+        let feed = Feed::new(sink);
         let (tx, rx) = mpsc::channel();
         let protocol = self.protocol;
-        let (thread_stop, thread_slot) = (stop.clone(), slot.clone());
+        let thread_feed = feed.clone();
         std::thread::Builder::new()
             .name("activity-core-idle".into())
             .spawn(move || {
@@ -197,7 +179,7 @@ impl InputSource for IdleInput {
                         return;
                     }
                 };
-                if let Err(e) = run(c, &thread_stop, &thread_slot) {
+                if let Err(e) = run(c, &thread_feed) {
                     tracing::warn!(backend = %protocol, error = %e, "idle notifications ended");
                 }
             })
@@ -209,21 +191,19 @@ impl InputSource for IdleInput {
             .recv_timeout(super::ANSWER_WITHIN)
             .unwrap_or_else(|_| Err("the compositor did not answer".into()));
         if let Err(reason) = subscribed {
-            stop.store(true, Ordering::Release);
+            feed.stop();
             return Err(CaptureError::Unavailable {
                 kind: SourceKind::Input,
                 reason: format!("{}: {reason}", self.protocol),
             });
         }
-        self.running = Some(Running { stop, sink: slot });
+        self.running = Some(feed);
         Ok(())
     }
 
     fn stop(&mut self) {
-        if let Some(r) = self.running.take() {
-            r.stop.store(true, Ordering::Release);
-            // Under the lock the thread records with: nothing is delivered after this returns.
-            *crate::util::lock(&r.sink) = None;
+        if let Some(feed) = self.running.take() {
+            feed.stop();
         }
     }
 

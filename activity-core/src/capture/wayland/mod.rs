@@ -28,8 +28,8 @@ use wayland_client::globals::{GlobalList, GlobalListContents, registry_queue_ini
 use wayland_client::protocol::{wl_callback, wl_registry};
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle};
 
-pub use dbus::{GnomeFocusedWindow, KwinScript, MutterIdleInput, PortalScreens};
 pub(crate) use dbus::probe_bus;
+pub use dbus::{GnomeFocusedWindow, KwinScript, MutterIdleInput, PortalScreens};
 pub use idle::IdleInput;
 pub use screencopy::WlrScreencopy;
 pub use toplevel::WlrForeignToplevel;
@@ -195,10 +195,11 @@ impl SyncDone {
 /// Implements the registry and sync-callback dispatch every source state needs.
 macro_rules! registry_and_sync {
     ($state:ty) => {
-        impl wayland_client::Dispatch<
-            wayland_client::protocol::wl_registry::WlRegistry,
-            wayland_client::globals::GlobalListContents,
-        > for $state
+        impl
+            wayland_client::Dispatch<
+                wayland_client::protocol::wl_registry::WlRegistry,
+                wayland_client::globals::GlobalListContents,
+            > for $state
         {
             fn event(
                 _: &mut Self,
@@ -211,10 +212,11 @@ macro_rules! registry_and_sync {
             }
         }
 
-        impl wayland_client::Dispatch<
-            wayland_client::protocol::wl_callback::WlCallback,
-            $crate::capture::wayland::SyncDone,
-        > for $state
+        impl
+            wayland_client::Dispatch<
+                wayland_client::protocol::wl_callback::WlCallback,
+                $crate::capture::wayland::SyncDone,
+            > for $state
         {
             fn event(
                 _: &mut Self,

@@ -204,7 +204,9 @@ impl WlrScreencopy {
         c.dispatch_until(deadline, "waiting for the frame's buffer", |s| {
             s.frame.failed || (s.frame.buffer.is_some() && (version < 3 || s.frame.buffer_done))
         })?;
-        let Some((format, width, height, stride)) = c.state.frame.buffer.filter(|_| !c.state.frame.failed) else {
+        let Some((format, width, height, stride)) =
+            c.state.frame.buffer.filter(|_| !c.state.frame.failed)
+        else {
             frame.destroy();
             return Err("the compositor refused to copy the output".into());
         };
@@ -213,16 +215,20 @@ impl WlrScreencopy {
             WEnum::Value(wl_shm::Format::Xbgr8888 | wl_shm::Format::Abgr8888) => PixelFormat::Rgba8,
             other => {
                 frame.destroy();
-                return Err(format!("the compositor offers an unsupported pixel format {other:?}"));
+                return Err(format!(
+                    "the compositor offers an unsupported pixel format {other:?}"
+                ));
             }
         };
         let size = u64::from(stride) * u64::from(height);
         let too_big = || format!("a {width}x{height} frame is too large");
         let size_i32 = i32::try_from(size).map_err(|_| too_big())?;
-        let memfd = rustix::fs::memfd_create("activity-core-screencopy", rustix::fs::MemfdFlags::CLOEXEC)
-            .map_err(|e| format!("memfd_create: {e}"))?;
+        let memfd =
+            rustix::fs::memfd_create("activity-core-screencopy", rustix::fs::MemfdFlags::CLOEXEC)
+                .map_err(|e| format!("memfd_create: {e}"))?;
         let file = File::from(memfd);
-        file.set_len(size).map_err(|e| format!("sizing the buffer: {e}"))?;
+        file.set_len(size)
+            .map_err(|e| format!("sizing the buffer: {e}"))?;
         let pool = shm.create_pool(file.as_fd(), size_i32, &qh, ());
         let buffer = pool.create_buffer(
             0,
@@ -237,9 +243,11 @@ impl WlrScreencopy {
             (),
         );
         frame.copy(&buffer);
-        let copied = c.dispatch_until(Instant::now() + ANSWER_WITHIN, "waiting for the copy", |s| {
-            s.frame.ready || s.frame.failed
-        });
+        let copied = c.dispatch_until(
+            Instant::now() + ANSWER_WITHIN,
+            "waiting for the copy",
+            |s| s.frame.ready || s.frame.failed,
+        );
         frame.destroy();
         buffer.destroy();
         pool.destroy();

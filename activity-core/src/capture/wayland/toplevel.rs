@@ -136,8 +136,7 @@ impl WlrForeignToplevel {
         }
         let c = self.session.as_mut().expect("connected above");
         c.roundtrip("reading the toplevels")?;
-        Ok(c
-            .state
+        Ok(c.state
             .current
             .values()
             .find(|t| t.activated)
