@@ -25,7 +25,10 @@ fn evdev_counts_kinds_from_kernel_records_and_nothing_after_stop() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("event0");
-    let st = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let st = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(st.success());
     // Read-write, so the reader never sees end-of-file between writes.
     let mut device = std::fs::OpenOptions::new()
@@ -70,7 +73,11 @@ fn evdev_counts_kinds_from_kernel_records_and_nothing_after_stop() {
     source.stop();
     device.write_all(&record(1, 31, 1)).unwrap();
     std::thread::sleep(Duration::from_millis(600));
-    assert_eq!(seen.lock().unwrap().len(), want.len(), "delivered after stop");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        want.len(),
+        "delivered after stop"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1,16 +1,16 @@
 //! Capture: the OS-facing layer. Three sources, each a small trait so tests and embedders can
-//! supply their own, and each with a built-in implementation behind a cargo feature (on by
-//! default):
+//! supply their own, and built-in backends per platform behind cargo features (on by default):
 //!
-//! | source | trait | built-in (feature) |
+//! | source | trait | built-in backends (feature) |
 //! |---|---|---|
-//! | screens | [`ScreenSource`] | [`x11::XcapScreens`] (`screens`, the xcap crate) |
-//! | keyboard and mouse | [`InputSource`] | [`x11::RdevInput`] (`input`, the rdev crate) |
-//! | the active window | [`WindowSource`] | [`x11::ActiveWindowPoller`] (`windows`, active-win-pos-rs) |
+//! | screens | [`ScreenSource`] | X11 `x11::XcapScreens`, `wayland::WlrScreencopy`, `wayland::PortalScreens` (`screens`) |
+//! | keyboard and mouse | [`InputSource`] | X11 `x11::RdevInput`, `evdev::EvdevInput`, `wayland::IdleInput`, `wayland::MutterIdleInput` (`input`) |
+//! | the active window | [`WindowSource`] | X11 `x11::ActiveWindowPoller`, `wayland::WlrForeignToplevel`, `wayland::KwinScript`, `wayland::GnomeFocusedWindow` (`windows`) |
 //!
-//! [`capabilities`] says which built-in sources work on this machine and, when one does not, why
-//! (no display, a Wayland session, the X server refusing the connection, a missing extension or
-//! window manager).
+//! Each platform's backends live in their own folder and are compiled only where they can work
+//! (`x11/`, `wayland/` and `evdev` on Linux). [`capabilities`] probes the session once and picks,
+//! per source, the first backend that works ([`Availability::backend`]), listing why each one
+//! before it did not ([`Availability::passed_over`]); the order is in the `probe` module's docs.
 //!
 //! **Privacy.** An [`InputSink`] accepts only an [`InputEvent`] kind: there is no way to hand it a
 //! key code, a character or a pointer position. The rdev listener sees key identities (the crate
