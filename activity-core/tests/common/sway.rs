@@ -184,7 +184,8 @@ impl Sway {
                 &format!("--title={title}"),
                 "sh",
                 "-c",
-                "sleep 600",
+                // Text on screen: what the screenshot test looks for.
+                &format!("echo '{title}: the quick brown fox jumps over the lazy dog'; sleep 600"),
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
