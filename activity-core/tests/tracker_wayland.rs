@@ -116,18 +116,6 @@ fn app_runs(records: &[ActivityRecord]) -> Vec<(String, String, Timestamp, Times
     out
 }
 
-/// The largest brightness step between horizontal neighbours.
-fn max_step(img: &image::GrayImage) -> i32 {
-    let mut m = 0;
-    for row in img.rows() {
-        let px: Vec<i32> = row.map(|p| i32::from(p.0[0])).collect();
-        for w in px.windows(2) {
-            m = m.max((w[1] - w[0]).abs());
-        }
-    }
-    m
-}
-
 #[test]
 fn on_sway_the_tracker_records_screens_windows_active_seconds_and_idle() {
     if in_sway(
@@ -187,7 +175,7 @@ fn on_sway_the_tracker_records_screens_windows_active_seconds_and_idle() {
     let full = image::open(root.join(&shots[0].full_key)).unwrap();
     assert_eq!((full.width(), full.height()), (1280, 800));
     assert!(
-        max_step(&full.to_luma8()) > 100,
+        common::max_step(&full.to_luma8()) > 100,
         "no text edges: the screenshot is blank"
     );
 

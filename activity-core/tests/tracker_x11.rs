@@ -323,21 +323,9 @@ fn screenshots_follow_the_schedule_and_are_stored_with_thumbnails() {
         .unwrap()
         .to_luma8();
     assert!(
-        max_step(&full) > 100,
+        common::max_step(&full) > 100,
         "no sharp edge in an unblurred screenshot"
     );
-}
-
-/// The largest brightness step between horizontal neighbours.
-fn max_step(img: &image::GrayImage) -> i32 {
-    let mut m = 0;
-    for row in img.rows() {
-        let px: Vec<i32> = row.map(|p| i32::from(p.0[0])).collect();
-        for w in px.windows(2) {
-            m = m.max((w[1] - w[0]).abs());
-        }
-    }
-    m
 }
 
 #[test]
@@ -369,7 +357,11 @@ fn with_blur_on_only_blurred_screenshots_are_stored() {
             let img = image::open(root.join(key)).unwrap().to_luma8();
             // Blur at the default strength leaves no sharp step anywhere (text edges in the
             // unblurred screenshot step by > 100).
-            assert!(max_step(&img) < 40, "{key}: step {}", max_step(&img));
+            assert!(
+                common::max_step(&img) < 40,
+                "{key}: step {}",
+                common::max_step(&img)
+            );
         }
     }
 }

@@ -15,7 +15,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::capture::{CaptureError, Feed, InputSink, InputSource, SourceKind};
+use crate::capture::{CaptureError, Feed, InputSink, InputSource, Running, SourceKind};
 use crate::model::score::InputEvent;
 
 const EVENT_SIZE: usize = 24;
@@ -98,7 +98,7 @@ pub(crate) fn probe(dir: &Path) -> Result<(), String> {
 #[derive(Debug)]
 pub struct EvdevInput {
     dir: PathBuf,
-    running: Option<Feed>,
+    running: Running,
 }
 
 impl Default for EvdevInput {
@@ -117,7 +117,7 @@ impl EvdevInput {
     pub fn with_dir(dir: impl Into<PathBuf>) -> EvdevInput {
         EvdevInput {
             dir: dir.into(),
-            running: None,
+            running: Running::default(),
         }
     }
 }
@@ -217,20 +217,12 @@ impl InputSource for EvdevInput {
                 kind: SourceKind::Input,
                 reason: format!("cannot start the evdev thread: {e}"),
             })?;
-        self.running = Some(feed);
+        self.running.set(feed);
         Ok(())
     }
 
     fn stop(&mut self) {
-        if let Some(feed) = self.running.take() {
-            feed.stop();
-        }
-    }
-}
-
-impl Drop for EvdevInput {
-    fn drop(&mut self) {
-        self.stop();
+        self.running.stop();
     }
 }
 

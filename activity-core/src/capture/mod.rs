@@ -171,6 +171,19 @@ pub struct ActiveWindow {
     pub url: Option<String>,
 }
 
+impl ActiveWindow {
+    /// A window as a source reads it, without a URL; `None` when both names are empty (nothing
+    /// usable has the focus).
+    pub fn new(application: impl Into<String>, title: impl Into<String>) -> Option<ActiveWindow> {
+        let (application, title) = (application.into(), title.into());
+        (!(application.is_empty() && title.is_empty())).then_some(ActiveWindow {
+            application,
+            title,
+            url: None,
+        })
+    }
+}
+
 /// The active window, polled once a second by the tracker.
 pub trait WindowSource: Send {
     /// The focused window now; `Ok(None)` when nothing has the focus.
@@ -231,6 +244,30 @@ impl Feed {
 
     pub(crate) fn stop(&self) {
         *crate::util::lock(&self.0) = None;
+    }
+}
+
+/// The [`Feed`] of a running background source: stopped by [`Running::stop`] and when dropped.
+#[derive(Debug, Default)]
+pub(crate) struct Running(Option<Feed>);
+
+impl Running {
+    /// Now feeding `feed` (stopping the one before, if any).
+    pub(crate) fn set(&mut self, feed: Feed) {
+        self.stop();
+        self.0 = Some(feed);
+    }
+
+    pub(crate) fn stop(&mut self) {
+        if let Some(feed) = self.0.take() {
+            feed.stop();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

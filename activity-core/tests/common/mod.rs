@@ -157,3 +157,16 @@ pub fn in_own_process(name: &str) -> bool {
     );
     true
 }
+
+/// The largest brightness step between horizontal neighbours: text and window edges make steps
+/// over 100; a blank or blurred screen has none.
+pub fn max_step(img: &image::GrayImage) -> i32 {
+    let mut m = 0;
+    for row in img.rows() {
+        let px: Vec<i32> = row.map(|p| i32::from(p.0[0])).collect();
+        for w in px.windows(2) {
+            m = m.max((w[1] - w[0]).abs());
+        }
+    }
+    m
+}

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 
 use crate::capture::{
-    ActiveWindow, CaptureError, Feed, InputSink, InputSource, Monitor, ScreenSource, SourceKind,
-    WindowSource,
+    ActiveWindow, CaptureError, Feed, InputSink, InputSource, Monitor, Running, ScreenSource,
+    SourceKind, WindowSource,
 };
 use crate::media::{OwnedFrame, PixelFormat};
 use crate::model::score::InputEvent;
@@ -425,15 +425,7 @@ pub(crate) fn parse_focused_window(json: &str) -> Result<Option<ActiveWindow>, S
     if application.is_empty() {
         application = field("wm_class_instance");
     }
-    let title = field("title");
-    if application.is_empty() && title.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(ActiveWindow {
-        application,
-        title,
-        url: None,
-    }))
+    Ok(ActiveWindow::new(application, field("title")))
 }
 
 impl WindowSource for GnomeFocusedWindow {
@@ -457,15 +449,7 @@ struct KwinCallback {
 impl KwinCallback {
     /// The active window changed (empty strings: nothing has the focus).
     fn activated(&self, resource_class: String, caption: String) {
-        *crate::util::lock(&self.latest) = if resource_class.is_empty() && caption.is_empty() {
-            None
-        } else {
-            Some(ActiveWindow {
-                application: resource_class,
-                title: caption,
-                url: None,
-            })
-        };
+        *crate::util::lock(&self.latest) = ActiveWindow::new(resource_class, caption);
     }
 }
 
@@ -604,7 +588,7 @@ impl Drop for KwinScript {
 /// time; under a second means the user was active in that second. Active seconds, no counts.
 #[derive(Debug, Default)]
 pub struct MutterIdleInput {
-    running: Option<Feed>,
+    running: Running,
 }
 
 impl MutterIdleInput {
@@ -646,23 +630,15 @@ impl InputSource for MutterIdleInput {
                 }
             })
             .map_err(|e| unavailable(format!("cannot start the idle thread: {e}")))?;
-        self.running = Some(feed);
+        self.running.set(feed);
         Ok(())
     }
 
     fn stop(&mut self) {
-        if let Some(feed) = self.running.take() {
-            feed.stop();
-        }
+        self.running.stop();
     }
 
     fn counts_events(&self) -> bool {
         false
-    }
-}
-
-impl Drop for MutterIdleInput {
-    fn drop(&mut self) {
-        self.stop();
     }
 }

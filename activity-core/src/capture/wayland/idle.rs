@@ -17,7 +17,7 @@ use wayland_protocols::ext::idle_notify::v1::client::{
 use wayland_protocols_plasma::idle::client::{org_kde_kwin_idle, org_kde_kwin_idle_timeout};
 
 use super::{Connected, registry_and_sync, wait_readable};
-use crate::capture::{Backend, CaptureError, Feed, InputSink, InputSource, SourceKind};
+use crate::capture::{Backend, CaptureError, Feed, InputSink, InputSource, Running, SourceKind};
 use crate::model::score::InputEvent;
 
 /// The idle timeout asked for: the resolution of the active seconds.
@@ -28,7 +28,7 @@ const TIMEOUT_MS: u32 = 1000;
 #[derive(Debug)]
 pub struct IdleInput {
     protocol: Backend,
-    running: Option<Feed>,
+    running: Running,
 }
 
 impl IdleInput {
@@ -36,7 +36,7 @@ impl IdleInput {
     pub fn ext() -> IdleInput {
         IdleInput {
             protocol: Backend::ExtIdleNotify,
-            running: None,
+            running: Running::default(),
         }
     }
 
@@ -44,7 +44,7 @@ impl IdleInput {
     pub fn kde() -> IdleInput {
         IdleInput {
             protocol: Backend::KdeIdle,
-            running: None,
+            running: Running::default(),
         }
     }
 }
@@ -197,23 +197,15 @@ impl InputSource for IdleInput {
                 reason: format!("{}: {reason}", self.protocol),
             });
         }
-        self.running = Some(feed);
+        self.running.set(feed);
         Ok(())
     }
 
     fn stop(&mut self) {
-        if let Some(feed) = self.running.take() {
-            feed.stop();
-        }
+        self.running.stop();
     }
 
     fn counts_events(&self) -> bool {
         false
-    }
-}
-
-impl Drop for IdleInput {
-    fn drop(&mut self) {
-        self.stop();
     }
 }

@@ -140,12 +140,7 @@ impl WlrForeignToplevel {
             .current
             .values()
             .find(|t| t.activated)
-            .filter(|t| !(t.app_id.is_empty() && t.title.is_empty()))
-            .map(|t| ActiveWindow {
-                application: t.app_id.clone(),
-                title: t.title.clone(),
-                url: None,
-            }))
+            .and_then(|t| ActiveWindow::new(t.app_id.clone(), t.title.clone())))
     }
 }
 

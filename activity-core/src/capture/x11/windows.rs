@@ -66,13 +66,6 @@ impl WindowSource for ActiveWindowPoller {
         } else {
             w.app_name
         };
-        if application.is_empty() && title.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(ActiveWindow {
-            application,
-            title,
-            url: None,
-        }))
+        Ok(ActiveWindow::new(application, title))
     }
 }
