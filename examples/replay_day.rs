@@ -306,7 +306,7 @@ fn run(seed: u64, random_screenshots: bool) -> Result<(), activity_core::Error> 
         "\nDay: {} slots, {} tracked, average activity {} %, active {} %",
         day.slots,
         hms(day.tracked_seconds as i64 * 1000),
-        day.activity_percent,
+        day.activity_percent.unwrap_or(0),
         day.active_percent
     );
     println!("\nTop applications:");
@@ -406,10 +406,10 @@ fn print_slots(
             "{:<11} {:>6}s {:>5} {:>5} {:>5}s {:>8}% {:>6}%  {:<10} {}",
             hhmm(m.slot_start),
             m.tracked_seconds,
-            m.keyboard_events,
-            m.mouse_events,
+            m.keyboard_events.unwrap_or(0),
+            m.mouse_events.unwrap_or(0),
             m.active_seconds,
-            m.activity_percent,
+            m.activity_percent.unwrap_or(0),
             m.active_percent,
             shot,
             top.first().map_or("-", |r| r.name.as_str()),

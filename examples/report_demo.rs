@@ -48,12 +48,12 @@ fn main() {
             SlotMetrics {
                 slot_start: Timestamp::from_millis(start),
                 tracked_seconds: tracked,
-                keyboard_events: events * 2 / 3,
-                mouse_events: events / 3,
-                keyboard_seconds: active / 2,
-                mouse_seconds: active / 2,
+                keyboard_events: Some(events * 2 / 3),
+                mouse_events: Some(events / 3),
+                keyboard_seconds: Some(active / 2),
+                mouse_seconds: Some(active / 2),
                 active_seconds: active,
-                activity_percent: activity_percent(u64::from(events), tracked, 1200, 600),
+                activity_percent: Some(activity_percent(u64::from(events), tracked, 1200, 600)),
                 active_percent: active_percent(active, tracked),
             },
             WorkContext {

@@ -190,9 +190,9 @@ fn track(args: &Args) -> Result<(), String> {
                 "slot {}  tracked {:>4} s  keyboard {:>5}  mouse {:>5}  activity {:>3} %  active {:>3} %{}",
                 hhmm(m.slot_start),
                 m.tracked_seconds,
-                m.keyboard_events,
-                m.mouse_events,
-                m.activity_percent,
+                or_na(m.keyboard_events),
+                or_na(m.mouse_events),
+                or_na(m.activity_percent),
                 m.active_percent,
                 context
                     .project
@@ -271,16 +271,16 @@ fn summary(
     let mut slot_json = Vec::new();
     for row in &slots {
         let m = row.metrics;
-        if m.tracked_seconds == 0 && m.keyboard_events + m.mouse_events == 0 {
+        if m.tracked_seconds == 0 && m.events().unwrap_or(0) == 0 {
             continue;
         }
         println!(
             "{}  {:>5} s  {:>8}  {:>5}  {:>6} %  {:>4} %  {}",
             hhmm(m.slot_start),
             m.tracked_seconds,
-            m.keyboard_events,
-            m.mouse_events,
-            m.activity_percent,
+            or_na(m.keyboard_events),
+            or_na(m.mouse_events),
+            or_na(m.activity_percent),
             m.active_percent,
             row.context.project.as_deref().unwrap_or("-")
         );
@@ -511,4 +511,10 @@ fn run_virtual(raw: &[String]) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A count or percentage, or `n/a` where the input was not counted (a Wayland session without
+/// evdev access gives active seconds only).
+fn or_na<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |v| v.to_string())
 }

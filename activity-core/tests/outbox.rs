@@ -22,11 +22,13 @@ use bytes::Bytes;
 use common::at;
 use sha2::{Digest, Sha256};
 
-/// The real backend, with a count of the puts it confirmed per key.
+/// The real backend, with a count of the puts it confirmed per key. With `cut_off` set, a put
+/// lands at the provider and then fails, as when the connection drops before the answer.
 #[derive(Debug)]
 struct Counting<S> {
     inner: S,
     puts: Mutex<HashMap<String, u32>>,
+    cut_off: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
@@ -42,6 +44,12 @@ impl<S: ObjectStorage> ObjectStorage for Counting<S> {
             .unwrap()
             .entry(key.to_string())
             .or_default() += 1;
+        if self.cut_off.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StorageError::Backend {
+                provider: "S3",
+                message: "connection reset before the answer".into(),
+            });
+        }
         Ok(())
     }
     async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
@@ -139,6 +147,7 @@ async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
     let store = Counting {
         inner: s3::s3_store(&endpoint),
         puts: Mutex::new(HashMap::new()),
+        cut_off: Default::default(),
     };
 
     // The server is down: everything is queued durably, nothing is lost.
@@ -185,6 +194,39 @@ async fn an_outage_loses_nothing_and_uploads_nothing_twice() {
     let puts = store.puts.lock().unwrap().clone();
     assert_eq!(puts.len(), 2 * N as usize);
     assert!(puts.values().all(|&n| n == 1), "{puts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_that_landed_before_its_answer_was_lost_is_not_sent_again() {
+    let moto = s3::Moto::start();
+    moto.create_bucket("shots");
+    let (clock, records, outbox) = fresh_outbox("landed");
+    let store = Counting {
+        inner: s3::s3_store(&moto.endpoint),
+        puts: Mutex::new(HashMap::new()),
+        cut_off: std::sync::atomic::AtomicBool::new(true),
+    };
+    let (row, full, thumb) = shot(1);
+    outbox.enqueue(&row, &full, &thumb).unwrap();
+    // Both objects reach the provider, both answers are lost: retries are due.
+    let r = outbox.drain_once(&store).await.unwrap();
+    assert_eq!((r.uploaded, r.failed), (0, 2));
+    assert!(!is_uploaded(&records, &row.id));
+    store
+        .cut_off
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    clock.advance_millis(10 * 60_000);
+    let r = outbox.drain_once(&store).await.unwrap();
+    assert_eq!((r.uploaded, r.failed), (2, 0));
+    assert!(is_uploaded(&records, &row.id));
+    // The retry found each object whole at the provider and did not send it again.
+    let puts = store.puts.lock().unwrap().clone();
+    assert_eq!(puts.get(&row.full_key), Some(&1), "{puts:?}");
+    assert_eq!(puts.get(&row.thumb_key), Some(&1), "{puts:?}");
+    assert_eq!(
+        hex(&Sha256::digest(store.get(&row.full_key).await.unwrap())),
+        row.sha256
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -168,7 +168,7 @@ fn parts_of_one_slot_merge_exactly() {
             m.mouse_events,
             m.keyboard_seconds
         ),
-        (150, 5, 2, 3)
+        (150, Some(5), Some(2), Some(3))
     );
 }
 

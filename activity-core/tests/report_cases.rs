@@ -25,12 +25,12 @@ fn part(
         SlotMetrics {
             slot_start: t(start),
             tracked_seconds: tracked,
-            keyboard_events: events,
-            mouse_events: 0,
-            keyboard_seconds: active,
-            mouse_seconds: 0,
+            keyboard_events: Some(events),
+            mouse_events: Some(0),
+            keyboard_seconds: Some(active),
+            mouse_seconds: Some(0),
             active_seconds: active,
-            activity_percent: activity_percent(u64::from(events), tracked, EXPECTED, L),
+            activity_percent: Some(activity_percent(u64::from(events), tracked, EXPECTED, L)),
             active_percent: active_percent(active, tracked),
         },
         WorkContext {
@@ -97,7 +97,7 @@ fn a_dst_day_in_berlin_has_138_slots() {
     assert_eq!(rep.timeline[0].slot_start, t("2026-03-28T23:00:00Z"));
     let s = rep.timeline.iter().find(|s| s.tracked_seconds > 0).unwrap();
     assert_eq!(s.slot_start, t("2026-03-29T01:00:00Z"));
-    assert_eq!((s.activity_percent, s.active_percent), (50, 50));
+    assert_eq!((s.activity_percent, s.active_percent), (Some(50), 50));
     let autumn = Period::day("2026-10-25", "Europe/Berlin");
     let rep = run(&autumn, &autumn.resolve().unwrap(), &[], &[], &[], 5);
     assert_eq!(rep.timeline.len(), 25 * 6);
@@ -142,7 +142,7 @@ fn a_project_switch_inside_a_slot() {
     // One slot: 600 s, 120 events of 1200 expected → 10 %; active 120 of 600 s → 20 %.
     assert_eq!(
         (s.tracked_seconds, s.activity_percent, s.active_percent),
-        (600, 10, 20)
+        (600, Some(10), 20)
     );
     assert_eq!(
         s.project.as_deref(),
@@ -160,8 +160,14 @@ fn a_project_switch_inside_a_slot() {
         .iter()
         .find(|p| p.project.as_deref() == Some("Hermes"))
         .unwrap();
-    assert_eq!((apollo.tracked_seconds, apollo.activity_percent), (240, 21));
-    assert_eq!((hermes.tracked_seconds, hermes.activity_percent), (360, 3));
+    assert_eq!(
+        (apollo.tracked_seconds, apollo.activity_percent),
+        (240, Some(21))
+    );
+    assert_eq!(
+        (hermes.tracked_seconds, hermes.activity_percent),
+        (360, Some(3))
+    );
     assert_eq!(
         rep.projects[0].project.as_deref(),
         Some("Hermes"),
@@ -170,9 +176,9 @@ fn a_project_switch_inside_a_slot() {
     // Totals weighted by tracked time: (240·21 + 360·3) / 600 = 10.2 → 10.
     assert_eq!(
         (rep.totals.tracked_seconds, rep.totals.activity_percent),
-        (600, 10)
+        (600, Some(10))
     );
-    assert_eq!(rep.totals.keyboard_events, 120);
+    assert_eq!(rep.totals.keyboard_events, Some(120));
     // The distribution counts the joined slot once, in 10–19.
     assert_eq!(rep.distribution[1].slots, 1);
     assert_eq!(rep.distribution.iter().map(|b| b.slots).sum::<u32>(), 1);

@@ -50,8 +50,14 @@ fn checkpoints(dir: &std::path::Path) -> Vec<(u32, i64)> {
 
 /// (keyboard events, mouse events) over all slots.
 fn event_totals(slots: &[SlotRecord]) -> (u32, u32) {
-    let kb = slots.iter().map(|s| s.metrics.keyboard_events).sum();
-    let mouse = slots.iter().map(|s| s.metrics.mouse_events).sum();
+    let kb = slots
+        .iter()
+        .map(|s| s.metrics.keyboard_events.expect("counted"))
+        .sum();
+    let mouse = slots
+        .iter()
+        .map(|s| s.metrics.mouse_events.expect("counted"))
+        .sum();
     (kb, mouse)
 }
 
@@ -410,5 +416,78 @@ fn a_clean_stop_leaves_no_checkpoint_behind() {
     let slots = all_slots(&t);
     // Checkpoints are not parts: the key is counted once.
     assert_eq!(event_totals(&slots).0, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn presence_only_input_publishes_active_seconds_and_absent_counts() {
+    use activity_core::model::score::InputEvent;
+    use activity_core::runtime::{Query, Viewer};
+    let dir = data_dir("presence");
+    let config =
+        Config::from_json_str(r#"{"count_input_events": false, "slot_seconds": 60}"#).unwrap();
+    let t = Tracker::builder(config)
+        .data_dir(&dir)
+        .without_sources()
+        .browser_bridge(false)
+        .build()
+        .unwrap();
+    t.start().unwrap();
+    t.record_input(InputEvent::Presence);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    t.record_input(InputEvent::Presence);
+    t.record_input(InputEvent::KeyPress); // counted by nobody: the slot's counts are unknown
+    t.stop().unwrap();
+    let slots = t.slots(&Viewer::Admin, &Query::default()).unwrap();
+    assert!(!slots.is_empty());
+    for s in &slots {
+        let m = &s.metrics;
+        assert_eq!(
+            (
+                m.keyboard_events,
+                m.mouse_events,
+                m.keyboard_seconds,
+                m.mouse_seconds
+            ),
+            (None, None, None, None),
+            "{m:?}"
+        );
+        assert_eq!(m.activity_percent, None);
+        let json = serde_json::to_value(s).unwrap();
+        assert!(json["keyboard_events"].is_null() && json["activity_percent"].is_null());
+    }
+    assert_eq!(
+        slots.iter().map(|s| s.metrics.active_seconds).sum::<u32>(),
+        2
+    );
+    let today = activity_core::Timestamp::from_millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
+    let day = today.to_string()[..10].to_string();
+    let report = t
+        .report(
+            &Viewer::Admin,
+            &activity_core::runtime::ReportRequest::day(&day, "UTC"),
+        )
+        .unwrap();
+    assert_eq!(report.totals.keyboard_events, None);
+    assert_eq!(report.totals.activity_percent, None);
+    assert!(report.totals.active_percent > 0);
+    assert!(report.distribution.iter().all(|b| b.slots == 0));
+    assert!(
+        report
+            .timeline
+            .iter()
+            .filter(|s| s.tracked_seconds > 0)
+            .all(|s| s.activity_percent.is_none())
+    );
+    assert!(
+        report.to_text().contains("activity n/a"),
+        "{}",
+        report.to_text()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -215,8 +215,14 @@ fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
     r.tracker.stop().unwrap();
     let elapsed_s = now().millis_since(t_start) as f64 / 1000.0;
     let slots = r.slots();
-    let kb: u32 = slots.iter().map(|s| s.metrics.keyboard_events).sum();
-    let mouse: u32 = slots.iter().map(|s| s.metrics.mouse_events).sum();
+    let kb: u32 = slots
+        .iter()
+        .map(|s| s.metrics.keyboard_events.expect("counted"))
+        .sum();
+    let mouse: u32 = slots
+        .iter()
+        .map(|s| s.metrics.mouse_events.expect("counted"))
+        .sum();
     assert_eq!((kb, mouse), (20, 5 + 3 + 4), "{slots:?}");
     let closed: Vec<_> = r
         .events()
@@ -230,7 +236,7 @@ fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
     for (row, m) in slots.iter().zip(&closed) {
         let c = &row.metrics;
         let tracked = c.tracked_seconds;
-        let events = u64::from(c.keyboard_events + c.mouse_events);
+        let events = c.events().expect("counted");
         // The formula, by hand: min(100, round(100 × events / (max_expected × tracked / L))).
         let by_hand = if tracked == 0 {
             0
@@ -238,10 +244,10 @@ fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
             let v = 100.0 * events as f64 / (3600.0 * f64::from(tracked) / 3600.0);
             v.round().min(100.0) as u8
         };
-        assert_eq!(m.activity_percent, by_hand);
+        assert_eq!(m.activity_percent, Some(by_hand));
         assert_eq!(
             m.activity_percent,
-            activity_percent(events, tracked, 3600, 3600)
+            Some(activity_percent(events, tracked, 3600, 3600))
         );
         assert_eq!(m.active_percent, active_percent(c.active_seconds, tracked));
         assert_eq!(
@@ -260,7 +266,7 @@ fn xdotool_input_gives_counts_and_percentages_by_the_formula() {
         let expect = (100.0 * 32.0 / f64::from(only.tracked_seconds))
             .round()
             .min(100.0);
-        assert_eq!(f64::from(only.activity_percent), expect);
+        assert_eq!(f64::from(only.activity_percent.expect("counted")), expect);
     }
 }
 
@@ -399,8 +405,14 @@ fn pause_stops_screenshots_counts_and_activity() {
     sleep_ms(2_000);
     r.tracker.stop().unwrap();
     let slots = r.slots();
-    let kb: u32 = slots.iter().map(|s| s.metrics.keyboard_events).sum();
-    let mouse: u32 = slots.iter().map(|s| s.metrics.mouse_events).sum();
+    let kb: u32 = slots
+        .iter()
+        .map(|s| s.metrics.keyboard_events.expect("counted"))
+        .sum();
+    let mouse: u32 = slots
+        .iter()
+        .map(|s| s.metrics.mouse_events.expect("counted"))
+        .sum();
     assert_eq!(kb, 5 + 3, "key presses during the pause were counted");
     assert_eq!(mouse, 0, "clicks during the pause were counted");
     for s in taken(&r.events()) {
@@ -467,7 +479,11 @@ fn screenshot_switches_off_stop_only_screenshots() {
                 .is_none(),
             "{switch}: something was stored"
         );
-        let kb: u32 = r.slots().iter().map(|s| s.metrics.keyboard_events).sum();
+        let kb: u32 = r
+            .slots()
+            .iter()
+            .map(|s| s.metrics.keyboard_events.expect("counted"))
+            .sum();
         assert_eq!(kb, 3, "{switch}: input not tracked");
         let acts = r.activities();
         assert!(
@@ -630,7 +646,7 @@ fn switches_flipped_while_tracking_take_effect_at_once_and_survive_a_restart() {
         .slots(&Viewer::Admin, &Query::default())
         .unwrap()
         .iter()
-        .map(|s| s.metrics.keyboard_events)
+        .map(|s| s.metrics.keyboard_events.expect("counted"))
         .sum();
     assert_eq!(kb, 5, "input counted throughout");
     let acts = tracker

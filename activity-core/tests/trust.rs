@@ -639,7 +639,7 @@ fn a_report_over_several_employees_keeps_each_ones_timeline() {
     let keys: Vec<u64> = team
         .employees
         .iter()
-        .map(|e| e.totals.keyboard_events)
+        .map(|e| e.totals.keyboard_events.expect("counted"))
         .collect();
     assert_eq!(keys, [3, 1]);
     for (i, b) in team.distribution.iter().enumerate() {

@@ -257,6 +257,31 @@ static void tracker_arguments(void) {
     CHECK_OK(ac_tracker_slots_json(t, "{\"role\": \"employee\", \"id\": \"bo\"}", NULL, &s));
     CHECK(strcmp(s, "[]") == 0);
     ac_string_free(s);
+    {
+        /* Presence-only input (a Wayland idle signal): active seconds, counts unknown (null). */
+        char dir2[512];
+        snprintf(dir2, sizeof dir2, "%s-presence", o.data_dir);
+        ac_config *pc = NULL;
+        CHECK_OK(ac_config_from_json("{\"count_input_events\": false, \"slot_seconds\": 60}", &pc));
+        ac_tracker_options po;
+        ac_tracker_options_init(&po);
+        po.config = pc;
+        po.data_dir = dir2;
+        po.disabled_sources = o.disabled_sources;
+        po.browser_bridge = 0;
+        ac_tracker *p = NULL;
+        CHECK_OK(ac_tracker_new(&po, &p));
+        ac_config_free(pc);
+        CHECK_OK(ac_tracker_start(p));
+        CHECK_OK(ac_tracker_record_input(p, AC_INPUT_PRESENCE));
+        CHECK_OK(ac_tracker_stop(p));
+        char *ps = NULL;
+        CHECK_OK(ac_tracker_slots_json(p, ADMIN, NULL, &ps));
+        CHECK(strstr(ps, "\"keyboard_events\":null") && strstr(ps, "\"activity_percent\":null") &&
+              strstr(ps, "\"active_seconds\":1"));
+        ac_string_free(ps);
+        CHECK_OK(ac_tracker_free(p));
+    }
     CHECK_OK(ac_tracker_activities_json(t, ADMIN, "{\"from\": \"2000-01-01T00:00:00Z\"}", &s));
     CHECK(strstr(s, "\"title\":\"notes.txt\""));
     CHECK(strstr(s, "\"url\":\"https://docs.rs/tokio\"")); /* the query string is gone */

@@ -57,6 +57,25 @@ def test_a_tracker_fed_by_hand_gives_typed_rows_with_aware_times(data_dir: Path)
         t.start()
 
 
+def test_presence_only_input_gives_active_seconds_and_absent_counts(data_dir: Path) -> None:
+    # The product's hooks see only presence (a Wayland idle signal): counts are unknown, not 0.
+    t = ac.Tracker(ac.Config(slot_seconds=60, count_input_events=False), data_dir, disabled_sources=NO_SOURCES)
+    with t:
+        t.record_input("presence")
+        time.sleep(1.1)
+        t.record_input("presence")
+    slots = t.slots(viewer=ADMIN)
+    assert slots and all(s.keyboard_events is None and s.mouse_events is None for s in slots)
+    assert all(s.activity_percent is None and s.keyboard_seconds is None for s in slots)
+    assert sum(s.active_seconds for s in slots) == 2
+    now = datetime.now(timezone.utc)
+    report = t.report(now.date(), tz="UTC", viewer=ADMIN)
+    assert report.totals.keyboard_events is None and report.totals.activity_percent is None
+    assert report.totals.active_percent > 0
+    assert all(b.slots == 0 for b in report.distribution)
+    t.close()
+
+
 def test_bad_input_raises_clear_errors(data_dir: Path) -> None:
     t = ac.Tracker(None, data_dir, disabled_sources=NO_SOURCES)
     with pytest.raises(ac.InvalidStateError):

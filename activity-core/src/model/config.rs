@@ -77,6 +77,11 @@ pub struct Config {
     pub track_urls: bool,
     /// Count keyboard and mouse events for the activity levels. Default `true`.
     pub track_input: bool,
+    /// Whether the input reaching the tracker can be counted. Default `true`. Set `false` when
+    /// the product's own hooks report only *presence* (`record_input(Presence)`, e.g. from a
+    /// desktop's idle signal): slots then carry no key/mouse counts and no activity % (unknown,
+    /// not zero), only active seconds. The built-in Wayland idle backends imply it.
+    pub count_input_events: bool,
     /// Length of a time slot in seconds: 60..=3600 and a divisor of 86 400 so slots align with
     /// midnight UTC. Default 600.
     pub slot_seconds: u32,
@@ -117,6 +122,7 @@ impl Default for Config {
             track_applications: true,
             track_urls: true,
             track_input: true,
+            count_input_events: true,
             slot_seconds: 600,
             max_expected_events: None,
             idle_after: Seconds(300),

@@ -707,10 +707,10 @@ mod tests {
         let s = c.stop(at(600_000)).unwrap();
         assert_eq!(s.len(), 1);
         let m = s[0].metrics(1200);
-        assert_eq!(m.keyboard_events, 2);
-        assert_eq!(m.mouse_events, 2);
-        assert_eq!(m.keyboard_seconds, 1);
-        assert_eq!(m.mouse_seconds, 2);
+        assert_eq!(m.keyboard_events, Some(2));
+        assert_eq!(m.mouse_events, Some(2));
+        assert_eq!(m.keyboard_seconds, Some(1));
+        assert_eq!(m.mouse_seconds, Some(2));
         assert_eq!(m.active_seconds, 2);
         assert_eq!(m.tracked_seconds, 600);
     }
@@ -727,8 +727,8 @@ mod tests {
         c.record(InputEvent::PointerMove, at(10_999));
         c.record(InputEvent::PointerMove, at(11_000));
         let m = c.stop(at(600_000)).unwrap()[0].metrics(1200);
-        assert_eq!(m.mouse_events, 5);
-        assert_eq!(m.mouse_seconds, 2); // seconds 10 and 11
+        assert_eq!(m.mouse_events, Some(5));
+        assert_eq!(m.mouse_seconds, Some(2)); // seconds 10 and 11
     }
 
     #[test]
@@ -744,7 +744,7 @@ mod tests {
         let s = c.stop(at(550_000)).unwrap();
         let m = s[0].metrics(1200);
         assert_eq!(m.tracked_seconds, 300);
-        assert_eq!(m.keyboard_events, 2);
+        assert_eq!(m.keyboard_events, Some(2));
     }
 
     #[test]

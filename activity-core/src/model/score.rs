@@ -160,49 +160,64 @@ impl SlotCounts {
 
     /// The slot's published figures, `max_expected_events` being the events of a fully tracked
     /// slot that count as 100 % ([`Config::expected_events_per_slot`](crate::Config::expected_events_per_slot)).
+    /// Without counted input ([`counts_events`](Self::counts_events) false) the counts, their
+    /// seconds and the activity % are `None`: unknown, not zero.
     pub fn metrics(&self, max_expected_events: u32) -> SlotMetrics {
         let tracked_seconds = self.tracked_seconds();
         let active_seconds = self.active_seconds();
+        let counted = |v: u32| self.counts_events.then_some(v);
         SlotMetrics {
             slot_start: self.slot_start,
             tracked_seconds,
-            keyboard_events: self.keyboard_events,
-            mouse_events: self.mouse_events,
-            keyboard_seconds: self.keyboard.count(),
-            mouse_seconds: self.mouse.count(),
+            keyboard_events: counted(self.keyboard_events),
+            mouse_events: counted(self.mouse_events),
+            keyboard_seconds: counted(self.keyboard.count()),
+            mouse_seconds: counted(self.mouse.count()),
             active_seconds,
-            activity_percent: activity_percent(
-                self.events(),
-                tracked_seconds,
-                max_expected_events,
-                self.slot_seconds,
-            ),
+            activity_percent: self.counts_events.then(|| {
+                activity_percent(
+                    self.events(),
+                    tracked_seconds,
+                    max_expected_events,
+                    self.slot_seconds,
+                )
+            }),
             active_percent: active_percent(active_seconds, tracked_seconds),
         }
     }
 }
 
-/// The published figures of one slot: plain numbers, as bindings and reports carry them.
+/// The published figures of one slot: plain numbers, as bindings and reports carry them. The
+/// counts and the activity % are `None` (JSON `null`) when the input source could not count
+/// events (a Wayland session without evdev access: see [`Backend::counts_events`](crate::capture::Backend::counts_events));
+/// the active seconds and active % are always known.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SlotMetrics {
     /// Start of the slot (UTC).
     pub slot_start: Timestamp,
     /// Seconds of the slot during which tracking ran and was not paused.
     pub tracked_seconds: u32,
-    /// Key presses.
-    pub keyboard_events: u32,
-    /// Button presses + wheel events + movement samples.
-    pub mouse_events: u32,
-    /// Seconds with keyboard input.
-    pub keyboard_seconds: u32,
-    /// Seconds with mouse input.
-    pub mouse_seconds: u32,
-    /// Seconds with any input.
+    /// Key presses (`None`: not counted).
+    pub keyboard_events: Option<u32>,
+    /// Button presses + wheel events + movement samples (`None`: not counted).
+    pub mouse_events: Option<u32>,
+    /// Seconds with keyboard input (`None`: not counted).
+    pub keyboard_seconds: Option<u32>,
+    /// Seconds with mouse input (`None`: not counted).
+    pub mouse_seconds: Option<u32>,
+    /// Seconds with any input (or presence).
     pub active_seconds: u32,
-    /// The seed's activity formula, 0..=100 ([`activity_percent`]).
-    pub activity_percent: u8,
+    /// The seed's activity formula, 0..=100 ([`activity_percent`]); `None`: not counted.
+    pub activity_percent: Option<u8>,
     /// Share of tracked seconds with input, 0..=100 ([`active_percent`]).
     pub active_percent: u8,
+}
+
+impl SlotMetrics {
+    /// Keyboard plus mouse events, when counted.
+    pub fn events(&self) -> Option<u64> {
+        Some(u64::from(self.keyboard_events?) + u64::from(self.mouse_events?))
+    }
 }
 
 /// `min(100, round(100 × events / (max_expected_events × tracked_seconds / slot_seconds)))`,

@@ -52,16 +52,21 @@ pub(crate) fn spawn(
     }
 
     let mut input_running = false;
+    // Input that is only presence (the configuration says so, or the source is a Wayland idle
+    // one) leaves the slots' counts unknown, not zero.
+    shared
+        .counter
+        .set_counts_events(shared.config.count_input_events);
     if shared.config.track_input
         && let Some(input) = sources.input.as_mut()
     {
         let s = shared.clone();
-        // A source that only sees presence (Wayland idle notifications) leaves the slots'
-        // counts unknown, not zero.
         let counts =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.counts_events()))
                 .unwrap_or(true);
-        shared.counter.set_counts_events(counts);
+        shared
+            .counter
+            .set_counts_events(shared.config.count_input_events && counts);
         let sink = InputSink::new(move |e| s.counter.record(e, s.clock.now()));
         // A panic in a custom source's start is a failed source, never a panic out of `start`.
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.start(sink))) {

@@ -911,13 +911,14 @@ impl Tracker {
             let slots: Vec<_> = summaries
                 .into_iter()
                 .map(|(mut m, seconds, context)| {
-                    let events = u64::from(m.keyboard_events) + u64::from(m.mouse_events);
-                    m.activity_percent = crate::model::score::activity_percent(
-                        events,
-                        m.tracked_seconds,
-                        self.expected_events_for(seconds),
-                        seconds,
-                    );
+                    m.activity_percent = m.events().map(|events| {
+                        crate::model::score::activity_percent(
+                            events,
+                            m.tracked_seconds,
+                            self.expected_events_for(seconds),
+                            seconds,
+                        )
+                    });
                     m.active_percent =
                         crate::model::score::active_percent(m.active_seconds, m.tracked_seconds);
                     (m, &contexts[context])

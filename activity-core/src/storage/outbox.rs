@@ -697,6 +697,16 @@ impl Outbox {
                 e.sha256
             ));
         }
+        // An earlier attempt was claimed and may have reached the provider before it was cut off
+        // (a stop, a timeout, a killed process): if the object is there whole, it is not sent
+        // again. Keys carry the screenshot's random id, and every provider's put is atomic, so an
+        // object of this key and size is this one.
+        if e.attempts > 0
+            && let Ok(Some(info)) = storage.head(&e.object_key).await
+            && info.size == bytes.len() as u64
+        {
+            return Ok(());
+        }
         storage
             .put(&e.object_key, Bytes::from(bytes))
             .await

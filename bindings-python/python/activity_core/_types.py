@@ -86,17 +86,19 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Slot:
-    """One slot of one work context, with both activity figures."""
+    """One slot of one work context, with both activity figures. The counts and
+    `activity_percent` are None where the input was not counted (a Wayland session without evdev
+    access: active seconds only)."""
 
     slot_start: datetime
     slot_seconds: int
     tracked_seconds: int
-    keyboard_events: int
-    mouse_events: int
-    keyboard_seconds: int
-    mouse_seconds: int
+    keyboard_events: int | None
+    mouse_events: int | None
+    keyboard_seconds: int | None
+    mouse_seconds: int | None
     active_seconds: int
-    activity_percent: int
+    activity_percent: int | None
     active_percent: int
     employee: str | None
     project: str | None
@@ -334,11 +336,12 @@ def _t(value: str | int) -> datetime:
 
 @dataclass(frozen=True)
 class TimelineSlot:
-    """One slot of the report's timeline (zero-filled when nothing was tracked)."""
+    """One slot of the report's timeline (zero-filled when nothing was tracked;
+    `activity_percent` None when it was tracked and none of it counted)."""
 
     slot_start: datetime
     tracked_seconds: int
-    activity_percent: int
+    activity_percent: int | None
     active_percent: int
     project: str | None
     screenshots: int
@@ -352,7 +355,7 @@ class ProjectActivity:
     project: str | None
     slots: int
     tracked_seconds: int
-    activity_percent: int
+    activity_percent: int | None
     active_percent: int
 
 
@@ -380,10 +383,10 @@ class Totals:
     """The period's totals."""
 
     tracked_seconds: int
-    keyboard_events: int
-    mouse_events: int
+    keyboard_events: int | None
+    mouse_events: int | None
     screenshots: int
-    activity_percent: int
+    activity_percent: int | None
     active_percent: int
 
 

@@ -47,8 +47,9 @@ pub struct TimelineSlot {
     pub slot_start: Timestamp,
     /// Seconds tracked in it (all parts).
     pub tracked_seconds: u32,
-    /// The seed's activity figure, from the summed counts.
-    pub activity_percent: u8,
+    /// The seed's activity figure, from the summed counts of the parts whose input was counted;
+    /// `None` when the slot has tracked time and none of it was counted.
+    pub activity_percent: Option<u8>,
     /// Share of tracked seconds with input.
     pub active_percent: u8,
     /// The project with the most tracked time in the slot (shared by the slots that show it:
@@ -69,8 +70,8 @@ pub struct ProjectActivity {
     pub slots: u32,
     /// Tracked seconds.
     pub tracked_seconds: u64,
-    /// Weighted mean of the slots' activity %.
-    pub activity_percent: u8,
+    /// Weighted mean of the counted slots' activity % (`None`: none was counted).
+    pub activity_percent: Option<u8>,
     /// Weighted mean of the slots' active %.
     pub active_percent: u8,
 }
@@ -93,14 +94,14 @@ pub struct Bucket {
 pub struct Totals {
     /// Tracked seconds.
     pub tracked_seconds: u64,
-    /// Key presses.
-    pub keyboard_events: u64,
-    /// Mouse events.
-    pub mouse_events: u64,
+    /// Key presses, in the slots whose input was counted (`None`: none was).
+    pub keyboard_events: Option<u64>,
+    /// Mouse events, likewise.
+    pub mouse_events: Option<u64>,
     /// Screenshots.
     pub screenshots: u64,
-    /// Weighted mean activity % over all slots.
-    pub activity_percent: u8,
+    /// Weighted mean activity % over the counted slots (`None`: none was counted).
+    pub activity_percent: Option<u8>,
     /// Weighted mean active % over all slots.
     pub active_percent: u8,
 }
@@ -245,6 +246,8 @@ fn top_with_other<'a>(items: impl Iterator<Item = (&'a str, i64)>, n: usize) -> 
 struct Acc {
     events: u64,
     tracked: u32,
+    /// Tracked seconds of the parts whose input was counted.
+    counted: u32,
     active: u32,
     screenshots: u32,
     /// The first project's index and tracked seconds (`u32::MAX`: none yet).
@@ -321,6 +324,7 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
     // Per project (by index) and over all: averages weighted by the parts' tracked time.
     let mut averages: Vec<Averager> = Vec::new();
     let (mut all, mut keyboard_events, mut mouse_events) = (Averager::default(), 0u64, 0u64);
+    let (mut any_part, mut any_counted) = (false, false);
     for (m, ctx) in inputs.slots.iter().filter(|(m, _)| in_period(m.slot_start)) {
         let p = projects.index(ctx);
         if averages.len() <= p as usize {
@@ -328,14 +332,21 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
         }
         averages[p as usize].add(m);
         all.add(m);
-        keyboard_events += u64::from(m.keyboard_events);
-        mouse_events += u64::from(m.mouse_events);
+        any_part = true;
+        if let (Some(k), Some(mo)) = (m.keyboard_events, m.mouse_events) {
+            any_counted = true;
+            keyboard_events += u64::from(k);
+            mouse_events += u64::from(mo);
+        }
         let Some(i) = index(m.slot_start) else {
             continue;
         };
         let a = &mut slots[i];
         a.tracked += m.tracked_seconds;
-        a.events += u64::from(m.keyboard_events) + u64::from(m.mouse_events);
+        if let Some(events) = m.events() {
+            a.events += events;
+            a.counted += m.tracked_seconds;
+        }
         a.active += m.active_seconds;
         if a.project == u32::MAX {
             (a.project, a.project_seconds) = (p, m.tracked_seconds);
@@ -389,12 +400,15 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
             TimelineSlot {
                 slot_start: Timestamp::from_millis(first_start + i as i64 * l),
                 tracked_seconds: a.tracked,
-                activity_percent: activity_percent(
-                    a.events,
-                    a.tracked,
-                    inputs.max_expected_events,
-                    inputs.slot_seconds,
-                ),
+                // Tracked, none of it counted: unknown. Otherwise over the counted parts.
+                activity_percent: (a.tracked == 0 || a.counted > 0).then(|| {
+                    activity_percent(
+                        a.events,
+                        a.counted,
+                        inputs.max_expected_events,
+                        inputs.slot_seconds,
+                    )
+                }),
                 active_percent: active_percent(a.active.min(a.tracked), a.tracked),
                 project,
                 screenshots: a.screenshots,
@@ -437,16 +451,21 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
             tracked_seconds: 0,
         })
         .collect();
-    for s in timeline.iter().filter(|s| s.tracked_seconds > 0) {
-        let b = &mut distribution[usize::from(s.activity_percent.min(99) / 10)];
+    // Slots whose input was not counted have no activity % and are left out.
+    for (s, activity) in timeline
+        .iter()
+        .filter(|s| s.tracked_seconds > 0)
+        .filter_map(|s| Some((s, s.activity_percent?)))
+    {
+        let b = &mut distribution[usize::from(activity.min(99) / 10)];
         b.slots += 1;
         b.tracked_seconds += u64::from(s.tracked_seconds);
     }
     let avg = all.finish();
     let totals = Totals {
         tracked_seconds: avg.tracked_seconds,
-        keyboard_events,
-        mouse_events,
+        keyboard_events: (any_counted || !any_part).then_some(keyboard_events),
+        mouse_events: (any_counted || !any_part).then_some(mouse_events),
         screenshots: timeline.iter().map(|s| u64::from(s.screenshots)).sum(),
         activity_percent: avg.activity_percent,
         active_percent: avg.active_percent,

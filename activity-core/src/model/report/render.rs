@@ -100,32 +100,32 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{} .. {} ({}): tracked {} s, activity {} %, active {} %, {} screenshot(s)",
+            "{} .. {} ({}): tracked {} s, activity {}, active {} %, {} screenshot(s)",
             self.period.first,
             self.period.last,
             self.period.time_zone,
             t.tracked_seconds,
-            t.activity_percent,
+            percent(t.activity_percent),
             t.active_percent,
             t.screenshots
         );
         for e in &self.employees {
             let _ = writeln!(
                 out,
-                "  employee {:<23} {:>7} s  activity {:>3} %  active {:>3} %",
+                "  employee {:<23} {:>7} s  activity {:>5}  active {:>3} %",
                 e.employee.as_deref().unwrap_or("(none)"),
                 e.totals.tracked_seconds,
-                e.totals.activity_percent,
+                percent(e.totals.activity_percent),
                 e.totals.active_percent
             );
         }
         for p in &self.projects {
             let _ = writeln!(
                 out,
-                "  project {:<24} {:>7} s  activity {:>3} %  active {:>3} %",
+                "  project {:<24} {:>7} s  activity {:>5}  active {:>3} %",
                 p.project.as_deref().unwrap_or("(none)"),
                 p.tracked_seconds,
-                p.activity_percent,
+                percent(p.activity_percent),
                 p.active_percent
             );
         }
@@ -184,7 +184,7 @@ impl Report {
                                 s.slot_start.to_string(),
                                 local_hhmm(s.slot_start, &tz),
                                 s.tracked_seconds.to_string(),
-                                s.activity_percent.to_string(),
+                                cell(s.activity_percent),
                                 s.active_percent.to_string(),
                                 opt(&s.project),
                                 s.screenshots.to_string(),
@@ -209,7 +209,7 @@ impl Report {
                             opt(&p.project),
                             p.slots.to_string(),
                             p.tracked_seconds.to_string(),
-                            p.activity_percent.to_string(),
+                            cell(p.activity_percent),
                             p.active_percent.to_string(),
                         ]
                     }),
@@ -244,10 +244,10 @@ impl Report {
                     ],
                     std::iter::once(vec![
                         self.totals.tracked_seconds.to_string(),
-                        self.totals.keyboard_events.to_string(),
-                        self.totals.mouse_events.to_string(),
+                        cell(self.totals.keyboard_events),
+                        cell(self.totals.mouse_events),
                         self.totals.screenshots.to_string(),
-                        self.totals.activity_percent.to_string(),
+                        cell(self.totals.activity_percent),
                         self.totals.active_percent.to_string(),
                     ]),
                 ),
@@ -311,14 +311,19 @@ impl Report {
                 continue;
             }
             let bh = (f64::from(slot.tracked_seconds) / slot_seconds).min(1.0) * h;
-            let hue = f64::from(slot.activity_percent) * 1.2;
+            // Grey when the input was not counted (no activity %).
+            let fill = slot
+                .activity_percent
+                .map_or("hsl(0,0%,62%)".to_string(), |a| {
+                    format!("hsl({:.0},70%,45%)", f64::from(a) * 1.2)
+                });
             let _ = write!(
                 s,
-                r#"<rect x="{x:.2}" y="{}" width="{bar:.2}" height="{bh:.1}" fill="hsl({hue:.0},70%,45%)"><title>{} — {} s, activity {} %, active {} %{}</title></rect>"#,
+                r#"<rect x="{x:.2}" y="{}" width="{bar:.2}" height="{bh:.1}" fill="{fill}"><title>{} — {} s, activity {}, active {} %{}</title></rect>"#,
                 top + h - bh,
                 escape_xml(&local),
                 slot.tracked_seconds,
-                slot.activity_percent,
+                percent(slot.activity_percent),
                 slot.active_percent,
                 slot.project
                     .as_deref()
@@ -438,14 +443,14 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .totals span {{ display: inline-block; margin-right: 24px; }}
 </style></head><body>
 <h1>Activity report — {p} ({tz})</h1>
-<p class="totals"><span>Tracked <b>{tracked}</b></span><span>Activity <b>{act} %</b></span><span>Active <b>{active} %</b></span><span>Screenshots <b>{shots}</b></span></p>
+<p class="totals"><span>Tracked <b>{tracked}</b></span><span>Activity <b>{act}</b></span><span>Active <b>{active} %</b></span><span>Screenshots <b>{shots}</b></span></p>
 <h2>Timeline</h2>
 {timeline}{employees}
 "#,
             p = escape_xml(&period),
             tz = escape_xml(&self.period.time_zone),
             tracked = hms(self.totals.tracked_seconds),
-            act = self.totals.activity_percent,
+            act = percent(self.totals.activity_percent),
             active = self.totals.active_percent,
             shots = self.totals.screenshots,
             timeline = if self.employees.is_empty() {
@@ -459,10 +464,10 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
                 .enumerate()
                 .map(|(i, e)| {
                     format!(
-                        "<h3>{}</h3>\n<p class=\"totals\"><span>Tracked <b>{}</b></span><span>Activity <b>{} %</b></span><span>Active <b>{} %</b></span></p>\n{}\n",
+                        "<h3>{}</h3>\n<p class=\"totals\"><span>Tracked <b>{}</b></span><span>Activity <b>{}</b></span><span>Active <b>{} %</b></span></p>\n{}\n",
                         escape_xml(e.employee.as_deref().unwrap_or("(no employee)")),
                         hms(e.totals.tracked_seconds),
-                        e.totals.activity_percent,
+                        percent(e.totals.activity_percent),
                         e.totals.active_percent,
                         self.employee_timeline_svg(i)
                     )
@@ -473,10 +478,10 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
         for p in &self.projects {
             let _ = writeln!(
                 h,
-                r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{} %</td><td class="n">{} %</td></tr>"#,
+                r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{} %</td></tr>"#,
                 escape_xml(p.project.as_deref().unwrap_or("(no project)")),
                 hms(p.tracked_seconds),
-                p.activity_percent,
+                percent(p.activity_percent),
                 p.active_percent
             );
         }
@@ -520,4 +525,15 @@ fn hms(seconds: u64) -> String {
         seconds / 60 % 60,
         seconds % 60
     )
+}
+
+/// An activity % for people: `42 %`, or `n/a` where the input was not counted (a Wayland
+/// session without evdev access: active seconds only).
+fn percent(v: Option<u8>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |v| format!("{v} %"))
+}
+
+/// A CSV cell: the number, or empty where it is unknown.
+fn cell<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
 }

@@ -75,8 +75,9 @@ pub struct ActivityAverage {
     pub slots: u32,
     /// Sum of their tracked seconds.
     pub tracked_seconds: u64,
-    /// Weighted mean of `activity_percent`, rounded.
-    pub activity_percent: u8,
+    /// Weighted mean of `activity_percent` over the slots whose input was counted, rounded
+    /// (`None`: there were slots and none was counted).
+    pub activity_percent: Option<u8>,
     /// Weighted mean of `active_percent`, rounded.
     pub active_percent: u8,
 }
@@ -97,6 +98,9 @@ pub struct Averager {
     tracked: u64,
     activity: u64,
     active: u64,
+    /// Slots with an activity % and their tracked seconds.
+    counted_slots: u32,
+    counted_tracked: u64,
 }
 
 impl Averager {
@@ -105,14 +109,17 @@ impl Averager {
         let w = u64::from(s.tracked_seconds);
         self.slots += 1;
         self.tracked += w;
-        self.activity += w * u64::from(s.activity_percent);
+        if let Some(a) = s.activity_percent {
+            self.counted_slots += 1;
+            self.counted_tracked += w;
+            self.activity += w * u64::from(a);
+        }
         self.active += w * u64::from(s.active_percent);
     }
 
     /// The averages of what was added.
     pub fn finish(&self) -> ActivityAverage {
-        let t = self.tracked;
-        let avg = |x: u64| {
+        let avg = |x: u64, t: u64| {
             if t == 0 {
                 0
             } else {
@@ -121,9 +128,10 @@ impl Averager {
         };
         ActivityAverage {
             slots: self.slots,
-            tracked_seconds: t,
-            activity_percent: avg(self.activity),
-            active_percent: avg(self.active),
+            tracked_seconds: self.tracked,
+            activity_percent: (self.slots == 0 || self.counted_slots > 0)
+                .then(|| avg(self.activity, self.counted_tracked)),
+            active_percent: avg(self.active, self.tracked),
         }
     }
 }
@@ -172,22 +180,33 @@ mod tests {
 
     #[test]
     fn average_is_weighted_by_tracked_time() {
-        let m = |tracked, act| SlotMetrics {
+        let m = |tracked, act: Option<u8>| SlotMetrics {
             slot_start: Timestamp::EPOCH,
             tracked_seconds: tracked,
-            keyboard_events: 0,
-            mouse_events: 0,
-            keyboard_seconds: 0,
-            mouse_seconds: 0,
+            keyboard_events: act.map(|_| 0),
+            mouse_events: act.map(|_| 0),
+            keyboard_seconds: act.map(|_| 0),
+            mouse_seconds: act.map(|_| 0),
             active_seconds: 0,
             activity_percent: act,
-            active_percent: act,
+            active_percent: act.unwrap_or(50),
         };
-        let avg = average_activity(&[m(600, 80), m(120, 20)]);
+        let avg = average_activity(&[m(600, Some(80)), m(120, Some(20))]);
         assert_eq!(
             (avg.slots, avg.tracked_seconds, avg.activity_percent),
-            (2, 720, 70)
+            (2, 720, Some(70))
         );
-        assert_eq!(average_activity(&[]).activity_percent, 0);
+        assert_eq!(average_activity(&[]).activity_percent, Some(0));
+        // Slots without counts weigh in the active % only; none counted: no activity %.
+        let avg = average_activity(&[m(600, Some(80)), m(600, None)]);
+        assert_eq!(
+            (
+                avg.tracked_seconds,
+                avg.activity_percent,
+                avg.active_percent
+            ),
+            (1200, Some(80), 65)
+        );
+        assert_eq!(average_activity(&[m(600, None)]).activity_percent, None);
     }
 }

@@ -505,15 +505,21 @@ pub struct SlotEntry {
     pub mouse_seconds: u16,
     /// Seconds with any input.
     pub active_seconds: u16,
+    /// Whether the counts were counted (stored as the top bit of the slot length, which is at
+    /// most 3 600: entries written before schema 8 read as counted).
+    pub counts_events: bool,
 }
 
 const SLOT_ENTRY: usize = 22;
+/// The bit of the encoded slot length that says the counts are unknown.
+const NOT_COUNTED: u16 = 0x8000;
 
 impl SlotEntry {
     fn encode(&self) -> [u8; SLOT_ENTRY] {
         let mut b = [0u8; SLOT_ENTRY];
         b[0..4].copy_from_slice(&self.offset_seconds.to_le_bytes());
-        b[4..6].copy_from_slice(&self.slot_seconds.to_le_bytes());
+        let flagged = self.slot_seconds | if self.counts_events { 0 } else { NOT_COUNTED };
+        b[4..6].copy_from_slice(&flagged.to_le_bytes());
         b[6..8].copy_from_slice(&self.tracked_seconds.to_le_bytes());
         b[8..12].copy_from_slice(&self.keyboard_events.to_le_bytes());
         b[12..16].copy_from_slice(&self.mouse_events.to_le_bytes());
@@ -528,13 +534,14 @@ impl SlotEntry {
         let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
         SlotEntry {
             offset_seconds: u32_at(0),
-            slot_seconds: u16_at(4),
+            slot_seconds: u16_at(4) & !NOT_COUNTED,
             tracked_seconds: u16_at(6),
             keyboard_events: u32_at(8),
             mouse_events: u32_at(12),
             keyboard_seconds: u16_at(16),
             mouse_seconds: u16_at(18),
             active_seconds: u16_at(20),
+            counts_events: u16_at(4) & NOT_COUNTED == 0,
         }
     }
 
@@ -544,12 +551,14 @@ impl SlotEntry {
         SlotMetrics {
             slot_start: Timestamp::from_millis(day_ms + i64::from(self.offset_seconds) * 1000),
             tracked_seconds: u32::from(self.tracked_seconds),
-            keyboard_events: self.keyboard_events,
-            mouse_events: self.mouse_events,
-            keyboard_seconds: u32::from(self.keyboard_seconds),
-            mouse_seconds: u32::from(self.mouse_seconds),
+            keyboard_events: self.counts_events.then_some(self.keyboard_events),
+            mouse_events: self.counts_events.then_some(self.mouse_events),
+            keyboard_seconds: self
+                .counts_events
+                .then_some(u32::from(self.keyboard_seconds)),
+            mouse_seconds: self.counts_events.then_some(u32::from(self.mouse_seconds)),
             active_seconds: u32::from(self.active_seconds),
-            activity_percent: 0,
+            activity_percent: None,
             active_percent: 0,
         }
     }
@@ -574,6 +583,7 @@ impl SlotEntry {
             keyboard_seconds: small(counts.keyboard.count()),
             mouse_seconds: small(counts.mouse.count()),
             active_seconds: small(counts.active_seconds()),
+            counts_events: counts.counts_events,
         }
     }
 }
