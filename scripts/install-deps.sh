@@ -25,9 +25,11 @@ if [ "${1:-}" = "--test" ]; then
     PACKAGES+=(chromium firefox-esr util-linux)
     # Wayland: a real compositor run headless (sway, as an unprivileged user the tests create),
     # terminal windows with known app ids (foot), typing through the virtual-keyboard protocol
-    # (wtype), the Screenshot portal for wlroots, and a private session bus for the GNOME/KDE
-    # fakes.
-    PACKAGES+=(sway foot wtype xdg-desktop-portal xdg-desktop-portal-wlr dbus-daemon dbus-bin)
+    # (wtype), the Screenshot portal for wlroots (xdg-desktop-portal 1.16 exports Screenshot only
+    # with an Access implementation: -gtk; -wlr starts only with a PipeWire daemon), and a
+    # private session bus for the GNOME/KDE fakes.
+    PACKAGES+=(sway foot wtype xdg-desktop-portal xdg-desktop-portal-wlr xdg-desktop-portal-gtk
+        pipewire-bin dbus-daemon dbus-bin)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -250,3 +250,53 @@ fn on_sway_the_tracker_records_screens_windows_active_seconds_and_idle() {
     assert!(total >= 10, "{slots:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The PNG files in the folders a portal writes its screenshots to.
+fn pngs() -> BTreeSet<std::path::PathBuf> {
+    let runtime = std::env::var("XDG_RUNTIME_DIR").unwrap_or_default();
+    ["/tmp", runtime.as_str()]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect()
+}
+
+#[test]
+fn on_sway_the_screenshot_portal_gives_the_screen_and_leaves_no_file() {
+    if in_sway(
+        "on_sway_the_screenshot_portal_gives_the_screen_and_leaves_no_file",
+        &[],
+    ) {
+        return;
+    }
+    use activity_core::capture::ScreenSource;
+    use activity_core::capture::wayland::PortalScreens;
+    let _bus = child::session_bus();
+    let caps = capabilities();
+    // wlr-screencopy comes first on sway; the portal (xdg-desktop-portal + -wlr) answers too.
+    assert_eq!(caps.screens.backend, Some(Backend::WlrScreencopy), "{caps}");
+    let before = pngs();
+    let mut portal = PortalScreens::new();
+    let monitors = portal.monitors().unwrap();
+    assert_eq!(monitors.len(), 1, "{monitors:?}");
+    assert_eq!((monitors[0].width, monitors[0].height), (1280, 800));
+    let frame = portal.capture(&monitors[0]).unwrap();
+    assert_eq!((frame.width(), frame.height()), (1280, 800));
+    let gray = image::GrayImage::from_fn(1280, 800, |x, y| {
+        let row = frame.as_frame().row(y).unwrap();
+        let p = &row[x as usize * 4..x as usize * 4 + 3];
+        image::Luma([((u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2])) / 3) as u8])
+    });
+    assert!(
+        common::max_step(&gray) > 100,
+        "the portal's screenshot is blank"
+    );
+    let left: Vec<_> = pngs().difference(&before).cloned().collect();
+    assert!(
+        left.is_empty(),
+        "the portal's unblurred file is left: {left:?}"
+    );
+}

@@ -263,4 +263,56 @@ pub mod child {
     pub fn type_text(text: &str) {
         run("wtype", &[text]);
     }
+
+    /// A session bus of the child's own (the portal is activated on it) and the PipeWire daemon
+    /// xdg-desktop-portal-wlr needs before it starts; both end with the guard.
+    pub struct SessionBus(Vec<std::process::Child>);
+
+    impl Drop for SessionBus {
+        fn drop(&mut self) {
+            for c in &mut self.0 {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+
+    /// Starts them and points this process at the bus, as a wlroots desktop session would.
+    pub fn session_bus() -> SessionBus {
+        use std::io::BufRead;
+        let runtime = std::env::var("XDG_RUNTIME_DIR").unwrap();
+        let mut daemon = Command::new("dbus-daemon")
+            .args([
+                "--config-file=/usr/share/dbus-1/session.conf",
+                "--nofork",
+                "--print-address=1",
+                &format!("--address=unix:path={runtime}/bus"),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon");
+        let mut address = String::new();
+        std::io::BufReader::new(daemon.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        // SAFETY: the child's test body starts with this, before any thread of its own.
+        unsafe {
+            std::env::set_var("DBUS_SESSION_BUS_ADDRESS", address.trim());
+            std::env::set_var("XDG_CURRENT_DESKTOP", "sway");
+        }
+        let pipewire = Command::new("pipewire")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pipewire (apt install pipewire-bin)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !std::path::Path::new(&runtime).join("pipewire-0").exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "pipewire did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        SessionBus(vec![daemon, pipewire])
+    }
 }
