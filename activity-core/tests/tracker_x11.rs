@@ -667,3 +667,23 @@ fn switches_flipped_while_tracking_take_effect_at_once_and_survive_a_restart() {
     let s = again.screenshot_switches();
     assert!(!s.employee && s.organisation && !s.effective());
 }
+
+#[test]
+fn on_x11_the_probe_picks_x11_for_every_source() {
+    if common::in_own_process("on_x11_the_probe_picks_x11_for_every_source") {
+        return;
+    }
+    use activity_core::capture::{Backend, Session, capabilities};
+    let _x = XSession::start(800, 600);
+    let caps = capabilities();
+    assert!(matches!(caps.session, Session::X11 { .. }), "{caps}");
+    for a in [&caps.screens, &caps.input, &caps.windows] {
+        assert_eq!(a.backend, Some(Backend::X11), "{caps}");
+        assert!(a.passed_over.is_empty(), "{a:?}");
+    }
+    assert!(caps.input_counts_events());
+    assert!(
+        caps.to_string().contains("screens: available (x11)"),
+        "{caps}"
+    );
+}
