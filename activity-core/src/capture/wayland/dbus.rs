@@ -514,9 +514,38 @@ impl KwinScript {
     pub fn new() -> KwinScript {
         KwinScript {
             conn: None,
-            plugin: format!("activity_core_{}", std::process::id()),
+            // One plugin name per source: two trackers in one process do not unload each other's.
+            plugin: {
+                static SOURCES: AtomicU64 = AtomicU64::new(0);
+                format!(
+                    "activity_core_{}_{}",
+                    std::process::id(),
+                    SOURCES.fetch_add(1, Ordering::Relaxed)
+                )
+            },
             latest: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Loads the script file under this source's plugin name and runs it.
+    fn start_script(
+        &self,
+        conn: &zbus::blocking::Connection,
+        file: &std::path::Path,
+    ) -> Result<(), String> {
+        let scripting = proxy(conn, KWIN, "/Scripting", "org.kde.kwin.Scripting")?;
+        let id: i32 = scripting
+            .call(
+                "loadScript",
+                &(file.to_string_lossy().as_ref(), self.plugin.as_str()),
+            )
+            .map_err(|e| format!("loadScript: {e}"))?;
+        if id < 0 {
+            return Err("KWin refused to load the script".into());
+        }
+        scripting
+            .call::<_, _, ()>("start", &())
+            .map_err(|e| format!("start: {e}"))
     }
 
     fn load(&mut self) -> Result<(), String> {
@@ -540,23 +569,12 @@ impl KwinScript {
             std::env::temp_dir().join(format!("{}-{}", self.plugin, service.replace(':', "")));
         crate::util::create_private_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let file = dir.join("main.js");
-        std::fs::write(&file, kwin_script(&service))
-            .map_err(|e| format!("{}: {e}", file.display()))?;
-        let scripting = proxy(&conn, KWIN, "/Scripting", "org.kde.kwin.Scripting")?;
-        // A script of an earlier run of this process id may still be loaded.
-        let _: Result<bool, _> = scripting.call("unloadScript", &(self.plugin.as_str(),));
-        let id: i32 = scripting
-            .call(
-                "loadScript",
-                &(file.to_string_lossy().as_ref(), self.plugin.as_str()),
-            )
-            .map_err(|e| format!("loadScript: {e}"))?;
-        if id < 0 {
-            return Err("KWin refused to load the script".into());
-        }
-        let () = scripting
-            .call("start", &())
-            .map_err(|e| format!("start: {e}"))?;
+        let loaded = std::fs::write(&file, kwin_script(&service))
+            .map_err(|e| format!("{}: {e}", file.display()))
+            .and_then(|()| self.start_script(&conn, &file));
+        // KWin has read the file by the time `start` returns: it is not left behind.
+        let _ = std::fs::remove_dir_all(&dir);
+        loaded?;
         self.conn = Some(conn);
         Ok(())
     }

@@ -134,7 +134,10 @@ fn subscribe(protocol: Backend) -> Result<Connected<Idle>, String> {
 /// The listening loop: one `Presence` per second while the user is not idle.
 fn run(mut c: Connected<Idle>, feed: &Feed) -> Result<(), String> {
     let tick = Duration::from_secs(1);
-    let mut next = Instant::now();
+    // The first second counts only if no `idle` arrives within the timeout and a margin (the
+    // compositor says idle only after the timeout: a user already away at start is not counted
+    // active).
+    let mut next = Instant::now() + tick + Duration::from_millis(500);
     while !feed.is_stopped() {
         c.queue
             .dispatch_pending(&mut c.state)

@@ -43,6 +43,9 @@ impl WlrScreencopy {
 pub(crate) struct Shot {
     outputs: Vec<Output>,
     frame: FrameState,
+    /// Bound once per connection (when the compositor offers them).
+    shm: Option<wl_shm::WlShm>,
+    manager: Option<manager::ZwlrScreencopyManagerV1>,
 }
 
 struct Output {
@@ -170,6 +173,8 @@ impl WlrScreencopy {
                 });
             }
         }
+        c.state.shm = c.globals.bind(&qh, 1..=1, ()).ok();
+        c.state.manager = c.globals.bind(&qh, 1..=3, ()).ok();
         c.roundtrip("listing the outputs")?;
         Ok(c)
     }
@@ -181,14 +186,16 @@ impl WlrScreencopy {
         }
         let c = self.session.as_mut().expect("connected above");
         let qh = c.handle();
-        let shm: wl_shm::WlShm = c
-            .globals
-            .bind(&qh, 1..=1, ())
-            .map_err(|e| format!("wl_shm: {e}"))?;
-        let manager: manager::ZwlrScreencopyManagerV1 = c
-            .globals
-            .bind(&qh, 1..=3, ())
-            .map_err(|e| format!("zwlr_screencopy_manager_v1: {e}"))?;
+        let shm = c
+            .state
+            .shm
+            .clone()
+            .ok_or("the compositor offers no wl_shm")?;
+        let manager = c
+            .state
+            .manager
+            .clone()
+            .ok_or("the compositor offers no zwlr_screencopy_manager_v1")?;
         let output = c
             .state
             .outputs
