@@ -421,8 +421,6 @@ fn a_clean_stop_leaves_no_checkpoint_behind() {
 
 #[test]
 fn presence_only_input_publishes_active_seconds_and_absent_counts() {
-    use activity_core::model::score::InputEvent;
-    use activity_core::runtime::{Query, Viewer};
     let dir = data_dir("presence");
     let config =
         Config::from_json_str(r#"{"count_input_events": false, "slot_seconds": 60}"#).unwrap();
@@ -489,5 +487,32 @@ fn presence_only_input_publishes_active_seconds_and_absent_counts() {
         "{}",
         report.to_text()
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn with_input_tracking_off_slot_counts_are_absent_not_zero() {
+    let dir = data_dir("input-off");
+    let config = Config::from_json_str(r#"{"track_input": false, "slot_seconds": 60}"#).unwrap();
+    let t = Tracker::builder(config)
+        .data_dir(&dir)
+        .without_sources()
+        .browser_bridge(false)
+        .build()
+        .unwrap();
+    t.start().unwrap();
+    t.record_input(InputEvent::KeyPress); // ignored: input is not tracked
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    t.stop().unwrap();
+    let slots = t.slots(&Viewer::Admin, &Query::default()).unwrap();
+    assert!(!slots.is_empty());
+    for s in &slots {
+        assert!(s.metrics.tracked_seconds >= 1);
+        assert_eq!(
+            (s.metrics.keyboard_events, s.metrics.activity_percent),
+            (None, None)
+        );
+        assert_eq!(s.metrics.active_seconds, 0);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

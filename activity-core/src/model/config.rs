@@ -75,7 +75,8 @@ pub struct Config {
     pub track_applications: bool,
     /// Record the URLs of the active browser tab (needs a URL source). Default `true`.
     pub track_urls: bool,
-    /// Count keyboard and mouse events for the activity levels. Default `true`.
+    /// Count keyboard and mouse events for the activity levels. Default `true`. Off, slots have
+    /// no counts, no activity % and no active seconds from input (the counts are absent, not 0).
     pub track_input: bool,
     /// Whether the input reaching the tracker can be counted. Default `true`. Set `false` when
     /// the product's own hooks report only *presence* (`record_input(Presence)`, e.g. from a

@@ -52,11 +52,11 @@ pub(crate) fn spawn(
     }
 
     let mut input_running = false;
-    // Input that is only presence (the configuration says so, or the source is a Wayland idle
-    // one) leaves the slots' counts unknown, not zero.
+    // Input that is not observed (`track_input` off) or only presence (the configuration says
+    // so, or the source is a Wayland idle one) leaves the slots' counts unknown, not zero.
     shared
         .counter
-        .set_counts_events(shared.config.count_input_events);
+        .set_counts_events(shared.config.count_input_events && shared.config.track_input);
     if shared.config.track_input
         && let Some(input) = sources.input.as_mut()
     {
