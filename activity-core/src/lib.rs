@@ -59,8 +59,8 @@
 //! counter.record(InputEvent::ButtonPress, t0.add_millis(2_500));
 //! let slots = counter.stop(t0.add_millis(600_000)).unwrap();
 //! let m = slots[0].metrics(1200);
-//! assert_eq!((m.keyboard_events, m.mouse_events, m.active_seconds), (1, 1, 2));
-//! assert_eq!(m.activity_percent, 0); // 2 of 1200 expected events
+//! assert_eq!((m.keyboard_events, m.mouse_events, m.active_seconds), (Some(1), Some(1), 2));
+//! assert_eq!(m.activity_percent, Some(0)); // 2 of 1200 expected events (None: not counted)
 //! ```
 #![warn(missing_docs)]
 #![deny(unsafe_code)]

@@ -136,7 +136,8 @@ fn on_sway_the_tracker_records_screens_windows_active_seconds_and_idle() {
     let tracker = b.build().unwrap();
     child::focus("ac.alpha");
     tracker.start().unwrap();
-    // Alpha, typed into for 6 s; Beta, typed into for 6 s; then 60 s without input; one key.
+    // Alpha, typed into for 6 s; Beta, typed into for 6 s and the pointer moved for 4 s; then
+    // 60 s without input; one key.
     let mut typed: BTreeSet<i64> = BTreeSet::new();
     let mut script = Vec::new();
     for (app, title) in [("ac.alpha", "Alpha notes"), ("ac.beta", "Beta report")] {
@@ -149,6 +150,15 @@ fn on_sway_the_tracker_records_screens_windows_active_seconds_and_idle() {
             sleep_ms(400);
         }
         script.push((app, title, t0, now()));
+    }
+    // Then 4 s of pointer motion (the virtual-pointer protocol), still in Beta.
+    let mut pointer = child::VirtualPointer::new();
+    let t0 = now();
+    while now().millis_since(t0) < 4_000 {
+        typed.insert(now().as_millis().div_euclid(1000));
+        pointer.nudge();
+        typed.insert(now().as_millis().div_euclid(1000));
+        sleep_ms(200);
     }
     let last_key = now();
     sleep_ms(60_000);
@@ -233,8 +243,8 @@ fn on_sway_the_tracker_records_screens_windows_active_seconds_and_idle() {
         "beta: recorded {beta_ms} ms, script until idle {script_beta} ms"
     );
 
-    // Active seconds from the idle notifications: the seconds with typing, each slot within
-    // ±2 s.
+    // Active seconds from the idle notifications: the seconds with typing or motion, each slot
+    // within ±2 s.
     let slots = tracker.slots(&Viewer::Admin, &Query::default()).unwrap();
     for slot in &slots {
         let start = slot.metrics.slot_start.as_millis().div_euclid(1000);

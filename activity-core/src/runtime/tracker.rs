@@ -434,7 +434,7 @@ impl State {
 /// let tracker = Tracker::builder(Config::default())
 ///     .data_dir("./activity-data")
 ///     .on_event(|e| if let TrackerEvent::SlotClosed { metrics, .. } = e {
-///         println!("{}: {} %", metrics.slot_start, metrics.activity_percent);
+///         println!("{}: {:?} %", metrics.slot_start, metrics.activity_percent);
 ///     })
 ///     .build()?;
 /// tracker.set_context(Some("ana"), Some("Apollo"), None)?;

@@ -264,6 +264,74 @@ pub mod child {
         run("wtype", &[text]);
     }
 
+    /// A pointer moved through `zwlr_virtual_pointer_manager_v1`, as a test client: what a
+    /// mouse would send the compositor (Debian 12 packages no tool for it).
+    pub struct VirtualPointer {
+        _conn: wayland_client::Connection,
+        queue: wayland_client::EventQueue<Client>,
+        pointer: wayland_protocols_wlr::virtual_pointer::v1::client::zwlr_virtual_pointer_v1::ZwlrVirtualPointerV1,
+        started: std::time::Instant,
+    }
+
+    pub struct Client;
+
+    impl
+        wayland_client::Dispatch<
+            wayland_client::protocol::wl_registry::WlRegistry,
+            wayland_client::globals::GlobalListContents,
+        > for Client
+    {
+        fn event(
+            _: &mut Self,
+            _: &wayland_client::protocol::wl_registry::WlRegistry,
+            _: wayland_client::protocol::wl_registry::Event,
+            _: &wayland_client::globals::GlobalListContents,
+            _: &wayland_client::Connection,
+            _: &wayland_client::QueueHandle<Self>,
+        ) {
+        }
+    }
+
+    macro_rules! no_events {
+        ($($t:ty),*) => {$(
+            impl wayland_client::Dispatch<$t, ()> for Client {
+                fn event(_: &mut Self, _: &$t, _: <$t as wayland_client::Proxy>::Event, _: &(),
+                    _: &wayland_client::Connection, _: &wayland_client::QueueHandle<Self>) {}
+            }
+        )*};
+    }
+    no_events!(
+        wayland_protocols_wlr::virtual_pointer::v1::client::zwlr_virtual_pointer_manager_v1::ZwlrVirtualPointerManagerV1,
+        wayland_protocols_wlr::virtual_pointer::v1::client::zwlr_virtual_pointer_v1::ZwlrVirtualPointerV1
+    );
+
+    impl VirtualPointer {
+        pub fn new() -> VirtualPointer {
+            use wayland_protocols_wlr::virtual_pointer::v1::client::zwlr_virtual_pointer_manager_v1::ZwlrVirtualPointerManagerV1;
+            let conn = wayland_client::Connection::connect_to_env().unwrap();
+            let (globals, mut queue) =
+                wayland_client::globals::registry_queue_init::<Client>(&conn).unwrap();
+            let qh = queue.handle();
+            let manager: ZwlrVirtualPointerManagerV1 = globals.bind(&qh, 1..=2, ()).unwrap();
+            let pointer = manager.create_virtual_pointer(None, &qh, ());
+            queue.roundtrip(&mut Client).unwrap();
+            VirtualPointer {
+                _conn: conn,
+                queue,
+                pointer,
+                started: std::time::Instant::now(),
+            }
+        }
+
+        /// Moves the pointer a few pixels.
+        pub fn nudge(&mut self) {
+            let time = self.started.elapsed().as_millis() as u32;
+            self.pointer.motion(time, 5.0, 3.0);
+            self.pointer.frame();
+            self.queue.roundtrip(&mut Client).unwrap();
+        }
+    }
+
     /// A session bus of the child's own (the portal is activated on it) and the PipeWire daemon
     /// xdg-desktop-portal-wlr needs before it starts; both end with the guard.
     pub struct SessionBus(Vec<std::process::Child>);
