@@ -487,6 +487,10 @@ fn presence_only_input_publishes_active_seconds_and_absent_counts() {
         "{}",
         report.to_text()
     );
+    assert!(
+        report.to_html().contains("are not in the distribution"),
+        "the page says why the distribution is empty"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

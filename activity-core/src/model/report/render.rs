@@ -487,6 +487,18 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
         }
         h.push_str("</table>\n<h2>Distribution of slots over activity</h2>\n");
         h.push_str(&self.distribution_svg());
+        let uncounted = self
+            .timeline
+            .iter()
+            .filter(|s| s.tracked_seconds > 0 && s.activity_percent.is_none())
+            .count();
+        if uncounted > 0 {
+            let _ = writeln!(
+                h,
+                "<p>{uncounted} slot(s) whose input could not be counted (activity n/a: active \
+                 seconds only) are not in the distribution.</p>"
+            );
+        }
         for (title, svg, rows) in [
             (
                 "Top applications",
