@@ -31,6 +31,13 @@ if [ "${1:-}" = "--test" ]; then
     PACKAGES+=(sway foot wtype xdg-desktop-portal xdg-desktop-portal-wlr xdg-desktop-portal-gtk
         pipewire-bin dbus-daemon dbus-bin)
 fi
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--windows" ]; then
+    # Windows, cross-built and run here: the mingw-w64 C and C++ compilers (the bundled SQLite
+    # and libjpeg-turbo, the C tests), Wine to run the result on the Xvfb display (wine64 runs
+    # the programs; wine brings notepad and the `wine` launcher).
+    PACKAGES+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64 wine cmake nasm xvfb openbox
+        xdotool)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -41,4 +48,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     $SUDO apt-get update -q
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--windows" ]; then
+    if command -v rustup >/dev/null 2>&1; then
+        rustup target list --installed | grep -qx x86_64-pc-windows-gnu ||
+            rustup target add x86_64-pc-windows-gnu
+    fi
 fi

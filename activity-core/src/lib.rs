@@ -74,6 +74,8 @@ pub mod model;
 pub mod runtime;
 pub mod storage;
 mod util;
+#[cfg(windows)]
+mod win;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorKind};

@@ -30,24 +30,36 @@ pub(crate) fn new_id() -> String {
 // Files and folders only their owner may read: the data folder holds screenshots (unblurred
 // unless blur is on), titles, URLs and employee ids.
 
-/// `create_dir_all` with mode 0700 for every folder it creates (on Unix).
+/// `create_dir_all` with mode 0700 for every folder it creates (on Unix), or an owner-only DACL
+/// that the files inside inherit (on Windows).
 pub(crate) fn create_private_dir(path: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(path)
+    #[cfg(windows)]
+    return crate::win::create_private_dir(path);
+    #[cfg(not(windows))]
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(path)
+    }
 }
 
-/// Options for a new file only its owner may read (0600 on Unix).
+/// Options for a new file only its owner may read (0600 on Unix; on Windows the file inherits
+/// the data folder's owner-only DACL).
 pub(crate) fn private_file_options() -> std::fs::OpenOptions {
-    let mut options = std::fs::OpenOptions::new();
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
+    {
+        let mut options = std::fs::OpenOptions::new();
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+    }
+    #[cfg(not(unix))]
+    std::fs::OpenOptions::new()
 }
 
-/// Sets a file that already exists to owner-only (0600 on Unix; nothing elsewhere).
+/// Sets a file that already exists to owner-only (0600 on Unix; on Windows it kept the DACL it
+/// inherited from the data folder).
 pub(crate) fn make_private(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {

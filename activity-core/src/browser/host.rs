@@ -1,5 +1,6 @@
 //! The native messaging host's loop (the `activity-core-browser-host` binary runs it): frames
-//! from the extension on stdin, checked, forwarded to the tracker's socket; refusals answered on
+//! from the extension on stdin, checked, forwarded to the tracker's socket (a named pipe on
+//! Windows: [`endpoint`](super::endpoint)); refusals answered on
 //! stdout; what happened logged on stderr (which the browser keeps in its own log).
 //!
 //! While the tracker is away (not running, restarting) the host keeps the latest
@@ -9,11 +10,10 @@
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
 use super::protocol::{FrameError, Message, encode, parse, read_frame, write_frame};
-use super::socket_path;
+use super::{BridgeStream, connect, endpoint};
 
 /// Samples kept while the tracker is away.
 pub const BUFFERED: usize = 256;
@@ -33,7 +33,7 @@ pub struct HostReport {
 
 struct Link {
     socket: PathBuf,
-    stream: Option<UnixStream>,
+    stream: Option<BridgeStream>,
     buffer: VecDeque<Vec<u8>>,
     dropped: u64,
     dropped_unreported: u64,
@@ -56,7 +56,7 @@ impl Link {
     fn flush(&mut self, report: &mut HostReport) {
         for attempt in 0..2 {
             if self.stream.is_none() {
-                match UnixStream::connect(&self.socket) {
+                match connect(&self.socket) {
                     Ok(s) => {
                         if self.away_logged {
                             eprintln!(
@@ -120,7 +120,7 @@ impl Link {
 pub fn run(data_dir: &Path, input: &mut impl Read, output: &mut impl Write) -> HostReport {
     let mut report = HostReport::default();
     let mut link = Link {
-        socket: socket_path(data_dir),
+        socket: endpoint(data_dir),
         stream: None,
         buffer: VecDeque::new(),
         dropped: 0,

@@ -9,6 +9,14 @@
 //! extension ──stdio frames──▶ host ──frames over <data-dir>/browser.sock (0600)──▶ tracker
 //! ```
 //!
+//! On Windows the tracker listens on a named pipe instead ([`endpoint`]:
+//! `\\.\pipe\activity-core-browser-<hash of the data folder>`), created with a DACL that
+//! admits the current user alone and remote clients refused; the tracker also checks that the
+//! process at the other end runs as the same user. A named pipe rather than Windows 10's
+//! AF_UNIX: pipes are Windows' native local IPC, carry an ACL like any object, exist on every
+//! version, and tokio serves them; AF_UNIX sockets on Windows have no peer credentials and no
+//! support in Rust's standard library.
+//!
 //! - [`protocol`]: the framing (4-byte little-endian length + UTF-8 JSON, ≤ 1 MiB) and the
 //!   messages.
 //! - [`host`]: the host's loop, with a bounded buffer while the tracker is away.
@@ -29,9 +37,57 @@ pub const FIREFOX_EXTENSION_ID: &str = "browser@activity-core.dev";
 /// The socket's file name in the data folder.
 pub const SOCKET_NAME: &str = "browser.sock";
 
-/// The socket of the tracker of `data_dir`.
+/// The socket of the tracker of `data_dir` (Unix).
 pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SOCKET_NAME)
+}
+
+/// Where the tracker of `data_dir` listens for its host: [`socket_path`] on Unix; on Windows the
+/// named pipe `\\.\pipe\activity-core-browser-<16 hex digits>`, the digits from the SHA-256
+/// of the folder's canonical path, lower-cased (one pipe per data folder, however it is
+/// spelled).
+pub fn endpoint(data_dir: &Path) -> PathBuf {
+    #[cfg(windows)]
+    {
+        use sha2::Digest as _;
+        let canonical = dunce::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+        let key = canonical.to_string_lossy().to_lowercase();
+        let digest = sha2::Sha256::digest(key.as_bytes());
+        PathBuf::from(format!(
+            r"\\.\pipe\activity-core-browser-{}",
+            crate::util::hex(&digest[..8])
+        ))
+    }
+    #[cfg(not(windows))]
+    socket_path(data_dir)
+}
+
+/// A connection to a tracker's bridge, written to by the host.
+#[cfg(unix)]
+pub(crate) type BridgeStream = std::os::unix::net::UnixStream;
+/// A connection to a tracker's bridge, written to by the host.
+#[cfg(windows)]
+pub(crate) type BridgeStream = std::fs::File;
+
+/// Connects to the bridge at `endpoint` (see [`endpoint`]).
+pub(crate) fn connect(endpoint: &Path) -> std::io::Result<BridgeStream> {
+    #[cfg(unix)]
+    return std::os::unix::net::UnixStream::connect(endpoint);
+    #[cfg(windows)]
+    {
+        // ERROR_PIPE_BUSY (231): every instance is taken for a moment (the tracker makes the
+        // next one right after each connection): wait a little, a few times.
+        let mut tries = 0;
+        loop {
+            match std::fs::OpenOptions::new().write(true).open(endpoint) {
+                Err(e) if e.raw_os_error() == Some(231) && tries < 20 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                r => return r,
+            }
+        }
+    }
 }
 
 /// The id Chromium gives an unpacked extension whose manifest has `key` (base64 of the public

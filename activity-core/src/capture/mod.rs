@@ -42,6 +42,15 @@ pub mod wayland;
     any(feature = "screens", feature = "input", feature = "windows")
 ))]
 pub mod x11;
+#[cfg(all(
+    windows,
+    any(feature = "screens", feature = "input", feature = "windows")
+))]
+pub mod windows;
+#[cfg(all(any(target_os = "linux", windows), feature = "input"))]
+mod rdev_input;
+#[cfg(all(any(target_os = "linux", windows), feature = "screens"))]
+mod xcap_monitors;
 
 /// Which capture source something is about. Serialised as `screens`, `input`, `windows`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -217,8 +226,10 @@ impl fmt::Debug for InputSink {
 /// is stopped. Stopping takes the sink under the lock the thread records with, so nothing is
 /// delivered after [`InputSource::stop`] returns; the thread sees [`Feed::is_stopped`] and ends.
 #[derive(Clone, Debug)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) struct Feed(Arc<std::sync::Mutex<Option<InputSink>>>);
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 impl Feed {
     pub(crate) fn new(sink: InputSink) -> Feed {
         Feed(Arc::new(std::sync::Mutex::new(Some(sink))))
@@ -249,8 +260,10 @@ impl Feed {
 
 /// The [`Feed`] of a running background source: stopped by [`Running::stop`] and when dropped.
 #[derive(Debug, Default)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) struct Running(Option<Feed>);
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 impl Running {
     /// Now feeding `feed` (stopping the one before, if any).
     pub(crate) fn set(&mut self, feed: Feed) {
@@ -287,8 +300,8 @@ pub trait InputSource: Send {
 }
 
 /// The kind of desktop session found. Serialised as `{"kind": "x11", "display": ":0"}`,
-/// `{"kind": "wayland", "display": "wayland-0", "x_display": ":0"}`, `{"kind": "native"}` or
-/// `{"kind": "none"}`.
+/// `{"kind": "wayland", "display": "wayland-0", "x_display": ":0"}`, `{"kind": "windows"}`,
+/// `{"kind": "native"}` or `{"kind": "none"}`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Session {
@@ -306,7 +319,9 @@ pub enum Session {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         x_display: Option<String>,
     },
-    /// Not a Linux desktop session this library probes (macOS, Windows).
+    /// A Windows desktop: the process's interactive window station and input desktop.
+    Windows,
+    /// A platform this library does not probe (macOS).
     Native,
     /// No display at all.
     None,
@@ -341,6 +356,9 @@ pub enum Backend {
     MutterIdleMonitor,
     /// Keyboard and mouse counts from `/dev/input/event*` (needs read access: the `input` group).
     Evdev,
+    /// Windows: xcap (GDI) for screens, low-level keyboard and mouse hooks (rdev) for input,
+    /// the foreground window (active-win-pos-rs) for the active window.
+    Win32,
 }
 
 impl Backend {
@@ -357,6 +375,7 @@ impl Backend {
             Backend::KdeIdle => "kde_idle",
             Backend::MutterIdleMonitor => "mutter_idle_monitor",
             Backend::Evdev => "evdev",
+            Backend::Win32 => "win32",
         }
     }
 
@@ -546,6 +565,7 @@ impl fmt::Display for Capabilities {
                 x_display: Some(x),
             } => format!("Wayland ({display}, XWayland on {x})"),
             Session::Wayland { display, .. } => format!("Wayland ({display})"),
+            Session::Windows => "Windows".into(),
             Session::Native => "native".into(),
             Session::None => "no display".into(),
         };
@@ -567,6 +587,9 @@ fn env(name: &str) -> Option<String> {
 
 /// The session the environment describes (`DISPLAY`, `WAYLAND_DISPLAY`, `XDG_SESSION_TYPE`).
 pub fn session() -> Session {
+    if cfg!(windows) {
+        return Session::Windows;
+    }
     if !cfg!(target_os = "linux") {
         return Session::Native;
     }

@@ -8,7 +8,9 @@
 //! | input | `x11`, `evdev` | `evdev`, `ext_idle_notify`, `kde_idle`, `mutter_idle_monitor` |
 //!
 //! On Wayland, `evdev` comes first because it alone counts events; the idle backends give
-//! active seconds only.
+//! active seconds only. On Windows each source has one backend, `win32` (xcap's GDI capture,
+//! rdev's low-level hooks, active-win-pos-rs's foreground window); the probe checks that this
+//! process sees an interactive desktop (not a service in session 0, not a locked station).
 
 use super::{
     Availability, Backend, Capabilities, InputSource, ScreenSource, Session, WindowSource,
@@ -36,6 +38,18 @@ pub(crate) fn probe(session: Session) -> Capabilities {
         }
         Session::None => {
             let r = || Availability::unavailable(NO_DISPLAY);
+            (r(), r(), r())
+        }
+        Session::Windows => {
+            #[cfg(windows)]
+            let desktop = match crate::win::no_interactive_desktop() {
+                Some(reason) => Err(reason),
+                None => Ok(()),
+            };
+            #[cfg(not(windows))]
+            let desktop: Result<(), String> =
+                Err("a Windows session seen from another platform".into());
+            let r = || Availability::first_working(vec![(Backend::Win32, desktop.clone())]);
             (r(), r(), r())
         }
         #[cfg(all(
@@ -157,7 +171,12 @@ pub(crate) fn built_in_screens(caps: &Capabilities) -> Option<Box<dyn ScreenSour
         Backend::Portal => Some(Box::new(super::wayland::PortalScreens::new())),
         _ => None,
     };
-    #[cfg(not(all(target_os = "linux", feature = "screens")))]
+    #[cfg(all(windows, feature = "screens"))]
+    return match caps.screens.backend? {
+        Backend::Win32 => Some(Box::new(super::windows::GdiScreens::new())),
+        _ => None,
+    };
+    #[cfg(not(all(any(target_os = "linux", windows), feature = "screens")))]
     {
         let _ = caps;
         None
@@ -175,7 +194,12 @@ pub(crate) fn built_in_input(caps: &Capabilities) -> Option<Box<dyn InputSource>
         Backend::MutterIdleMonitor => Some(Box::new(super::wayland::MutterIdleInput::new())),
         _ => None,
     };
-    #[cfg(not(all(target_os = "linux", feature = "input")))]
+    #[cfg(all(windows, feature = "input"))]
+    return match caps.input.backend? {
+        Backend::Win32 => Some(Box::new(super::windows::RdevInput::new())),
+        _ => None,
+    };
+    #[cfg(not(all(any(target_os = "linux", windows), feature = "input")))]
     {
         let _ = caps;
         None
@@ -192,7 +216,12 @@ pub(crate) fn built_in_windows(caps: &Capabilities) -> Option<Box<dyn WindowSour
         Backend::GnomeFocusedWindow => Some(Box::new(super::wayland::GnomeFocusedWindow::new())),
         _ => None,
     };
-    #[cfg(not(all(target_os = "linux", feature = "windows")))]
+    #[cfg(all(windows, feature = "windows"))]
+    return match caps.windows.backend? {
+        Backend::Win32 => Some(Box::new(super::windows::ForegroundWindow::new())),
+        _ => None,
+    };
+    #[cfg(not(all(any(target_os = "linux", windows), feature = "windows")))]
     {
         let _ = caps;
         None

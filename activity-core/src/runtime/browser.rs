@@ -8,9 +8,6 @@
 //! the window), for as long as the host keeps talking ([`LIVENESS`]). A host that disconnects,
 //! or reports that focus left the browser, ends the record at once.
 
-use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -20,7 +17,6 @@ use std::time::{Duration, Instant};
 use super::events::TrackerEvent;
 use super::shared::{Cmd, Shared};
 use crate::browser::protocol::{Message, TabSample, parse, split_frames};
-use crate::browser::socket_path;
 use crate::error::{Error, RuntimeError};
 use crate::util::lock;
 
@@ -41,18 +37,6 @@ struct Current {
 pub(crate) struct Bridge {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    path: PathBuf,
-}
-
-/// The user id of the process at the other end (`SO_PEERCRED`).
-fn peer_uid(s: &UnixStream) -> Option<u32> {
-    rustix::net::sockopt::socket_peercred(s)
-        .ok()
-        .map(|c| c.uid.as_raw())
-}
-
-fn my_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
 }
 
 /// Hands one sample to the control thread and waits for it to be applied. `seen`: when the
@@ -85,66 +69,51 @@ fn record(
     }
 }
 
-/// The socket, bound but not served yet (binding first lets `start` fail before anything runs).
+/// The socket (or pipe), bound but not served yet (binding first lets `start` fail before
+/// anything runs).
 pub(crate) struct Bound {
-    listener: UnixListener,
+    listener: transport::Listener,
     path: PathBuf,
 }
 
 impl Bound {
-    /// Binds the socket of `data_dir` (mode 0600). A socket file left by a tracker that died
-    /// is replaced; one a live tracker listens on is an error.
-    pub(crate) fn bind(data_dir: &Path) -> Result<Bound, Error> {
-        let path = socket_path(data_dir);
-        let fail = |message: String| -> Error {
-            RuntimeError::DataDir {
+    /// Binds the endpoint of `data_dir` ([`crate::browser::endpoint`]): a socket (mode 0600) on
+    /// Unix, where a socket file left by a tracker that died is replaced; a named pipe only
+    /// this user may open on Windows (served on `io`). One a live tracker listens on is an
+    /// error.
+    pub(crate) fn bind(
+        data_dir: &Path,
+        io: Option<&tokio::runtime::Handle>,
+    ) -> Result<Bound, Error> {
+        let path = crate::browser::endpoint(data_dir);
+        let listener = transport::Listener::bind(&path, io).map_err(|message| {
+            Error::from(RuntimeError::DataDir {
                 path: path.display().to_string(),
                 message,
-            }
-            .into()
-        };
-        // sockaddr_un holds 108 bytes with the terminating NUL.
-        if path.as_os_str().len() > 107 {
-            return Err(fail(format!(
-                "the browser socket's path is {} bytes, over the 107 a Unix socket allows: \
-                 use a shorter data folder",
-                path.as_os_str().len()
-            )));
-        }
-        if path.exists() {
-            if UnixStream::connect(&path).is_ok() {
-                return Err(fail(
-                    "another tracker is listening for the browser on this data folder".into(),
-                ));
-            }
-            std::fs::remove_file(&path).map_err(|e| fail(format!("stale socket: {e}")))?;
-        }
-        let listener = UnixListener::bind(&path).map_err(|e| fail(e.to_string()))?;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| fail(e.to_string()))?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| fail(e.to_string()))?;
+            })
+        })?;
         Ok(Bound { listener, path })
     }
 
-    /// Serves the socket: samples go to the control thread through `tx`.
+    /// Serves the endpoint: samples go to the control thread through `tx`.
     pub(crate) fn serve(self, shared: Arc<Shared>, tx: mpsc::Sender<Cmd>) -> Result<Bridge, Error> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let Bound { listener, path } = self;
+        let Bound { mut listener, path } = self;
         let thread = std::thread::Builder::new()
             .name("activity-core-browser".into())
-            .spawn(move || accept_loop(&listener, &shared, &tx, &flag))
+            .spawn(move || {
+                accept_loop(&mut listener, &shared, &tx, &flag);
+                listener.remove();
+            })
             .map_err(|e| RuntimeError::DataDir {
                 path: path.display().to_string(),
                 message: format!("cannot start the browser bridge: {e}"),
             })?;
-        tracing::info!(socket = %path.display(), "listening for the browser extension's host");
+        tracing::info!(endpoint = %path.display(), "listening for the browser extension's host");
         Ok(Bridge {
             stop,
             thread: Some(thread),
-            path,
         })
     }
 }
@@ -156,7 +125,6 @@ impl Bridge {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -170,7 +138,7 @@ impl Drop for Bridge {
 }
 
 fn accept_loop(
-    listener: &UnixListener,
+    listener: &mut transport::Listener,
     shared: &Arc<Shared>,
     tx: &mpsc::Sender<Cmd>,
     stop: &Arc<AtomicBool>,
@@ -180,13 +148,13 @@ fn accept_loop(
     let mut next_id = 0u64;
     let mut last_repeat = Instant::now();
     while !stop.load(Ordering::Acquire) {
+        // Waits up to a quarter of a second for a host: a few wake-ups a second to check the
+        // stop and the repeat, not a busy loop.
         match listener.accept() {
-            Ok((stream, _)) => {
-                let uid = peer_uid(&stream);
-                if uid != Some(my_uid()) {
+            Ok(Some(stream)) => {
+                if let Err(who) = stream.peer_is_this_user() {
                     let reason = format!(
-                        "refused a connection to the browser socket from another user (uid {})",
-                        uid.map_or_else(|| "unknown".into(), |u| u.to_string())
+                        "refused a connection to the browser endpoint from another user ({who})"
                     );
                     tracing::warn!("{reason}");
                     shared.emit(TrackerEvent::BrowserRefused { reason });
@@ -208,21 +176,9 @@ fn accept_loop(
                     Err(e) => tracing::warn!(error = %e, "cannot serve a browser connection"),
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                // Sleep until a host connects or the next check (stop, the repeat): a few
-                // wake-ups a second, not a busy loop.
-                let mut fds = [rustix::event::PollFd::new(
-                    listener,
-                    rustix::event::PollFlags::IN,
-                )];
-                let timeout = rustix::event::Timespec {
-                    tv_sec: 0,
-                    tv_nsec: 250_000_000,
-                };
-                let _ = rustix::event::poll(&mut fds, Some(&timeout));
-            }
+            Ok(None) => {}
             Err(e) => {
-                tracing::warn!(error = %e, "browser socket accept failed");
+                tracing::warn!(error = %e, "browser endpoint accept failed");
                 std::thread::sleep(Duration::from_millis(200));
             }
         }
@@ -249,15 +205,13 @@ fn accept_loop(
 
 fn connection(
     id: u64,
-    mut stream: UnixStream,
+    mut stream: transport::Connection,
     shared: &Shared,
     tx: &mpsc::Sender<Cmd>,
     stop: &AtomicBool,
     current: &Mutex<Current>,
 ) {
-    let _ = stream.set_nonblocking(false);
     // Reads wake up at least every 250 ms to notice a stop.
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(250)));
     shared.emit(TrackerEvent::BrowserConnected { at: shared.now() });
     let mut buf = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
@@ -325,4 +279,214 @@ fn connection(
         }
     }
     shared.emit(TrackerEvent::BrowserDisconnected { at: shared.now() });
+}
+
+/// The platform's end of the bridge: a Unix socket in the data folder.
+#[cfg(unix)]
+mod transport {
+    use std::io::Read as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::net::{UnixListener, UnixStream};
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    pub(super) struct Listener {
+        listener: UnixListener,
+        path: PathBuf,
+    }
+
+    impl Listener {
+        pub(super) fn bind(
+            path: &Path,
+            _io: Option<&tokio::runtime::Handle>,
+        ) -> Result<Listener, String> {
+            // sockaddr_un holds 108 bytes with the terminating NUL.
+            if path.as_os_str().len() > 107 {
+                return Err(format!(
+                    "the browser socket's path is {} bytes, over the 107 a Unix socket allows: \
+                     use a shorter data folder",
+                    path.as_os_str().len()
+                ));
+            }
+            if path.exists() {
+                if UnixStream::connect(path).is_ok() {
+                    return Err(
+                        "another tracker is listening for the browser on this data folder".into(),
+                    );
+                }
+                std::fs::remove_file(path).map_err(|e| format!("stale socket: {e}"))?;
+            }
+            let listener = UnixListener::bind(path).map_err(|e| e.to_string())?;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| e.to_string())?;
+            listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+            Ok(Listener {
+                listener,
+                path: path.to_path_buf(),
+            })
+        }
+
+        /// A host that connected within a quarter of a second, if any.
+        pub(super) fn accept(&mut self) -> std::io::Result<Option<Connection>> {
+            match self.listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false)?;
+                    stream.set_read_timeout(Some(Duration::from_millis(250)))?;
+                    Ok(Some(Connection(stream)))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    let mut fds = [rustix::event::PollFd::new(
+                        &self.listener,
+                        rustix::event::PollFlags::IN,
+                    )];
+                    let timeout = rustix::event::Timespec {
+                        tv_sec: 0,
+                        tv_nsec: 250_000_000,
+                    };
+                    let _ = rustix::event::poll(&mut fds, Some(&timeout));
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+            }
+        }
+
+        /// Removes the socket file.
+        pub(super) fn remove(&self) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
+    pub(super) struct Connection(UnixStream);
+
+    impl Connection {
+        /// `Err(who)` when the process at the other end runs as another user
+        /// (`SO_PEERCRED`).
+        pub(super) fn peer_is_this_user(&self) -> Result<(), String> {
+            let me = rustix::process::geteuid().as_raw();
+            match rustix::net::sockopt::socket_peercred(&self.0) {
+                Ok(c) if c.uid.as_raw() == me => Ok(()),
+                Ok(c) => Err(format!("uid {}", c.uid.as_raw())),
+                Err(_) => Err("uid unknown".into()),
+            }
+        }
+
+        /// Reads what came; `TimedOut`/`WouldBlock` after a quarter of a second without data.
+        pub(super) fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+}
+
+/// The platform's end of the bridge: a named pipe only this user may open, served by tokio's
+/// named pipe server on the tracker's I/O runtime.
+#[cfg(windows)]
+mod transport {
+    use std::os::windows::io::AsRawHandle as _;
+    use std::path::Path;
+    use std::time::Duration;
+
+    use tokio::net::windows::named_pipe::NamedPipeServer;
+
+    use crate::win::{SecurityDescriptor, create_pipe_server as create};
+
+    const WAIT: Duration = Duration::from_millis(250);
+
+    pub(super) struct Listener {
+        name: std::ffi::OsString,
+        next: NamedPipeServer,
+        io: tokio::runtime::Handle,
+        security: SecurityDescriptor,
+    }
+
+    impl Listener {
+        pub(super) fn bind(
+            path: &Path,
+            io: Option<&tokio::runtime::Handle>,
+        ) -> Result<Listener, String> {
+            let io = io
+                .ok_or("the tracker's I/O runtime is shut down: it cannot serve the browser pipe")?
+                .clone();
+            let security = SecurityDescriptor::owner_only(false)
+                .map_err(|e| format!("cannot build the pipe's access list: {e}"))?;
+            let name = path.as_os_str().to_owned();
+            let next = create(&name, true, &security, &io).map_err(|e| {
+                // ERROR_ACCESS_DENIED: FILE_FLAG_FIRST_PIPE_INSTANCE found the name taken.
+                if e.raw_os_error() == Some(5) {
+                    "another tracker is listening for the browser on this data folder (its \
+                     pipe exists)"
+                        .to_string()
+                } else {
+                    e.to_string()
+                }
+            })?;
+            Ok(Listener {
+                name,
+                next,
+                io,
+                security,
+            })
+        }
+
+        /// A host that connected within a quarter of a second, if any.
+        pub(super) fn accept(&mut self) -> std::io::Result<Option<Connection>> {
+            // `connect` is cancel safe: a timeout loses no client.
+            match self
+                .io
+                .block_on(async { tokio::time::timeout(WAIT, self.next.connect()).await })
+            {
+                Err(_elapsed) => Ok(None),
+                Ok(Err(e)) => Err(e),
+                Ok(Ok(())) => {
+                    let fresh = create(&self.name, false, &self.security, &self.io)?;
+                    let pipe = std::mem::replace(&mut self.next, fresh);
+                    Ok(Some(Connection {
+                        pipe,
+                        io: self.io.clone(),
+                    }))
+                }
+            }
+        }
+
+        /// Nothing to remove: the pipe goes with its last handle.
+        pub(super) fn remove(&self) {}
+    }
+
+    pub(super) struct Connection {
+        pipe: NamedPipeServer,
+        io: tokio::runtime::Handle,
+    }
+
+    impl Connection {
+        /// `Err(who)` when the process at the other end runs as another user (its token's
+        /// SID; the pipe's DACL already refuses them, this is the second fence).
+        pub(super) fn peer_is_this_user(&self) -> Result<(), String> {
+            let me = crate::win::current_user_sid().map_err(|e| format!("own SID: {e}"))?;
+            let pid = crate::win::pipe_client_pid(self.pipe.as_raw_handle())
+                .map_err(|e| format!("client unknown: {e}"))?;
+            match crate::win::user_sid_of_process(pid) {
+                Ok(sid) if sid == me => Ok(()),
+                Ok(sid) => Err(format!("process {pid}, user {sid}")),
+                Err(e) => Err(format!("process {pid}, user unknown: {e}")),
+            }
+        }
+
+        /// Reads what came; `TimedOut` after a quarter of a second without data.
+        pub(super) fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            loop {
+                let ready = self
+                    .io
+                    .block_on(async { tokio::time::timeout(WAIT, self.pipe.readable()).await });
+                match ready {
+                    Err(_elapsed) => return Err(std::io::ErrorKind::TimedOut.into()),
+                    Ok(Err(e)) => return Err(e),
+                    Ok(Ok(())) => match self.pipe.try_read(buf) {
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                        // A client that closed its end: the end of the stream.
+                        Err(e) if e.raw_os_error() == Some(109) => return Ok(0),
+                        r => return r,
+                    },
+                }
+            }
+        }
+    }
 }

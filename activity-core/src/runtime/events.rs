@@ -234,7 +234,8 @@ pub enum TrackerEvent {
     DataFolderExposed {
         /// The folder.
         path: String,
-        /// Its permission bits (octal, `"755"`).
+        /// Its permission bits in octal on Unix (`"755"`); its DACL in SDDL on Windows
+        /// (`"D:(A;OICI;FA;;;BU)…"`).
         mode: String,
     },
     /// Uploads or remote deletions wait for another storage location than this tracker's:

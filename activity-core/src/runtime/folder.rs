@@ -37,22 +37,29 @@ fn dir_error(path: &Path) -> impl Fn(std::io::Error) -> RuntimeError + '_ {
 }
 
 /// Creates `path` (and missing parents) for the current user only, and returns its canonical
-/// form and, when others may read it, its mode.
-pub(crate) fn prepare(path: &Path) -> Result<(PathBuf, Option<u32>), Error> {
+/// form and, when others may read it, how: its mode in octal (Unix) or its DACL in SDDL
+/// (Windows).
+pub(crate) fn prepare(path: &Path) -> Result<(PathBuf, Option<String>), Error> {
     create_private_dir(path).map_err(dir_error(path))?;
-    let canonical = std::fs::canonicalize(path).map_err(dir_error(path))?;
+    let canonical = dunce::canonicalize(path).map_err(dir_error(path))?;
     Ok((canonical.clone(), exposed_mode(&canonical)))
 }
 
-/// The folder's permission bits when group or others have any access (Unix), else `None`.
-fn exposed_mode(path: &Path) -> Option<u32> {
+/// How others may read the folder: its permission bits in octal when group or others have any
+/// access (Unix); its DACL when it admits anyone but the user, the system and the
+/// administrators (Windows). `None` when it is private.
+fn exposed_mode(path: &Path) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-        (mode & 0o077 != 0).then_some(mode)
+        (mode & 0o077 != 0).then(|| format!("{mode:o}"))
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    {
+        crate::win::folder_exposure(path)
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         let _ = path;
         None
@@ -202,6 +209,42 @@ mod tests {
         );
         assert_eq!(mode(&key), 0o600);
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        assert_eq!(prepare(&dir).unwrap().1, Some(0o755));
+        assert_eq!(prepare(&dir).unwrap().1.as_deref(), Some("755"));
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn folders_get_an_owner_only_dacl_that_files_inherit() {
+        let me = crate::win::current_user_sid().unwrap();
+        let mine = format!("(A;OICI;FA;;;{me})");
+        let others = ["WD", "BU", "AU", "IU"]; // Everyone, Users, Authenticated, Interactive
+        let dir = std::env::temp_dir().join(format!("ac-perm-{}", crate::util::new_id()));
+        let (dir, exposed) = prepare(&dir.join("a/b")).unwrap();
+        assert_eq!(exposed, None);
+        // Windows keeps exactly `D:P(A;OICI;FA;;;<me>)`. Wine keeps no descriptor: it derives
+        // one from the Unix mode it set from ours (`D:(A;OICI;FA;;;SY)(A;OICI;FA;;;<me>)`).
+        // Either way: full access for this user, inherited, and no entry for anyone else.
+        let dacl = crate::win::dacl_sddl(&dir).unwrap();
+        assert!(dacl.contains(&mine), "{dacl}");
+        assert!(!others.iter().any(|o| dacl.contains(&format!(";;;{o})"))), "{dacl}");
+        let key = dir.join("k");
+        read_or_create_secret(&key, || "s3cret".into()).unwrap();
+        let file = crate::win::dacl_sddl(&key).unwrap();
+        assert!(file.contains(&me), "{file}");
+        // Windows: the file inherits the folder's entry alone. Wine applies no inheritance (a
+        // new file gets the Unix umask's 0644: an Everyone-read entry); there the folder's
+        // mode (no access for others, asserted above) is what keeps others out.
+        if crate::win::wine_version().is_none() {
+            assert!(!others.iter().any(|o| file.contains(&format!(";;;{o})"))), "{file}");
+        }
+        // A folder others may read is reported, with its DACL (Windows: the Users entry set
+        // here; Wine: the Everyone entry it derives from a plain folder's mode).
+        let open = std::env::temp_dir().join(format!("ac-open-{}", crate::util::new_id()));
+        std::fs::create_dir(&open).unwrap();
+        crate::win::set_dacl_for_test(&open, "D:P(A;OICI;FA;;;BU)").unwrap();
+        let exposed = prepare(&open).unwrap().1.expect("others may read it");
+        assert!(exposed.contains(";;;BU)") || exposed.contains(";;;WD)"), "{exposed}");
+        std::fs::remove_dir_all(&open).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -320,10 +320,10 @@ impl TrackerBuilder {
         let events = Dispatcher::start(self.handlers)
             .map_err(|e| RuntimeError::Thread(format!("the event dispatcher: {e}")))?;
         if let Some(mode) = exposed {
-            tracing::warn!(path = %dir.display(), mode = %format!("{mode:o}"), "the data folder may be read by other users");
+            tracing::warn!(path = %dir.display(), %mode, "the data folder may be read by other users");
             events.emit(TrackerEvent::DataFolderExposed {
                 path: dir.display().to_string(),
-                mode: format!("{mode:o}"),
+                mode,
             });
         }
         Ok(Tracker {
@@ -508,7 +508,7 @@ impl Tracker {
                 // The browser socket: a folder another tracker listens on fails the start
                 // before anything runs.
                 let bound = if self.shared.browser_bridge && self.shared.config.track_urls {
-                    match super::browser::Bound::bind(&self.shared.data_dir) {
+                    match super::browser::Bound::bind(&self.shared.data_dir, self.shared.io.handle()) {
                         Ok(b) => Some(b),
                         Err(e) => {
                             *state = State::Idle { sources, context };

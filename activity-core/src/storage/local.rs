@@ -144,7 +144,7 @@ impl LocalStorage {
             provider: "LOCAL",
             message: format!("cannot create {}: {e}", config.root.display()),
         })?;
-        let root = std::fs::canonicalize(&config.root).map_err(|e| StorageError::Backend {
+        let root = dunce::canonicalize(&config.root).map_err(|e| StorageError::Backend {
             provider: "LOCAL",
             message: format!("cannot resolve {}: {e}", config.root.display()),
         })?;

@@ -4,8 +4,6 @@
 //! position, the probe behind [`capabilities`](super::capabilities), and the `WM_NAME` title
 //! fallback. One file each: `probe`, `screens`, `input`, `windows`.
 
-#[cfg(feature = "input")]
-mod input;
 mod probe;
 #[cfg(feature = "screens")]
 mod screens;
@@ -13,7 +11,7 @@ mod screens;
 mod windows;
 
 #[cfg(feature = "input")]
-pub use input::RdevInput;
+pub use super::rdev_input::RdevInput;
 pub(crate) use probe::probe;
 #[cfg(feature = "screens")]
 pub use screens::XcapScreens;

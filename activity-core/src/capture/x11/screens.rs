@@ -4,7 +4,8 @@
 use xcb::x;
 
 use super::probe::connect;
-use crate::capture::{CaptureError, Monitor, ScreenSource, SourceKind};
+use crate::capture::xcap_monitors::{self, screens_failed};
+use crate::capture::{CaptureError, Monitor, ScreenSource};
 use crate::media::{OwnedFrame, PixelFormat};
 
 /// Screens through xcap: every monitor at its native size; the pointer through X11 QueryPointer.
@@ -20,32 +21,9 @@ impl XcapScreens {
     }
 }
 
-fn screens_failed(e: impl std::fmt::Display) -> CaptureError {
-    CaptureError::Failed {
-        kind: SourceKind::Screens,
-        reason: e.to_string(),
-    }
-}
-
-fn describe(m: &xcap::Monitor) -> Result<Monitor, xcap::XCapError> {
-    Ok(Monitor {
-        id: m.id()?,
-        name: m.name()?,
-        x: m.x()?,
-        y: m.y()?,
-        width: m.width()?,
-        height: m.height()?,
-        primary: m.is_primary().unwrap_or(false),
-    })
-}
-
 impl ScreenSource for XcapScreens {
     fn monitors(&mut self) -> Result<Vec<Monitor>, CaptureError> {
-        xcap::Monitor::all()
-            .map_err(screens_failed)?
-            .iter()
-            .map(|m| describe(m).map_err(screens_failed))
-            .collect()
+        xcap_monitors::monitors()
     }
 
     fn pointer(&mut self) -> Result<Option<(i32, i32)>, CaptureError> {
@@ -129,13 +107,6 @@ impl XcapScreens {
     /// Captures through xcap's general path (any platform, any X11 pixel layout, Wayland's
     /// portal), skipping the X11 fast path.
     pub fn capture_with_xcap(&mut self, monitor: &Monitor) -> Result<OwnedFrame, CaptureError> {
-        let all = xcap::Monitor::all().map_err(screens_failed)?;
-        let found = all
-            .iter()
-            .find(|m| m.id().ok() == Some(monitor.id))
-            .ok_or_else(|| screens_failed(format!("monitor {} is gone", monitor.name)))?;
-        let image = found.capture_image().map_err(screens_failed)?;
-        let (w, h) = (image.width(), image.height());
-        OwnedFrame::new(image.into_raw(), w, h, PixelFormat::Rgba8).map_err(screens_failed)
+        xcap_monitors::capture(monitor)
     }
 }

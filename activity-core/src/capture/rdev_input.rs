@@ -1,5 +1,7 @@
-//! Keyboard and mouse: rdev's process-wide listener, shared by the sources of this process; only
-//! the kind of each event reaches the sink.
+//! Keyboard and mouse through rdev, on X11 (the RECORD extension) and Windows (low-level
+//! keyboard and mouse hooks, `WH_KEYBOARD_LL`/`WH_MOUSE_LL`, serviced by the listener thread's
+//! message loop): one process-wide listener shared by the sources of this process; only the
+//! kind of each event reaches the sink.
 
 use crate::capture::{CaptureError, InputSink, InputSource, SourceKind};
 
@@ -11,8 +13,9 @@ mod listener {
     use crate::model::score::InputEvent;
 
     /// rdev keeps its callback in a process-wide static and its `listen` never returns while the
-    /// display lives, so there is one listener thread per process; sources attach and detach a
-    /// sink.
+    /// display lives (X11) or its thread's message loop runs (Windows: the hooks are called on
+    /// that thread while it waits in `GetMessage`), so there is one listener thread per process;
+    /// sources attach and detach a sink.
     static SINK: RwLock<Option<InputSink>> = RwLock::new(None);
     static STARTED: OnceLock<Result<(), String>> = OnceLock::new();
     static ENDED: Mutex<Option<String>> = Mutex::new(None);
@@ -51,6 +54,9 @@ mod listener {
                     .spawn(move || {
                         let result = rdev::listen(dispatch);
                         let reason = match result {
+                            Ok(()) if cfg!(windows) => {
+                                "the input hooks' message loop ended".to_string()
+                            }
                             Ok(()) => "the X server closed the input listener".to_string(),
                             Err(e) => format!("rdev could not listen: {e:?}"),
                         };
@@ -61,7 +67,7 @@ mod listener {
                     return Err(format!("cannot start the input thread: {e}"));
                 }
                 // listen() fails at once when it cannot open the display or the RECORD
-                // extension; otherwise it blocks for good.
+                // extension, or cannot set the hooks; otherwise it blocks for good.
                 match rx.recv_timeout(Duration::from_millis(300)) {
                     Ok(reason) => Err(reason),
                     Err(_) => Ok(()),
@@ -90,7 +96,8 @@ mod listener {
     }
 }
 
-/// Keyboard and mouse through rdev (X11 RECORD on Linux). Only event kinds reach the sink.
+/// Keyboard and mouse through rdev (X11 RECORD on Linux, low-level hooks on Windows). Only event
+/// kinds reach the sink: never a key code, a button or a position.
 ///
 /// rdev supports one listener per process; starting a second `RdevInput` while one is attached
 /// takes the events over from the first, and stopping the first then leaves the second's alone.
