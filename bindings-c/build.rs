@@ -5,6 +5,12 @@ fn main() {
     // the bundled SQLite, libjpeg-turbo and libwebp, and crates that export C functions of their
     // own, such as crc-fast) are not exported: `nm -D` shows only the `ac_*` API.
     println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");
+    // Windows (activity_core.dll): the DLL exports what rustc lists in its .def file, the `ac_*`
+    // functions; its name carries no version (the import library and the header do); unloading
+    // is prevented at run time instead (the library pins itself when the first tracker starts).
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
+        return;
+    }
     // While the major version is 0, every minor version may break the ABI: the soname carries
     // it (libactivity_core.so.0.1), so the loader never pairs a program with an incompatible
     // library (cargo-c does the same since 0.9.26).

@@ -458,6 +458,7 @@ pub(crate) fn no_interactive_desktop() -> Option<String> {
 
 /// Wine's version when this program runs under Wine (its ntdll exports `wine_get_version`),
 /// else `None`: the tests say what Wine does not enforce.
+#[cfg(test)]
 pub(crate) fn wine_version() -> Option<String> {
     use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
     // SAFETY: ntdll is always loaded; the name is NUL-terminated.

@@ -4,15 +4,22 @@
 //! user knocking on the socket. The real-browser scenario is `browser-extension/test`.
 
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use activity_core::browser::host::{BUFFERED, run};
-use activity_core::browser::protocol::{MAX_MESSAGE, read_frame, split_frames};
+use activity_core::browser::host::BUFFERED;
+#[cfg(unix)]
+use activity_core::browser::host::run;
+use activity_core::browser::protocol::{MAX_MESSAGE, read_frame};
+#[cfg(unix)]
+use activity_core::browser::protocol::split_frames;
+#[cfg(unix)]
 use activity_core::browser::socket_path;
+use activity_core::browser::{HOST_NAME, endpoint};
 use activity_core::model::activity::{ActivityKind, ActivityRecord};
 use activity_core::runtime::{Query, TrackerEvent, Viewer};
 use activity_core::{Config, Tracker};
@@ -35,6 +42,24 @@ fn tracker(dir: &Path, config: Config) -> (Tracker, mpsc::Receiver<TrackerEvent>
         .browser_bridge(true);
     let rx = b.event_channel();
     (b.build().unwrap(), rx)
+}
+
+/// A connection to the tracker's endpoint of `dir`, as the host makes it (a Unix socket; a named
+/// pipe opened for writing on Windows).
+fn connect(dir: &Path) -> std::io::Result<Box<dyn Write>> {
+    #[cfg(unix)]
+    return UnixStream::connect(endpoint(dir)).map(|s| Box::new(s) as Box<dyn Write>);
+    #[cfg(windows)]
+    for attempt in 0.. {
+        // ERROR_PIPE_BUSY: the tracker makes the next instance right after each connection.
+        match std::fs::OpenOptions::new().write(true).open(endpoint(dir)) {
+            Err(e) if e.raw_os_error() == Some(231) && attempt < 40 => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            r => return r.map(|f| Box::new(f) as Box<dyn Write>),
+        }
+    }
+    unreachable!()
 }
 
 fn frame(body: &[u8]) -> Vec<u8> {
@@ -158,6 +183,7 @@ fn the_host_forwards_good_samples_and_answers_bad_input_without_crashing() {
 }
 
 /// A stand-in for the tracker's socket that keeps every frame it gets.
+#[cfg(unix)]
 fn fake_tracker(dir: &Path) -> (std::thread::JoinHandle<Vec<Vec<u8>>>, PathBuf) {
     let path = socket_path(dir);
     let listener = UnixListener::bind(&path).unwrap();
@@ -172,6 +198,7 @@ fn fake_tracker(dir: &Path) -> (std::thread::JoinHandle<Vec<Vec<u8>>>, PathBuf) 
     (h, path)
 }
 
+#[cfg(unix)] // the stand-in tracker is a Unix socket
 #[test]
 fn fuzz_random_frames_never_crash_the_host_and_every_valid_sample_gets_through() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
@@ -247,13 +274,13 @@ fn random_bytes_on_the_tracker_socket_do_not_hurt_the_tracker() {
     t.start().unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     for _ in 0..50 {
-        let mut s = UnixStream::connect(socket_path(&dir)).unwrap();
+        let mut s = connect(&dir).unwrap();
         let n = rng.random_range(0..5000);
         let junk: Vec<u8> = (0..n).map(|_| rng.random()).collect();
         let _ = s.write_all(&junk);
     }
     // Still listening, still recording.
-    let mut s = UnixStream::connect(socket_path(&dir)).unwrap();
+    let mut s = connect(&dir).unwrap();
     s.write_all(&tab("https://after.example/")).unwrap();
     wait_for(
         &rx,
@@ -261,7 +288,10 @@ fn random_bytes_on_the_tracker_socket_do_not_hurt_the_tracker() {
         |e| matches!(e, TrackerEvent::WebsiteChanged { domain: Some(d), .. } if d == "after.example"),
     );
     assert!(t.is_running());
+    drop(s);
     t.stop().unwrap();
+    assert!(connect(&dir).is_err(), "stop closes the endpoint");
+    #[cfg(unix)]
     assert!(!socket_path(&dir).exists(), "stop removes the socket");
 }
 
@@ -313,6 +343,7 @@ fn while_the_tracker_is_away_the_host_keeps_the_latest_samples_and_says_how_many
     t.stop().unwrap();
 }
 
+#[cfg(unix)] // another user through setpriv (Windows: see the README's Windows section)
 #[test]
 fn another_users_process_cannot_use_the_socket() {
     // Debian's own Python: the other user cannot read root's (pyenv under /root).
@@ -386,6 +417,8 @@ fn with_track_urls_off_there_is_no_socket() {
     };
     let (t, _rx) = tracker(&dir, config);
     t.start().unwrap();
+    assert!(connect(&dir).is_err(), "no endpoint");
+    #[cfg(unix)]
     assert!(!socket_path(&dir).exists());
     t.stop().unwrap();
 }
@@ -404,7 +437,99 @@ fn a_second_tracker_on_the_same_folder_cannot_take_the_socket() {
     );
     a.stop().unwrap();
     // A socket left behind (a tracker that died) is taken over.
+    #[cfg(unix)]
     let _stale = UnixListener::bind(socket_path(&dir)).map(drop);
     b.start().unwrap();
     b.stop().unwrap();
+}
+
+/// `reg query HKCU\<key> /ve`: the key's default value.
+#[cfg(windows)]
+fn registry_default(key: &str) -> Option<String> {
+    let out = Command::new("reg")
+        .args(["query", &format!(r"HKCU\{key}"), "/ve"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // "    (Default)    REG_SZ    C:\...": the value after the type.
+    text.lines()
+        .find_map(|l| l.split_once("REG_SZ").map(|(_, v)| v.trim().to_string()))
+}
+
+#[cfg(windows)]
+#[test]
+fn install_registers_the_host_in_the_registry_and_its_launcher_feeds_the_tracker() {
+    let dir = temp_dir("reg");
+    for (browser, key, allowed) in [
+        (
+            "chrome",
+            format!(r"Software\Google\Chrome\NativeMessagingHosts\{HOST_NAME}"),
+            "allowed_origins",
+        ),
+        (
+            "chromium",
+            format!(r"Software\Chromium\NativeMessagingHosts\{HOST_NAME}"),
+            "allowed_origins",
+        ),
+        (
+            "firefox",
+            format!(r"Software\Mozilla\NativeMessagingHosts\{HOST_NAME}"),
+            "allowed_extensions",
+        ),
+    ] {
+        let out = Command::new(HOST)
+            .args(["install", "--browser", browser, "--data-dir"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let manifest_path = printed.lines().next().unwrap().to_string();
+        // The registry names the manifest, as the browser will read it.
+        assert_eq!(registry_default(&key).as_deref(), Some(manifest_path.as_str()), "{key}");
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+        assert_eq!(manifest["name"], HOST_NAME);
+        assert_eq!(manifest["type"], "stdio");
+        assert!(manifest[allowed].is_array(), "{manifest}");
+        let launcher = manifest["path"].as_str().unwrap();
+        assert!(launcher.ends_with("browser-host.bat"), "{launcher}");
+    }
+    // The browser starts the launcher (through cmd, as Chrome does on Windows): it runs the host
+    // for this data folder, which forwards to the running tracker.
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            registry_default(&format!(
+                r"Software\Google\Chrome\NativeMessagingHosts\{HOST_NAME}"
+            ))
+            .unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let launcher = manifest["path"].as_str().unwrap().to_string();
+    let (t, rx) = tracker(&dir, Config::default());
+    t.start().unwrap();
+    let mut host = Command::new("cmd")
+        .args(["/d", "/c", &launcher, "chrome-extension://x/"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = host.stdin.take().unwrap();
+    stdin.write_all(&tab("https://through-the-launcher.example/")).unwrap();
+    stdin.flush().unwrap();
+    wait_for(&rx, "website through the launcher", |e| {
+        matches!(e, TrackerEvent::WebsiteChanged { domain: Some(d), .. }
+            if d == "through-the-launcher.example")
+    });
+    drop(stdin);
+    let out = host.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 forwarded"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.stop().unwrap();
 }

@@ -5,6 +5,7 @@
 //!
 //! Each test runs in its own process with `DBUS_SESSION_BUS_ADDRESS` pointing at its own bus and
 //! a `WAYLAND_DISPLAY` no compositor answers, so only the D-Bus backends can be chosen.
+#![cfg(target_os = "linux")] // D-Bus fakes of GNOME and KDE: Linux desktops only
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The evdev input source reading kernel `input_event` records. No input device exists on a
 //! build machine, so the records come through a FIFO named like a device (`event0`): the same
 //! bytes the kernel writes, read by the same code path.
+#![cfg(target_os = "linux")] // /dev/input: Linux only
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

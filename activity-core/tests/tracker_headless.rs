@@ -1,6 +1,7 @@
 //! Without a display: `capabilities()` says so clearly, and the tracker refuses or runs the parts
 //! it can, as configured. (Each test sets its own environment; nextest runs each test in its own
 //! process.)
+#![cfg_attr(windows, allow(unused_imports, dead_code))] // the Linux session tests are compiled out on Windows
 
 mod common;
 
@@ -73,6 +74,7 @@ fn data_dir(name: &str) -> std::path::PathBuf {
     d
 }
 
+#[cfg(target_os = "linux")] // DISPLAY and WAYLAND_DISPLAY: the Linux session probe
 #[test]
 fn without_display_capabilities_say_why_and_how_to_fix_it() {
     if common::in_own_process("without_display_capabilities_say_why_and_how_to_fix_it") {
@@ -89,6 +91,7 @@ fn without_display_capabilities_say_why_and_how_to_fix_it() {
     assert!(caps.to_string().contains("session: no display"));
 }
 
+#[cfg(target_os = "linux")] // DISPLAY and WAYLAND_DISPLAY: the Linux session probe
 #[test]
 fn a_dead_display_is_reported_as_unreachable() {
     if common::in_own_process("a_dead_display_is_reported_as_unreachable") {
@@ -109,6 +112,7 @@ fn a_dead_display_is_reported_as_unreachable() {
     );
 }
 
+#[cfg(target_os = "linux")] // DISPLAY and WAYLAND_DISPLAY: the Linux session probe
 #[test]
 fn a_wayland_session_is_named_as_the_reason() {
     if common::in_own_process("a_wayland_session_is_named_as_the_reason") {
@@ -146,6 +150,7 @@ fn a_wayland_session_is_named_as_the_reason() {
     );
 }
 
+#[cfg(target_os = "linux")] // DISPLAY and WAYLAND_DISPLAY: the Linux session probe
 #[test]
 fn without_display_the_tracker_refuses_by_default_naming_each_source() {
     if common::in_own_process("without_display_the_tracker_refuses_by_default_naming_each_source") {
@@ -178,6 +183,7 @@ fn without_display_the_tracker_refuses_by_default_naming_each_source() {
         .expect("nothing needed, nothing refused");
 }
 
+#[cfg(target_os = "linux")] // DISPLAY and WAYLAND_DISPLAY: the Linux session probe
 #[test]
 fn without_display_the_tracker_can_run_what_works_with_injected_events() {
     if common::in_own_process("without_display_the_tracker_can_run_what_works_with_injected_events")

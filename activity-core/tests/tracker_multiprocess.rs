@@ -2,6 +2,7 @@
 //! display and uploading to an S3 server (moto on 127.0.0.1, behind a TCP proxy the test
 //! controls), while the `screenshots` and `report` tools list, report and delete from other
 //! processes; and `track` killed with SIGKILL in the middle of an upload.
+#![cfg(target_os = "linux")] // two processes on one X display (Xvfb) with their S3 server
 
 mod common;
 #[path = "common/rollups.rs"]

@@ -1,6 +1,7 @@
 //! Tracking with the S3 provider while the S3 server is down: screenshots wait in the outbox,
 //! the tracker reports retries, and when the server is back every screenshot arrives.
 //! Real parts: Xvfb + openbox + xcap capture, moto_server on 127.0.0.1, SQLite.
+#![cfg(target_os = "linux")] // kills and restarts the S3 server mid-test and runs the X11 tools: Linux only (the Windows run shares one S3 server)
 
 mod common;
 #[path = "common/s3.rs"]

@@ -5,6 +5,7 @@
 //!
 //! Each test starts its own sway (see `common/sway.rs`) and runs its body in a child process as
 //! the session's user.
+#![cfg(target_os = "linux")] // a Wayland compositor: Linux only
 
 mod common;
 #[path = "common/sway.rs"]

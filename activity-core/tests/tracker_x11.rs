@@ -2,6 +2,7 @@
 //! sources (xcap, rdev, active-win-pos-rs), the local provider and SQLite.
 //!
 //! Each test starts its own X session and tracker and runs for a few seconds of real time.
+#![cfg(target_os = "linux")] // an X server with RECORD and EWMH: Linux only
 
 mod common;
 #[path = "common/x11.rs"]

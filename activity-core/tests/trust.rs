@@ -7,6 +7,7 @@
 //! Screens come from the test's own gradient source; storage is the default local one or an
 //! embedder's in memory (`common/embed.rs`), or a loopback TCP server that accepts and never
 //! answers (a black-holed network).
+#![cfg_attr(windows, allow(unused_imports, dead_code))] // the Unix-only tests are compiled out on Windows
 
 mod common;
 #[path = "common/embed.rs"]
@@ -14,9 +15,12 @@ mod embed;
 #[path = "common/s3.rs"]
 mod s3;
 
+#[cfg(unix)]
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+#[cfg(unix)]
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -63,6 +67,7 @@ fn owner_child() {
     std::thread::sleep(Duration::from_secs(600));
 }
 
+#[cfg(unix)] // symlinks and Unix modes (Windows: the DACL test in runtime::folder)
 #[test]
 fn a_second_capturing_tracker_is_refused_naming_the_owner() {
     let dir = fresh("owner");
@@ -124,6 +129,7 @@ fn a_second_capturing_tracker_is_refused_naming_the_owner() {
     let _ = std::fs::remove_file(&link);
 }
 
+#[cfg(unix)] // symlinks and Unix modes (Windows: the DACL test in runtime::folder)
 #[test]
 fn one_folder_however_spelled_loses_nothing() {
     // It changes the process's working directory: a process of its own under plain `cargo test`.
@@ -211,6 +217,7 @@ fn one_folder_however_spelled_loses_nothing() {
     let _ = std::fs::remove_dir_all(&base);
 }
 
+#[cfg(unix)] // symlinks and Unix modes (Windows: the DACL test in runtime::folder)
 #[test]
 fn the_data_folder_and_every_file_in_it_are_owner_only() {
     use std::os::unix::fs::PermissionsExt as _;
@@ -615,10 +622,7 @@ fn a_report_over_several_employees_keeps_each_ones_timeline() {
     t.record_input(InputEvent::KeyPress);
     std::thread::sleep(Duration::from_millis(1_500));
     t.stop().unwrap();
-    let today = {
-        let d = Command::new("date").args(["-u", "+%F"]).output().unwrap();
-        String::from_utf8_lossy(&d.stdout).trim().to_string()
-    };
+    let today = time::OffsetDateTime::now_utc().date().to_string();
     let request = activity_core::runtime::ReportRequest::day(&today, "UTC");
     let manager = Viewer::Manager {
         id: "bo".into(),

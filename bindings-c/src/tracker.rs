@@ -138,6 +138,8 @@ pub unsafe extern "C" fn ac_tracker_new(
                 "ac_tracker_options_init",
             )
         }?;
+        #[cfg(windows)]
+        pin_library();
         // From here on the finaliser runs once whatever happens.
         let user_data = UserData::new(o.event_user_data, o.event_user_data_free);
         let slot = out(out_tracker, "out")?;
@@ -746,4 +748,27 @@ pub unsafe extern "C" fn ac_browser_host_install(
         *slot = give_string(done.manifest.display().to_string());
         Ok(())
     })
+}
+
+/// Windows: keeps activity_core.dll loaded for the life of the process once a tracker exists
+/// (`GET_MODULE_HANDLE_EX_FLAG_PIN`): threads a freed tracker leaves to finish (a timed-out
+/// storage call, the process-wide input hooks) run this library's code, so `FreeLibrary` must
+/// not unmap it. The counterpart of `-z nodelete` on Linux.
+#[cfg(windows)]
+fn pin_library() {
+    use windows_sys::Win32::System::LibraryLoader::{
+        GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, GET_MODULE_HANDLE_EX_FLAG_PIN, GetModuleHandleExW,
+    };
+    static PINNED: std::sync::Once = std::sync::Once::new();
+    PINNED.call_once(|| {
+        let mut module = std::ptr::null_mut();
+        // SAFETY: the address is a function of this DLL; `module` receives its handle.
+        unsafe {
+            GetModuleHandleExW(
+                GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                pin_library as *const () as *const u16,
+                &mut module,
+            )
+        };
+    });
 }

@@ -310,7 +310,8 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> OutboxError + '_ {
 }
 
 /// Writes `bytes` to `path` durably and owner-only (0600): temporary file, fsync, rename, fsync
-/// of the folder.
+/// of the folder (Unix; on Windows a folder cannot be opened as a file, and NTFS journals the
+/// rename itself).
 fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), OutboxError> {
     let tmp = path.with_extension("tmp");
     let written = (|| {
@@ -327,6 +328,7 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), OutboxError> {
         return Err(io_error(&tmp)(e));
     }
     std::fs::rename(&tmp, path).map_err(io_error(path))?;
+    #[cfg(unix)]
     if let Some(dir) = path.parent() {
         std::fs::File::open(dir)
             .and_then(|d| d.sync_all())
