@@ -10,20 +10,31 @@
 //!
 //! `cargo bench --bench capture` (needs xvfb, openbox, xterm: `scripts/install-deps.sh --display`)
 
+//!
+//! Linux only (an X server); the Windows figures come from `scripts/footprint-wine.sh`.
+#![cfg_attr(not(target_os = "linux"), allow(unused_imports, dead_code))]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use activity_core::SystemClock;
 use activity_core::capture::ScreenSource;
+#[cfg(target_os = "linux")]
 use activity_core::capture::x11::XcapScreens;
 use activity_core::media::{PipelineOptions, process};
 use activity_core::storage::outbox::{Backoff, Outbox};
 use activity_core::storage::records::{RecordStore, Screenshot, UploadState};
 
+#[cfg(target_os = "linux")]
 #[path = "../activity-core/tests/common/x11.rs"]
 mod x11;
 
 const N: u32 = 30;
+
+#[cfg(not(target_os = "linux"))]
+fn main() {
+    eprintln!("the capture bench needs an X server (Linux): on Windows, scripts/footprint-wine.sh");
+}
 
 fn ticks(pid: &str) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -37,6 +48,7 @@ fn ticks(pid: &str) -> u64 {
 /// Milliseconds per clock tick (USER_HZ is 100 on Linux).
 const TICK_MS: f64 = 10.0;
 
+#[cfg(target_os = "linux")]
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;

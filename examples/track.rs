@@ -172,6 +172,7 @@ fn track(args: &Args) -> Result<(), String> {
     let context = WorkContext {
         employee: std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
+            .or_else(|_| std::env::var("USERNAME"))
             .ok()
             .or_else(|| Some("local-user".into())),
         project: args.project.clone(),

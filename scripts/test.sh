@@ -34,6 +34,8 @@ cargo fmt --all --check
 step "cargo clippy --all-targets -- -D warnings (the API as embedders build it, and with the internals the tests use)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+# Windows (cross-built with mingw-w64): the win32 backends, the pipe bridge, the DACL code.
+cargo clippy --target x86_64-pc-windows-gnu --workspace --all-targets --all-features -- -D warnings
 
 step "unit, property and integration tests (nextest)"
 # --all-features: the record store and outbox tests need the `internals` feature; --all-targets
@@ -73,6 +75,9 @@ assert all(s["tracked_seconds"] > 0 for s in d["slots"])
 assert all(s["width"] == 1920 and s["height"] == 1080 for s in d["screenshots"])
 print("export ok:", {k: len(v) for k, v in d.items()})
 PY
+
+step "Windows: the core tests, the C library and the main job, cross-built and run under Wine"
+./scripts/test-windows.sh --no-install
 
 step "all tests passed"
 du -sh target 2>/dev/null || true

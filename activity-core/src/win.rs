@@ -321,7 +321,9 @@ pub(crate) fn dacl_sddl(path: &Path) -> io::Result<String> {
 #[cfg(test)]
 pub(crate) fn set_dacl_for_test(path: &Path, sddl: &str) -> io::Result<()> {
     use windows_sys::Win32::Security::Authorization::SetNamedSecurityInfoW;
-    use windows_sys::Win32::Security::{GetSecurityDescriptorDacl, PROTECTED_DACL_SECURITY_INFORMATION};
+    use windows_sys::Win32::Security::{
+        GetSecurityDescriptorDacl, PROTECTED_DACL_SECURITY_INFORMATION,
+    };
     let sd = SecurityDescriptor::from_sddl(sddl)?;
     let (mut present, mut defaulted, mut dacl) = (0, 0, null_mut());
     // SAFETY: `sd` is valid; the DACL pointer points into it.
@@ -472,7 +474,11 @@ pub(crate) fn wine_version() -> Option<String> {
     let get: extern "C" fn() -> *const std::ffi::c_char = unsafe { std::mem::transmute(f) };
     let p = get();
     // SAFETY: a NUL-terminated static string.
-    (!p.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    (!p.is_null()).then(|| {
+        unsafe { std::ffi::CStr::from_ptr(p) }
+            .to_string_lossy()
+            .into_owned()
+    })
 }
 
 /// The position of the pointer on the virtual screen.

@@ -14,12 +14,14 @@ use std::time::{Duration, Instant};
 use activity_core::browser::host::BUFFERED;
 #[cfg(unix)]
 use activity_core::browser::host::run;
-use activity_core::browser::protocol::{MAX_MESSAGE, read_frame};
 #[cfg(unix)]
 use activity_core::browser::protocol::split_frames;
+use activity_core::browser::protocol::{MAX_MESSAGE, read_frame};
 #[cfg(unix)]
 use activity_core::browser::socket_path;
-use activity_core::browser::{HOST_NAME, endpoint};
+use activity_core::browser::endpoint;
+#[cfg(windows)]
+use activity_core::browser::HOST_NAME;
 use activity_core::model::activity::{ActivityKind, ActivityRecord};
 use activity_core::runtime::{Query, TrackerEvent, Viewer};
 use activity_core::{Config, Tracker};
@@ -50,16 +52,19 @@ fn connect(dir: &Path) -> std::io::Result<Box<dyn Write>> {
     #[cfg(unix)]
     return UnixStream::connect(endpoint(dir)).map(|s| Box::new(s) as Box<dyn Write>);
     #[cfg(windows)]
-    for attempt in 0.. {
-        // ERROR_PIPE_BUSY: the tracker makes the next instance right after each connection.
-        match std::fs::OpenOptions::new().write(true).open(endpoint(dir)) {
-            Err(e) if e.raw_os_error() == Some(231) && attempt < 40 => {
-                std::thread::sleep(Duration::from_millis(50));
+    {
+        let mut attempt = 0;
+        loop {
+            // ERROR_PIPE_BUSY: the tracker makes the next instance right after each connection.
+            match std::fs::OpenOptions::new().write(true).open(endpoint(dir)) {
+                Err(e) if e.raw_os_error() == Some(231) && attempt < 40 => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                r => return r.map(|f| Box::new(f) as Box<dyn Write>),
             }
-            r => return r.map(|f| Box::new(f) as Box<dyn Write>),
         }
     }
-    unreachable!()
 }
 
 fn frame(body: &[u8]) -> Vec<u8> {
@@ -482,11 +487,19 @@ fn install_registers_the_host_in_the_registry_and_its_launcher_feeds_the_tracker
             .arg(&dir)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
         let manifest_path = printed.lines().next().unwrap().to_string();
         // The registry names the manifest, as the browser will read it.
-        assert_eq!(registry_default(&key).as_deref(), Some(manifest_path.as_str()), "{key}");
+        assert_eq!(
+            registry_default(&key).as_deref(),
+            Some(manifest_path.as_str()),
+            "{key}"
+        );
         let manifest: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
         assert_eq!(manifest["name"], HOST_NAME);
@@ -518,7 +531,9 @@ fn install_registers_the_host_in_the_registry_and_its_launcher_feeds_the_tracker
         .spawn()
         .unwrap();
     let mut stdin = host.stdin.take().unwrap();
-    stdin.write_all(&tab("https://through-the-launcher.example/")).unwrap();
+    stdin
+        .write_all(&tab("https://through-the-launcher.example/"))
+        .unwrap();
     stdin.flush().unwrap();
     wait_for(&rx, "website through the launcher", |e| {
         matches!(e, TrackerEvent::WebsiteChanged { domain: Some(d), .. }

@@ -7,6 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#ifdef _WIN32
+/* The Windows build (mingw-w64, run under Wine by scripts/test-windows.sh): the few POSIX calls
+ * the tests make, through their Windows equivalents. _putenv_s also sets the process
+ * environment the library reads. */
+#include <direct.h>
+#include <windows.h>
+static inline int setenv(const char *name, const char *value, int overwrite) {
+    (void)overwrite;
+    return _putenv_s(name, value);
+}
+static inline int unsetenv(const char *name) { return _putenv_s(name, ""); }
+#endif
 
 #include "activity_core.h"
 
@@ -65,8 +80,12 @@ static inline const char *last_error(void) {
     } while (0)
 
 static inline void sleep_ms(long ms) {
+#ifdef _WIN32
+    Sleep((DWORD)ms);
+#else
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, NULL);
+#endif
 }
 
 /* Copies the value of the first `"field":"…"` in `json` after `from` into `out`. */
@@ -92,8 +111,41 @@ static inline int count(const char *hay, const char *needle) {
     return n;
 }
 
-/* A fresh folder under /tmp. */
+/* Whether a file whose name starts with `prefix` is anywhere below `dir`. */
+static inline int tree_has(const char *dir, const char *prefix) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0) continue;
+        if (S_ISDIR(st.st_mode))
+            found = tree_has(path, prefix);
+        else
+            found = strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+/* A fresh folder under /tmp (%TEMP% on Windows). */
 static inline void temp_dir(char *out, size_t len, const char *name) {
+#ifdef _WIN32
+    /* Forward slashes (Windows takes them too): the tests put the path into JSON as it is. */
+    const char *tmp = getenv("TEMP");
+    snprintf(out, len, "%s/ac-c-%s-%lu-%lu", tmp ? tmp : ".", name,
+             (unsigned long)GetCurrentProcessId(), (unsigned long)GetTickCount());
+    for (char *c = out; *c; c++)
+        if (*c == '\\') *c = '/';
+    if (_mkdir(out) != 0) {
+        fprintf(stderr, "cannot make %s\n", out);
+        exit(2);
+    }
+#else
     snprintf(out, len, "/tmp/ac-c-%s-%ld", name, (long)time(NULL) ^ (long)clock());
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", out, out);
@@ -101,6 +153,7 @@ static inline void temp_dir(char *out, size_t len, const char *name) {
         fprintf(stderr, "cannot make %s\n", out);
         exit(2);
     }
+#endif
 }
 
 #endif

@@ -151,8 +151,8 @@ pub fn install(
     data_dir: &Path,
     host: &Path,
 ) -> Result<Installed, InstallError> {
-    let host = dunce::canonicalize(host)
-        .map_err(|_| InstallError::NoHost(host.display().to_string()))?;
+    let host =
+        dunce::canonicalize(host).map_err(|_| InstallError::NoHost(host.display().to_string()))?;
     std::fs::create_dir_all(data_dir).map_err(|e| InstallError::Write {
         path: data_dir.display().to_string(),
         message: e.to_string(),

@@ -32,23 +32,23 @@ pub(crate) use probe::{built_in_input, built_in_screens, built_in_windows};
     any(feature = "screens", feature = "input", feature = "windows")
 ))]
 pub mod evdev;
+#[cfg(all(any(target_os = "linux", windows), feature = "input"))]
+mod rdev_input;
 #[cfg(all(
     target_os = "linux",
     any(feature = "screens", feature = "input", feature = "windows")
 ))]
 pub mod wayland;
 #[cfg(all(
-    target_os = "linux",
-    any(feature = "screens", feature = "input", feature = "windows")
-))]
-pub mod x11;
-#[cfg(all(
     windows,
     any(feature = "screens", feature = "input", feature = "windows")
 ))]
 pub mod windows;
-#[cfg(all(any(target_os = "linux", windows), feature = "input"))]
-mod rdev_input;
+#[cfg(all(
+    target_os = "linux",
+    any(feature = "screens", feature = "input", feature = "windows")
+))]
+pub mod x11;
 #[cfg(all(any(target_os = "linux", windows), feature = "screens"))]
 mod xcap_monitors;
 

@@ -226,7 +226,10 @@ mod tests {
         // Either way: full access for this user, inherited, and no entry for anyone else.
         let dacl = crate::win::dacl_sddl(&dir).unwrap();
         assert!(dacl.contains(&mine), "{dacl}");
-        assert!(!others.iter().any(|o| dacl.contains(&format!(";;;{o})"))), "{dacl}");
+        assert!(
+            !others.iter().any(|o| dacl.contains(&format!(";;;{o})"))),
+            "{dacl}"
+        );
         let key = dir.join("k");
         read_or_create_secret(&key, || "s3cret".into()).unwrap();
         let file = crate::win::dacl_sddl(&key).unwrap();
@@ -235,7 +238,10 @@ mod tests {
         // new file gets the Unix umask's 0644: an Everyone-read entry); there the folder's
         // mode (no access for others, asserted above) is what keeps others out.
         if crate::win::wine_version().is_none() {
-            assert!(!others.iter().any(|o| file.contains(&format!(";;;{o})"))), "{file}");
+            assert!(
+                !others.iter().any(|o| file.contains(&format!(";;;{o})"))),
+                "{file}"
+            );
         }
         // A folder others may read is reported, with its DACL (Windows: the Users entry set
         // here; Wine: the Everyone entry it derives from a plain folder's mode).
@@ -243,7 +249,10 @@ mod tests {
         std::fs::create_dir(&open).unwrap();
         crate::win::set_dacl_for_test(&open, "D:P(A;OICI;FA;;;BU)").unwrap();
         let exposed = prepare(&open).unwrap().1.expect("others may read it");
-        assert!(exposed.contains(";;;BU)") || exposed.contains(";;;WD)"), "{exposed}");
+        assert!(
+            exposed.contains(";;;BU)") || exposed.contains(";;;WD)"),
+            "{exposed}"
+        );
         std::fs::remove_dir_all(&open).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -508,7 +508,10 @@ impl Tracker {
                 // The browser socket: a folder another tracker listens on fails the start
                 // before anything runs.
                 let bound = if self.shared.browser_bridge && self.shared.config.track_urls {
-                    match super::browser::Bound::bind(&self.shared.data_dir, self.shared.io.handle()) {
+                    match super::browser::Bound::bind(
+                        &self.shared.data_dir,
+                        self.shared.io.handle(),
+                    ) {
                         Ok(b) => Some(b),
                         Err(e) => {
                             *state = State::Idle { sources, context };

@@ -20,7 +20,9 @@ impl Moto {
     /// Linux program), uses that server instead, emptied first; the tests that use it run one
     /// at a time there (the `s3` test group of .config/nextest.toml's `wine` profile).
     pub fn start() -> Moto {
-        if let Some(endpoint) = std::env::var("AC_TEST_S3_SERVER").ok().filter(|e| !e.is_empty())
+        if let Some(endpoint) = std::env::var("AC_TEST_S3_SERVER")
+            .ok()
+            .filter(|e| !e.is_empty())
         {
             let (status, _) = http(&endpoint, "POST", "/moto-api/reset", &[])
                 .unwrap_or_else(|| panic!("the S3 server at {endpoint} does not answer"));
