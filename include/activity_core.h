@@ -698,6 +698,15 @@ ac_result ac_tracker_sync(const struct ac_tracker *tracker_, char **out_json);
 // `out` points to a `char *`.
 ac_result ac_capabilities_json(char **out_json);
 
+// The platform's conventional data folder (`%LOCALAPPDATA%\activity-core` on Windows,
+// `$XDG_DATA_HOME/activity-core` or `~/.local/share/activity-core` on Linux), owned by the
+// caller (`ac_string_free`). `AC_NOT_FOUND` when the environment names no such place. The
+// library never picks a folder by itself: pass it as `ac_tracker_options.data_dir`.
+//
+// # Safety
+// `out_path` points to a `char *`.
+ac_result ac_default_data_dir(char **out_path);
+
 // The report of a period over what `viewer` may see, as `output` (`AC_REPORT_*`). `request`:
 // `{"period": {"first": "2026-11-30", "last": "2026-11-30", "time_zone": "Europe/Berlin"},
 // "employee": null, "project": null, "top_n": 10}`; an unknown time zone or a bad date is

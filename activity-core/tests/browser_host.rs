@@ -11,6 +11,9 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+#[cfg(windows)]
+use activity_core::browser::HOST_NAME;
+use activity_core::browser::endpoint;
 use activity_core::browser::host::BUFFERED;
 #[cfg(unix)]
 use activity_core::browser::host::run;
@@ -19,9 +22,6 @@ use activity_core::browser::protocol::split_frames;
 use activity_core::browser::protocol::{MAX_MESSAGE, read_frame};
 #[cfg(unix)]
 use activity_core::browser::socket_path;
-use activity_core::browser::endpoint;
-#[cfg(windows)]
-use activity_core::browser::HOST_NAME;
 use activity_core::model::activity::{ActivityKind, ActivityRecord};
 use activity_core::runtime::{Query, TrackerEvent, Viewer};
 use activity_core::{Config, Tracker};

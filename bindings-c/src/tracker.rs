@@ -642,6 +642,34 @@ pub unsafe extern "C" fn ac_capabilities_json(out_json: *mut *mut c_char) -> ac_
     })
 }
 
+/// The platform's conventional data folder (`%LOCALAPPDATA%\activity-core` on Windows,
+/// `$XDG_DATA_HOME/activity-core` or `~/.local/share/activity-core` on Linux), owned by the
+/// caller (`ac_string_free`). `AC_NOT_FOUND` when the environment names no such place. The
+/// library never picks a folder by itself: pass it as `ac_tracker_options.data_dir`.
+///
+/// # Safety
+/// `out_path` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_default_data_dir(out_path: *mut *mut c_char) -> ac_result {
+    guard(|| {
+        let slot = out(out_path, "out_path")?;
+        let dir = Tracker::default_data_dir().ok_or_else(|| {
+            Failure::new(
+                ac_result::AC_NOT_FOUND,
+                "no default data folder: LOCALAPPDATA (Windows) or HOME/XDG_DATA_HOME is not set",
+            )
+        })?;
+        let text = dir.to_str().ok_or_else(|| {
+            Failure::new(
+                ac_result::AC_INVALID_UTF8,
+                "the default data folder is not UTF-8",
+            )
+        })?;
+        *slot = give_string(text.to_string());
+        Ok(())
+    })
+}
+
 /// `ac_tracker_report` output: the report as JSON (the serialised form).
 pub const AC_REPORT_JSON: u32 = 0;
 /// `ac_tracker_report` output: one self-contained HTML page (no script, nothing loaded).

@@ -17,6 +17,30 @@ static void versions(void) {
     CHECK(strcmp(ac_result_name(12345), "AC_UNKNOWN_RESULT") == 0);
 }
 
+/* The platform's conventional data folder, from the environment. */
+static void default_data_dir(void) {
+    CHECK_RESULT(ac_default_data_dir(NULL), AC_NULL_ARGUMENT);
+    char *dir = NULL;
+#ifdef _WIN32
+    const char *base = getenv("LOCALAPPDATA");
+    const char sep = '\\';
+#else
+    const char *base = getenv("XDG_DATA_HOME");
+    char home[512];
+    if (!base || base[0] != '/') {
+        snprintf(home, sizeof home, "%s/.local/share", getenv("HOME"));
+        base = home;
+    }
+    const char sep = '/';
+#endif
+    char want[600];
+    snprintf(want, sizeof want, "%s%cactivity-core", base, sep);
+    CHECK_OK(ac_default_data_dir(&dir));
+    CHECK(dir && strcmp(dir, want) == 0);
+    if (dir && strcmp(dir, want) != 0) fprintf(stderr, "  got %s, want %s\n", dir, want);
+    ac_string_free(dir);
+}
+
 static void last_error_message(void) {
     ac_config *config = (ac_config *)0x1;
     CHECK_RESULT(ac_config_from_json(NULL, &config), AC_NULL_ARGUMENT);
@@ -471,6 +495,7 @@ static void media(void) {
 }
 
 int main(void) {
+    default_data_dir();
     versions();
     last_error_message();
     configuration();

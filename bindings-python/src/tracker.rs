@@ -511,6 +511,11 @@ impl NativeTracker {
     fn capabilities_json() -> PyResult<String> {
         to_json(&Tracker::capabilities())
     }
+
+    #[staticmethod]
+    fn default_data_dir() -> Option<std::path::PathBuf> {
+        Tracker::default_data_dir()
+    }
 }
 
 /// Installs the browser extension's native messaging host (`activity_core.browser`): the

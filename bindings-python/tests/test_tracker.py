@@ -19,6 +19,18 @@ NO_SOURCES = ("screens", "input", "windows")
 ADMIN = ac.Viewer.admin()
 
 
+def test_the_default_data_folder_follows_the_platforms_convention(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert ac.Tracker.default_data_dir() == tmp_path / "activity-core"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", "/home/ana")
+    assert ac.Tracker.default_data_dir() == Path("/home/ana/.local/share/activity-core")
+    monkeypatch.delenv("HOME")
+    assert ac.Tracker.default_data_dir() is None
+
+
 def test_a_tracker_fed_by_hand_gives_typed_rows_with_aware_times(data_dir: Path) -> None:
     seen: list[ac.Event] = []
     t = ac.Tracker(ac.Config(slot_seconds=60), data_dir, disabled_sources=NO_SOURCES, on_event=seen.append)

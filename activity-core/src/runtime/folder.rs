@@ -26,6 +26,30 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, RuntimeError};
 use crate::util::{create_private_dir, private_file_options};
 
+/// The platform's conventional data folder: `%LOCALAPPDATA%\activity-core` on Windows,
+/// `$XDG_DATA_HOME/activity-core` elsewhere (`~/.local/share/activity-core` when
+/// `XDG_DATA_HOME` is unset or relative, as the XDG specification says). `None` when the
+/// variables it is made of are unset.
+pub(crate) fn default_data_dir() -> Option<PathBuf> {
+    default_data_dir_from(cfg!(windows), |name| std::env::var_os(name))
+}
+
+/// [`default_data_dir`] with the platform and the environment given.
+fn default_data_dir_from(
+    windows: bool,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Option<PathBuf> {
+    let var = |name: &str| env(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let base = if windows {
+        var("LOCALAPPDATA")
+    } else {
+        var("XDG_DATA_HOME")
+            .filter(|p| p.is_absolute())
+            .or_else(|| var("HOME").map(|h| h.join(".local").join("share")))
+    };
+    base.map(|b| b.join("activity-core"))
+}
+
 /// The lock file's name inside the data folder.
 pub(crate) const LOCK_FILE: &str = "tracker.lock";
 
@@ -186,6 +210,40 @@ mod tests {
         drop(first);
         FolderLock::acquire(&dir, "tracking").unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_default_data_folder_follows_each_platforms_convention() {
+        use std::ffi::OsString;
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        let at = |p: &str| Some(PathBuf::from(p).join("activity-core"));
+        const HOME: &[(&str, &str)] = &[("HOME", "/home/ana")];
+        const LOCAL: &[(&str, &str)] = &[("LOCALAPPDATA", r"C:\Users\ana\AppData\Local")];
+        const XDG: &[(&str, &str)] = &[("XDG_DATA_HOME", "/data/ana"), ("HOME", "/home/ana")];
+        const RELATIVE: &[(&str, &str)] = &[("XDG_DATA_HOME", "data"), ("HOME", "/home/ana")];
+        assert_eq!(
+            default_data_dir_from(false, env(HOME)),
+            at("/home/ana/.local/share")
+        );
+        assert_eq!(default_data_dir_from(false, env(XDG)), at("/data/ana"));
+        // The XDG specification: a relative XDG_DATA_HOME is ignored.
+        assert_eq!(
+            default_data_dir_from(false, env(RELATIVE)),
+            at("/home/ana/.local/share")
+        );
+        assert_eq!(
+            default_data_dir_from(true, env(LOCAL)),
+            at(r"C:\Users\ana\AppData\Local")
+        );
+        assert_eq!(default_data_dir_from(true, env(HOME)), None);
+        assert_eq!(default_data_dir_from(false, env(&[])), None);
     }
 
     #[cfg(unix)]

@@ -488,6 +488,15 @@ impl Tracker {
         capabilities()
     }
 
+    /// The platform's conventional data folder, for an embedder that has none of its own:
+    /// `%LOCALAPPDATA%\activity-core` on Windows, `$XDG_DATA_HOME/activity-core` (else
+    /// `~/.local/share/activity-core`) on Linux. `None` when the environment names no such
+    /// place (a service without a profile). The builder never picks a folder by itself: pass
+    /// this to [`TrackerBuilder::data_dir`] to use it.
+    pub fn default_data_dir() -> Option<PathBuf> {
+        super::folder::default_data_dir()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         lock(&self.state)
     }

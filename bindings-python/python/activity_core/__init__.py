@@ -15,6 +15,7 @@ import os
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from . import _native, browser, media, storage
@@ -429,3 +430,10 @@ class Tracker:
     @staticmethod
     def capabilities() -> Capabilities:
         return Capabilities.from_dict(json.loads(NativeTracker.capabilities_json()))
+
+    @staticmethod
+    def default_data_dir() -> Path | None:
+        """The platform's conventional data folder (`%LOCALAPPDATA%\\activity-core` on Windows,
+        `$XDG_DATA_HOME/activity-core` or `~/.local/share/activity-core` on Linux), or None when
+        the environment names no such place. Never chosen by itself: pass it as `data_dir`."""
+        return NativeTracker.default_data_dir()

@@ -1,5 +1,6 @@
 # Stubs of the native module (checked against it by `python -m mypy.stubtest activity_core`).
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, final
 
 __version__: str
@@ -102,6 +103,8 @@ class NativeTracker:
     def system_time_zone() -> str: ...
     @staticmethod
     def capabilities_json() -> str: ...
+    @staticmethod
+    def default_data_dir() -> Path | None: ...
 
 def process(
     pixels: Any,
