@@ -26,10 +26,11 @@ if [ "${1:-}" = "--test" ]; then
     # Wayland: a real compositor run headless (sway, as an unprivileged user the tests create),
     # terminal windows with known app ids (foot), typing through the virtual-keyboard protocol
     # (wtype), the Screenshot portal for wlroots (xdg-desktop-portal 1.16 exports Screenshot only
-    # with an Access implementation: -gtk; -wlr starts only with a PipeWire daemon), and a
-    # private session bus for the GNOME/KDE fakes.
+    # with an Access implementation: -gtk; -wlr starts only with a PipeWire daemon and takes the
+    # screenshot by running `grim`, which it only recommends), and a private session bus for the
+    # GNOME/KDE fakes.
     PACKAGES+=(sway foot wtype xdg-desktop-portal xdg-desktop-portal-wlr xdg-desktop-portal-gtk
-        pipewire-bin dbus-daemon dbus-bin)
+        grim pipewire-bin dbus-daemon dbus-bin)
 fi
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--windows" ]; then
     # Windows, cross-built and run here: the mingw-w64 C and C++ compilers (the bundled SQLite
