@@ -1,6 +1,6 @@
 //! The native messaging host's loop (the `activity-core-browser-host` binary runs it): frames
 //! from the extension on stdin, checked, forwarded to the tracker's socket (a named pipe on
-//! Windows: [`endpoint`](super::endpoint)); refusals answered on
+//! Windows: [`endpoint`]); refusals answered on
 //! stdout; what happened logged on stderr (which the browser keeps in its own log).
 //!
 //! While the tracker is away (not running, restarting) the host keeps the latest
