@@ -1,8 +1,8 @@
 //! CPU cost of one 1080p screenshot from capture to outbox, on a real X server (Xvfb started
 //! here, 1920×1080, an xterm with text on it).
 //!
-//! Stages: reading the screen (the X11 fast path: one GetImage, BGRX used as is; or xcap's path:
-//! GetImage + a per-pixel conversion to RGBA, measured for comparison), the media pipeline
+//! Stages: reading the screen (the X11 fast path: one GetImage, BGRX used as is; or the general path:
+//! GetImage + a per-pixel decode through the visual's masks into RGBA, measured for comparison), the media pipeline
 //! (thumbnail + JPEG q80, or blur + thumbnail + JPEG), the outbox (spool files fsynced + one
 //! SQLite commit). CPU time is this process's user + system time (`/proc/self/stat`), so it
 //! includes every thread; the X server's own CPU for answering GetImage is reported apart.
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use activity_core::SystemClock;
 use activity_core::capture::ScreenSource;
 #[cfg(target_os = "linux")]
-use activity_core::capture::x11::XcapScreens;
+use activity_core::capture::x11::X11Screens;
 use activity_core::media::{PipelineOptions, process};
 use activity_core::storage::outbox::{Backoff, Outbox};
 use activity_core::storage::records::{RecordStore, Screenshot, UploadState};
@@ -74,7 +74,7 @@ fn main() {
         Backoff::default(),
     )
     .unwrap();
-    let mut screens = XcapScreens::new();
+    let mut screens = X11Screens::new();
     let monitor = screens.monitors().unwrap().remove(0);
     assert_eq!((monitor.width, monitor.height), (1920, 1080));
     let xvfb_pid = x.server_pid().to_string();
@@ -103,9 +103,9 @@ fn main() {
     );
     for (name, blur, fast) in [
         ("plain, X11 fast path", None, true),
-        ("plain, xcap's conversion", None, false),
+        ("plain, general conversion", None, false),
         ("blurred, X11 fast path", Some(12.0), true),
-        ("blurred, xcap's conversion", Some(12.0), false),
+        ("blurred, general conversion", Some(12.0), false),
     ] {
         let options = PipelineOptions {
             blur,
@@ -118,7 +118,7 @@ fn main() {
             let f = if fast {
                 screens.capture(&monitor).unwrap()
             } else {
-                screens.capture_with_xcap(&monitor).unwrap()
+                screens.capture_converted(&monitor).unwrap()
             };
             let t1 = Instant::now();
             let p = process(&f.as_frame(), &options).unwrap();

@@ -560,29 +560,51 @@ fn no_input_for_idle_after_starts_idle_and_input_ends_it() {
 }
 
 #[test]
-fn the_x11_fast_path_reads_the_pixels_xcap_reads() {
-    if common::in_own_process("the_x11_fast_path_reads_the_pixels_xcap_reads") {
+fn the_x11_fast_path_reads_the_pixels_an_independent_grab_reads() {
+    if common::in_own_process("the_x11_fast_path_reads_the_pixels_an_independent_grab_reads") {
         return;
     }
     use activity_core::capture::ScreenSource;
-    use activity_core::capture::x11::XcapScreens;
+    use activity_core::capture::x11::X11Screens;
     use activity_core::media::PixelFormat;
     let mut x = XSession::start(1024, 768);
     let a = x.xterm("Pixels", true, "Pixel for pixel: 0123456789 ABC abc");
     x.activate(&a);
     sleep_ms(500);
-    let mut screens = XcapScreens::new();
+    let mut screens = X11Screens::new();
     let monitor = screens.monitors().unwrap().remove(0);
+    assert_eq!(monitor.name, "screen", "Xvfb's RandR output");
     let fast = screens.capture(&monitor).unwrap();
-    let slow = screens.capture_with_xcap(&monitor).unwrap();
+    let converted = screens.capture_converted(&monitor).unwrap();
+    // The referee: Pillow's ImageGrab, which reads the screen through its own libxcb.
+    let dir = tempdir::new("x11-referee");
+    let png = dir.0.join("grab.png");
+    let grabbed = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import os, sys; from PIL import ImageGrab; \
+             ImageGrab.grab(xdisplay=os.environ['DISPLAY']).convert('RGB').save(sys.argv[1])",
+        ])
+        .arg(&png)
+        .status()
+        .unwrap();
+    assert!(grabbed.success(), "Pillow could not grab the screen");
+    let referee = image::open(&png).unwrap().to_rgb8();
     // The fast path hands the server's BGRX bytes over unconverted.
     assert_eq!(fast.as_frame().format(), PixelFormat::Bgra8);
-    assert_eq!(slow.as_frame().format(), PixelFormat::Rgba8);
+    assert_eq!(converted.as_frame().format(), PixelFormat::Rgba8);
     assert_eq!((fast.width(), fast.height()), (1024, 768));
-    assert_eq!((slow.width(), slow.height()), (1024, 768));
+    assert_eq!((converted.width(), converted.height()), (1024, 768));
+    assert_eq!(referee.dimensions(), (1024, 768));
     let mut distinct = std::collections::BTreeSet::new();
-    for (p, q) in fast.data().chunks_exact(4).zip(slow.data().chunks_exact(4)) {
+    for ((p, q), r) in fast
+        .data()
+        .chunks_exact(4)
+        .zip(converted.data().chunks_exact(4))
+        .zip(referee.pixels())
+    {
         assert_eq!([p[2], p[1], p[0]], [q[0], q[1], q[2]]);
+        assert_eq!([q[0], q[1], q[2]], r.0);
         distinct.insert([q[0], q[1], q[2]]);
     }
     assert!(distinct.len() > 10, "the screen was blank: {distinct:?}");

@@ -3,8 +3,8 @@
 //!
 //! | source | trait | built-in backends (feature) |
 //! |---|---|---|
-//! | screens | [`ScreenSource`] | X11 `x11::XcapScreens`, `wayland::WlrScreencopy`, `wayland::PortalScreens` (`screens`) |
-//! | keyboard and mouse | [`InputSource`] | X11 `x11::RdevInput`, `evdev::EvdevInput`, `wayland::IdleInput`, `wayland::MutterIdleInput` (`input`) |
+//! | screens | [`ScreenSource`] | X11 `x11::X11Screens`, `wayland::WlrScreencopy`, `wayland::PortalScreens` (`screens`) |
+//! | keyboard and mouse | [`InputSource`] | X11 `x11::X11Input`, `evdev::EvdevInput`, `wayland::IdleInput`, `wayland::MutterIdleInput` (`input`) |
 //! | the active window | [`WindowSource`] | X11 `x11::ActiveWindowPoller`, `wayland::WlrForeignToplevel`, `wayland::KwinScript`, `wayland::GnomeFocusedWindow` (`windows`) |
 //!
 //! Each platform's backends live in their own folder and are compiled only where they can work
@@ -13,8 +13,9 @@
 //! before it did not ([`Availability::passed_over`]); the order is in the `probe` module's docs.
 //!
 //! **Privacy.** An [`InputSink`] accepts only an [`InputEvent`] kind: there is no way to hand it a
-//! key code, a character or a pointer position. The rdev listener sees key identities (the crate
-//! computes them); the built-in source drops them in its callback, before anything is counted.
+//! key code, a character or a pointer position. The X11 source reads only the event type (and the
+//! button number, to tell the wheel from clicks) of each recorded event; the Windows hooks
+//! (rdev) see key identities, which the source drops in its callback before anything is counted.
 //! The pointer position is read only when a screenshot is due and `track_all_displays` is off, to
 //! pick the monitor under it; it is not kept.
 
@@ -32,7 +33,7 @@ pub(crate) use probe::{built_in_input, built_in_screens, built_in_windows};
     any(feature = "screens", feature = "input", feature = "windows")
 ))]
 pub mod evdev;
-#[cfg(all(any(target_os = "linux", windows), feature = "input"))]
+#[cfg(all(windows, feature = "input"))]
 mod rdev_input;
 #[cfg(all(
     target_os = "linux",
@@ -49,7 +50,7 @@ pub mod windows;
     any(feature = "screens", feature = "input", feature = "windows")
 ))]
 pub mod x11;
-#[cfg(all(any(target_os = "linux", windows), feature = "screens"))]
+#[cfg(all(windows, feature = "screens"))]
 mod xcap_monitors;
 
 /// Which capture source something is about. Serialised as `screens`, `input`, `windows`.
@@ -333,8 +334,8 @@ pub enum Session {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Backend {
-    /// X11: xcap + `GetImage` for screens, RECORD (rdev) for input, EWMH (active-win-pos-rs)
-    /// for the active window.
+    /// X11 (through x11rb): RandR + `GetImage` for screens, RECORD for input, EWMH for the
+    /// active window.
     X11,
     /// Screens through `zwlr_screencopy_manager_v1` (sway, Hyprland, river, labwc, Wayfire).
     WlrScreencopy,

@@ -166,7 +166,7 @@ mod linux {
 pub(crate) fn built_in_screens(caps: &Capabilities) -> Option<Box<dyn ScreenSource>> {
     #[cfg(all(target_os = "linux", feature = "screens"))]
     return match caps.screens.backend? {
-        Backend::X11 => Some(Box::new(super::x11::XcapScreens::new())),
+        Backend::X11 => Some(Box::new(super::x11::X11Screens::new())),
         Backend::WlrScreencopy => Some(Box::new(super::wayland::WlrScreencopy::new())),
         Backend::Portal => Some(Box::new(super::wayland::PortalScreens::new())),
         _ => None,
@@ -187,7 +187,7 @@ pub(crate) fn built_in_screens(caps: &Capabilities) -> Option<Box<dyn ScreenSour
 pub(crate) fn built_in_input(caps: &Capabilities) -> Option<Box<dyn InputSource>> {
     #[cfg(all(target_os = "linux", feature = "input"))]
     return match caps.input.backend? {
-        Backend::X11 => Some(Box::new(super::x11::RdevInput::new())),
+        Backend::X11 => Some(Box::new(super::x11::X11Input::new())),
         Backend::Evdev => Some(Box::new(super::evdev::EvdevInput::new())),
         Backend::ExtIdleNotify => Some(Box::new(super::wayland::IdleInput::ext())),
         Backend::KdeIdle => Some(Box::new(super::wayland::IdleInput::kde())),

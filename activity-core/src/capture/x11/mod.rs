@@ -1,9 +1,11 @@
-//! The built-in sources: xcap for screens (`XcapScreens`), rdev for input (`RdevInput`),
-//! active-win-pos-rs for the active window (`ActiveWindowPoller`), plus a few direct X11 queries
-//! (through the `xcb` crate the other three already use) that none of them offers: the pointer
-//! position, the probe behind [`capabilities`](super::capabilities), and the `WM_NAME` title
-//! fallback. One file each: `probe`, `screens`, `input`, `windows`.
+//! The X11 backends, all through x11rb's pure-Rust connection (no libxcb or libX11 is linked or
+//! loaded): screens through RandR and `GetImage` ([`X11Screens`]), keyboard and mouse through
+//! RECORD ([`X11Input`]), the active window through EWMH ([`ActiveWindowPoller`]), and the probe
+//! behind [`capabilities`](super::capabilities). One file each: `probe`, `screens`, `input`,
+//! `windows`.
 
+#[cfg(feature = "input")]
+mod input;
 mod probe;
 #[cfg(feature = "screens")]
 mod screens;
@@ -11,9 +13,9 @@ mod screens;
 mod windows;
 
 #[cfg(feature = "input")]
-pub use super::rdev_input::RdevInput;
+pub use input::X11Input;
 pub(crate) use probe::probe;
 #[cfg(feature = "screens")]
-pub use screens::XcapScreens;
+pub use screens::X11Screens;
 #[cfg(feature = "windows")]
 pub use windows::ActiveWindowPoller;

@@ -1,53 +1,51 @@
 //! The X11 connection helpers and the capability probe: can this display be reached, does it
 //! have RANDR and RECORD, is an EWMH window manager running.
+//!
+//! Every X11 backend talks to the server through x11rb's pure-Rust connection: the crate links
+//! no libxcb or libX11, so a build shipped to machines without display libraries still loads
+//! (and the probe then says why X11 is unavailable).
 
-use xcb::x;
+use x11rb::connection::Connection as _;
+use x11rb::protocol::xproto::{Atom, AtomEnum, ConnectionExt as _, Window};
+use x11rb::rust_connection::RustConnection;
 
-pub(super) fn connect() -> Result<(xcb::Connection, x::Window), String> {
-    let (conn, screen) = xcb::Connection::connect(None).map_err(|e| e.to_string())?;
+/// A connection to the display in `DISPLAY`, and its default screen's root window.
+pub(super) fn connect() -> Result<(RustConnection, Window), String> {
+    let (conn, screen) = RustConnection::connect(None).map_err(|e| e.to_string())?;
     let root = conn
-        .get_setup()
-        .roots()
-        .nth(usize::try_from(screen).unwrap_or(0))
-        .map(|s| s.root())
+        .setup()
+        .roots
+        .get(screen)
+        .map(|s| s.root)
         .ok_or_else(|| "the X server reports no screen".to_string())?;
     Ok((conn, root))
 }
 
-pub(super) fn has_extension(conn: &xcb::Connection, name: &str) -> bool {
-    let cookie = conn.send_request(&x::QueryExtension {
-        name: name.as_bytes(),
-    });
-    conn.wait_for_reply(cookie).is_ok_and(|r| r.present())
-}
-
-pub(super) fn atom(conn: &xcb::Connection, name: &str) -> Option<x::Atom> {
-    let cookie = conn.send_request(&x::InternAtom {
-        only_if_exists: true,
-        name: name.as_bytes(),
-    });
-    conn.wait_for_reply(cookie)
+pub(super) fn has_extension(conn: &RustConnection, name: &str) -> bool {
+    conn.query_extension(name.as_bytes())
         .ok()
-        .map(|r| r.atom())
-        .filter(|a| *a != x::ATOM_NONE)
+        .and_then(|c| c.reply().ok())
+        .is_some_and(|r| r.present)
 }
 
-pub(super) fn window_property(
-    conn: &xcb::Connection,
-    on: x::Window,
-    name: &str,
-) -> Option<x::Window> {
+pub(super) fn atom(conn: &RustConnection, name: &str) -> Option<Atom> {
+    conn.intern_atom(true, name.as_bytes())
+        .ok()?
+        .reply()
+        .ok()
+        .map(|r| r.atom)
+        .filter(|a| *a != u32::from(AtomEnum::NONE))
+}
+
+/// The first value of the `WINDOW` property `name` of `on`.
+pub(super) fn window_property(conn: &RustConnection, on: Window, name: &str) -> Option<Window> {
     let property = atom(conn, name)?;
-    let cookie = conn.send_request(&x::GetProperty {
-        delete: false,
-        window: on,
-        property,
-        r#type: x::ATOM_WINDOW,
-        long_offset: 0,
-        long_length: 1,
-    });
-    let reply = conn.wait_for_reply(cookie).ok()?;
-    reply.value::<x::Window>().first().copied()
+    let reply = conn
+        .get_property(false, on, property, AtomEnum::WINDOW, 0, 1)
+        .ok()?
+        .reply()
+        .ok()?;
+    reply.value32()?.next()
 }
 
 /// Whether the X11 backend of each source (screens, input, windows) works on the X server named
@@ -90,4 +88,27 @@ pub(crate) fn probe(display: &str) -> X11Probe {
         ))
     };
     (screens, input, windows)
+}
+
+/// A text property of `window` as a string: `STRING` is Latin-1, anything else (`UTF8_STRING`,
+/// `COMPOUND_TEXT` where it is ASCII) is read as UTF-8. `None` when the window has no such
+/// property.
+pub(super) fn text_property(
+    conn: &RustConnection,
+    window: Window,
+    property: Atom,
+) -> Option<String> {
+    let reply = conn
+        .get_property(false, window, property, AtomEnum::ANY, 0, 4096)
+        .ok()?
+        .reply()
+        .ok()?;
+    if reply.type_ == u32::from(AtomEnum::NONE) {
+        return None;
+    }
+    Some(if reply.type_ == u32::from(AtomEnum::STRING) {
+        reply.value.iter().map(|&b| char::from(b)).collect()
+    } else {
+        String::from_utf8_lossy(&reply.value).into_owned()
+    })
 }
