@@ -4,7 +4,14 @@ fn main() {
     // Symbols from the static archives linked in (the Rust dependencies' rlibs, which include
     // the bundled SQLite, libjpeg-turbo and libwebp, and crates that export C functions of their
     // own, such as crc-fast) are not exported: `nm -D` shows only the `ac_*` API.
-    println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");
+    // zig's linker driver (the release builds: scripts/dist.sh links against glibc 2.28 with
+    // cargo-zigbuild) refuses --exclude-libs; there rustc's own version script decides, and
+    // test-dist.sh checks what the shipped library exports.
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
+    let zig = std::env::var("RUSTC_LINKER").is_ok_and(|l| l.contains("zigcc"));
+    if !zig {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");
+    }
     // Windows (activity_core.dll): the DLL exports what rustc lists in its .def file, the `ac_*`
     // functions; its name carries no version (the import library and the header do); unloading
     // is prevented at run time instead (the library pins itself when the first tracker starts).

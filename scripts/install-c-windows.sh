@@ -7,32 +7,40 @@
 #   lib/activity_core.def                   its exports: MSVC makes its import library with
 #                                           `lib /def:activity_core.def /machine:x64 /out:activity_core.lib`
 #   lib/pkgconfig/activity_core.pc          x86_64-w64-mingw32-gcc app.c $(pkg-config --cflags --libs activity_core)
+#   lib/cmake/activity_core/                find_package(activity_core) -> activity_core::activity_core
 #   include/activity_core.h                 the same header as on Linux
 # Dynamic linking only: the static archive would need the import libraries of a dozen Windows
 # DLLs and of the Rust crates that bring their own (windows-targets), so it is not shipped.
 #
 #   scripts/install-c-windows.sh [--debug] PREFIX     (--debug: the dev build, as the tests use)
+#   scripts/install-c-windows.sh --from DIR PREFIX    (no build: the artifacts in DIR; no zip)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=x86_64-pc-windows-gnu
 profile=release
-if [ "${1:-}" = "--debug" ]; then
-    profile=debug
-    shift
-fi
+out=""
+case "${1:-}" in
+    --debug) profile=debug; shift ;;
+    --from) out="$2"; shift 2 ;;
+esac
 if [ $# -ne 1 ]; then
-    echo "usage: scripts/install-c-windows.sh [--debug] PREFIX" >&2
+    echo "usage: scripts/install-c-windows.sh [--debug | --from DIR] PREFIX" >&2
     exit 2
 fi
-flags=(--quiet --target "$target")
-[ "$profile" = release ] && flags+=(--release)
-cargo build "${flags[@]}" -p activity-core-c
-cargo build "${flags[@]}" -p activity-core --bin activity-core-browser-host
+zip_it=1
+if [ -z "$out" ]; then
+    flags=(--quiet --target "$target")
+    [ "$profile" = release ] && flags+=(--release)
+    cargo build "${flags[@]}" -p activity-core-c
+    cargo build "${flags[@]}" -p activity-core --bin activity-core-browser-host
+    out="${CARGO_TARGET_DIR:-target}/$target/$profile"
+else
+    zip_it=0
+fi
 mkdir -p "$1"
 prefix="$(cd "$1" && pwd)"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
-out="${CARGO_TARGET_DIR:-target}/$target/$profile"
-install -d "$prefix/bin" "$prefix/lib/pkgconfig" "$prefix/include"
+install -d "$prefix/bin" "$prefix/lib" "$prefix/include"
 install -m 0755 "$out/activity_core.dll" "$prefix/bin/activity_core.dll"
 install -m 0755 "$out/activity-core-browser-host.exe" "$prefix/bin/activity-core-browser-host.exe"
 install -m 0644 "$out/libactivity_core.dll.a" "$prefix/lib/libactivity_core.dll.a"
@@ -54,18 +62,11 @@ if [ -n "$others" ]; then
     echo "activity_core.dll exports more than ac_* (and the known two):"; echo "$others" | head
     exit 1
 fi
-cat > "$prefix/lib/pkgconfig/activity_core.pc" <<PC
-prefix=$prefix
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-bindir=\${prefix}/bin
-
-Name: activity_core
-Description: Activity tracking for time-tracking products (screenshots, app and website time, activity levels)
-Version: $version
-Cflags: -I\${includedir}
-Libs: -L\${libdir} -lactivity_core
-PC
+./scripts/c-package-files.sh windows "$prefix"
+if [ "$zip_it" = 0 ]; then
+    echo "installed activity_core $version ($target) under $prefix (from $out)"
+    exit 0
+fi
 zip="$(dirname "$prefix")/activity-core-$version-$target.zip"
 python3 - "$prefix" "$zip" <<'PY'
 import os, sys, zipfile

@@ -3,12 +3,10 @@
 # Only missing packages are installed; as root directly, otherwise through sudo.
 set -euo pipefail
 
-# cmake + nasm: libjpeg-turbo is built from its bundled source (the `turbojpeg` feature).
-# The X11 capture sources (xcap, rdev, active-win-pos-rs and the xcb crate) link libxcb, libX11,
-# libXtst, libXi, D-Bus, PipeWire, Wayland, EGL and GBM (xcap's Wayland path); libclang for
-# bindgen.
-PACKAGES=(cmake nasm pkg-config libx11-dev libxcb1-dev libegl-dev libxi-dev libxtst-dev
-    libdbus-1-dev libpipewire-0.3-dev libwayland-dev libgbm-dev libclang-dev)
+# cmake + nasm: libjpeg-turbo is built from its bundled source (the `turbojpeg` feature); a C
+# compiler for it, SQLite, libwebp and aws-lc. No display headers: on Linux the capture
+# backends speak X11, Wayland and D-Bus through pure-Rust crates.
+PACKAGES=(cmake nasm pkg-config gcc g++ make)
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--display" ]; then
     # A virtual desktop: Xvfb, the openbox window manager (the active window needs EWMH), xterm
     # windows, xdotool as the user, xprop to set window titles.
@@ -31,6 +29,9 @@ if [ "${1:-}" = "--test" ]; then
     # GNOME/KDE fakes.
     PACKAGES+=(sway foot wtype xdg-desktop-portal xdg-desktop-portal-wlr xdg-desktop-portal-gtk
         grim pipewire-bin dbus-daemon dbus-bin)
+    # The release artifacts checked from a user's seat (scripts/test-dist.sh): a bare Debian
+    # rootfs for the wheel (debootstrap), CMake for the C archives' package files.
+    PACKAGES+=(debootstrap cmake)
 fi
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--windows" ]; then
     # Windows, cross-built and run here: the mingw-w64 C and C++ compilers (the bundled SQLite

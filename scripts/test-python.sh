@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Python module's checks and tests (run by scripts/test.sh): builds the wheel with maturin,
+# The Python module's checks and tests (run by scripts/test.sh, with --wheel DIST_WHEEL: the
+# release wheel scripts/dist.sh made; alone, it builds a dev wheel with maturin),
 # installs it with pip into a fresh venv, checks the stubs (mypy.stubtest) and the examples
 # (mypy --strict), runs the examples, then runs pytest (warnings are errors) on a copy of the
 # tests outside the repository, so only the installed wheel can be imported.
@@ -12,10 +13,16 @@ venv="$out/venv"
 rm -rf "$out"
 mkdir -p "$out/wheels"
 
-step "build the wheel (maturin, dev profile: shares the test build)"
-python3 -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" 2>/dev/null \
-    || python3 -m pip install -q --disable-pip-version-check --break-system-packages "maturin>=1.16,<2"
-python3 -m maturin build --profile dev --auditwheel skip -q -m bindings-python/Cargo.toml -o "$out/wheels"
+if [ "${1:-}" = "--wheel" ]; then
+    # The shipped wheel (scripts/dist.sh): the suite runs against what users install.
+    step "the wheel under test: $2"
+    cp "$2" "$out/wheels/"
+else
+    step "build the wheel (maturin, dev profile: shares the test build)"
+    python3 -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" 2>/dev/null \
+        || python3 -m pip install -q --disable-pip-version-check --break-system-packages "maturin>=1.16,<2"
+    python3 -m maturin build --profile dev --auditwheel skip -q -m bindings-python/Cargo.toml -o "$out/wheels"
+fi
 
 step "the browser extension's native messaging host (test_browser.py installs and runs it)"
 cargo build --quiet -p activity-core --bin activity-core-browser-host

@@ -9,7 +9,7 @@
 //! | module | layer |
 //! |---|---|
 //! | [`runtime`] | [`Tracker`]: threads, sources, pipeline, record store and uploader; events to the embedder |
-//! | [`capture`] | OS-facing sources behind small traits (xcap, rdev, active-win-pos-rs), [`capture::capabilities`] |
+//! | [`capture`] | OS-facing sources behind small traits (X11 through x11rb, Wayland, evdev; xcap, rdev and active-win-pos-rs on Windows), [`capture::capabilities`] |
 //! | [`storage`] | provider trait and backends (local, S3, Wasabi, DigitalOcean Spaces, Cloudinary), SQLite record store, upload outbox |
 //! | [`media`] | pure functions on pixel buffers: blur, thumbnail, encode |
 //! | [`model`] | pure definitions, no I/O: config, slots, scoring, activity merging, schedule, reports |
@@ -17,6 +17,23 @@
 //!
 //! The model runs entirely under a [`ManualClock`], so every definition below can be tested
 //! deterministically.
+//!
+//! ## Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `screens` | on | the built-in screen sources: X11 (RandR + `GetImage`), wlr-screencopy, the Screenshot portal; GDI on Windows |
+//! | `input` | on | the built-in keyboard/mouse sources: X11 RECORD, evdev, the idle-notification protocols; low-level hooks on Windows |
+//! | `windows` | on | the built-in active-window sources: X11 EWMH, wlr-foreign-toplevel, the KWin script, the GNOME extension; the foreground window on Windows |
+//! | `turbojpeg` | on | JPEG through libjpeg-turbo, built from source (needs cmake and nasm); without it the pure-Rust `jpeg-encoder`, about 2.5× slower |
+//! | `webp` | on | WebP output through libwebp (compiled from source) |
+//! | `internals` | off | not part of the API: exposes the record store and outbox modules to this crate's tests and benchmarks |
+//!
+//! Without `screens`, `input` and `windows` the crate still tracks from sources the embedder
+//! supplies ([`capture::ScreenSource`], [`capture::InputSource`], [`capture::WindowSource`]).
+//! On Linux no feature links a system library: X11, Wayland and D-Bus are spoken by pure-Rust
+//! crates, so a binary that embeds the crate loads on machines without any display libraries
+//! (and [`capture::capabilities`] then says why each source is unavailable).
 //!
 //! ## Definitions
 //!

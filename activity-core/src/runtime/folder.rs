@@ -232,7 +232,11 @@ mod tests {
             default_data_dir_from(false, env(HOME)),
             at("/home/ana/.local/share")
         );
-        assert_eq!(default_data_dir_from(false, env(XDG)), at("/data/ana"));
+        // `/data/ana` is absolute only under Unix path rules (Windows wants a drive), and the
+        // Linux convention is only ever applied there.
+        if cfg!(unix) {
+            assert_eq!(default_data_dir_from(false, env(XDG)), at("/data/ana"));
+        }
         // The XDG specification: a relative XDG_DATA_HOME is ignored.
         assert_eq!(
             default_data_dir_from(false, env(RELATIVE)),

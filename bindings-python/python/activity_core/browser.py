@@ -1,8 +1,9 @@
 """Website tracking through the browser extension (`browser-extension/` in the repository).
 
 The extension talks to a native messaging host, the `activity-core-browser-host` program (built
-with the library: `cargo build --release --bin activity-core-browser-host`, or installed by
-`scripts/install-c.sh` into `PREFIX/bin`), which forwards to a `Tracker` made with
+with the library and carried by the release wheels in `activity_core/_bin/`; from source:
+`cargo build --release --bin activity-core-browser-host`, or `scripts/install-c.sh` into
+`PREFIX/bin`), which forwards to a `Tracker` made with
 `browser_bridge=True`. `install_host` registers the host with a browser::
 
     from activity_core import Tracker, browser
@@ -27,10 +28,15 @@ EXTENSION_ID = "gfekllknfmmafdbkdeicnfiammpjpclh"
 
 
 def find_host() -> Path | None:
-    """The host program: `$AC_BROWSER_HOST`, else `activity-core-browser-host` on `PATH`."""
+    """The host program: `$AC_BROWSER_HOST`, else the one the release wheels carry
+    (`activity_core/_bin/`), else `activity-core-browser-host` on `PATH`."""
     explicit = os.environ.get("AC_BROWSER_HOST")
     if explicit:
         return Path(explicit)
+    name = "activity-core-browser-host.exe" if os.name == "nt" else "activity-core-browser-host"
+    bundled = Path(__file__).resolve().parent / "_bin" / name
+    if bundled.is_file():
+        return bundled
     found = shutil.which("activity-core-browser-host")
     return Path(found) if found else None
 
