@@ -56,23 +56,43 @@ for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sl
 export DISPLAY="$display"
 unset WAYLAND_DISPLAY XDG_SESSION_TYPE
 # The window manager: wait until it manages the screen (the tracker needs EWMH); on a loaded
-# machine openbox may take seconds, and it has been seen to exit at start-up: retry, then fail
-# naming what it printed (a tracker test without a window manager would fail less clearly).
+# machine openbox may take seconds, and it has been seen to exit at start-up, even after it had
+# set _NET_SUPPORTING_WM_CHECK (a CI run's track.c then found no window manager): so it must
+# also still run a moment later, and `ensure_wm` checks it again before each tracker step.
+# Retry, then fail naming what it printed.
 wm=""
 trap 'kill $wm $xvfb 2>/dev/null || true' EXIT
-for attempt in 1 2 3; do
-    openbox >"$out/openbox.log" 2>&1 &
-    wm=$!
-    for _ in $(seq 150); do
-        xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q window && break 2
-        kill -0 "$wm" 2>/dev/null || break
-        sleep 0.1
+wm_manages() {
+    kill -0 "$wm" 2>/dev/null && xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q window
+}
+start_wm() {
+    local attempt
+    for attempt in 1 2 3; do
+        openbox >"$out/openbox.log" 2>&1 &
+        wm=$!
+        for _ in $(seq 150); do
+            if wm_manages; then
+                sleep 0.5
+                wm_manages && return 0
+            fi
+            kill -0 "$wm" 2>/dev/null || break
+            sleep 0.1
+        done
+        echo "openbox did not manage $display (attempt $attempt): $(tail -n 5 "$out/openbox.log")" >&2
+        kill "$wm" 2>/dev/null || true
+        wait "$wm" 2>/dev/null || true
     done
-    echo "openbox did not manage $display (attempt $attempt): $(tail -n 5 "$out/openbox.log")" >&2
+    echo "no window manager: giving up" >&2
+    exit 1
+}
+ensure_wm() {
+    wm_manages && return 0
+    echo "openbox stopped managing $display; it printed: $(tail -n 5 "$out/openbox.log"); restarting it" >&2
     kill "$wm" 2>/dev/null || true
     wait "$wm" 2>/dev/null || true
-    [ "$attempt" = 3 ] && { echo "no window manager: giving up" >&2; exit 1; }
-done
+    start_wm
+}
+start_wm
 DISPLAY="$display" xterm -T "C API test" -e sh -c 'sleep 600' >/dev/null 2>&1 &
 
 step "examples run: blur a PPM, track this display"
@@ -99,8 +119,12 @@ assert steps < 40, steps
 print("blurred output ok: largest step", steps)
 PY
 rm -rf "$out/track-data"
+ensure_wm
 # 13 s: a window that always holds a multiple of the 10-s schedule (captures are aligned).
-"$out/track" 13 "$out/track-data" > "$out/track.out"
+"$out/track" 13 "$out/track-data" > "$out/track.out" || {
+    echo "track.c failed; window manager $(wm_manages && echo managing || echo 'not managing'); openbox printed: $(tail -n 5 "$out/openbox.log")" >&2
+    exit 1
+}
 grep -q '"event":"started"' "$out/track.out"
 grep -q '"event":"slot_closed"' "$out/track.out"
 grep -q '"event":"screenshot_taken"' "$out/track.out"
@@ -117,6 +141,7 @@ cc -std=c11 -D_POSIX_C_SOURCE=200809L "${WARN[@]}" -g -Iinclude bindings-c/tests
 "$out/test_dlclose"
 
 step "C tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+ensure_wm
 CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L "${WARN[@]}" -g -Iinclude -Ibindings-c/tests)
 LIBS=(-L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lactivity_core -ljpeg -lm -lpthread -ldl)
 for t in bindings-c/tests/test_*.c; do
@@ -127,6 +152,7 @@ for t in bindings-c/tests/test_*.c; do
 done
 
 step "C tests under valgrind (built without sanitizers)"
+ensure_wm
 for t in bindings-c/tests/test_*.c; do
     name="$(basename "$t" .c)"
     cc "${CFLAGS[@]}" "$t" -o "$out/$name" "${LIBS[@]}"

@@ -102,10 +102,9 @@ impl XSession {
             std::thread::sleep(Duration::from_millis(50));
         }
         let _ = std::fs::remove_file(&log);
-        // rdev's listener holds an Xlib connection, and Xlib's default I/O error handler exits
-        // the process when the server goes away. So the server must outlive the test process:
-        // a watchdog kills it once this process has exited (openbox and the xterms then exit
-        // with their server).
+        // The server outlives the test's own teardown (a tracker's input thread may still hold
+        // a connection while the test unwinds): a watchdog kills it once this process has
+        // exited, whatever way it exits (openbox and the xterms then exit with their server).
         // The watchdog outlives this process on purpose, so it is never waited for.
         #[allow(clippy::zombie_processes)]
         let _watchdog = Command::new("sh")
