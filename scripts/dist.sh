@@ -70,12 +70,20 @@ split_debug() {
     (cd "$debugdir" && "$objcopy" --add-gnu-debuglink="$name" "$file")
 }
 
+# Each zig-linked build has a target folder of its own. The target is the host's triple, so the
+# linker cargo-zigbuild (or maturin --zig) configures for it applies to the host's build scripts
+# and proc macros too; sharing one folder, each tool's wrapper path would mark the other's host
+# artifacts dirty ("config settings changed") and every run would rebuild nearly everything,
+# the Windows build's host side included.
+zig_c="$target_dir/zig-c"
+zig_wheel="$target_dir/zig-wheel"
+
 step "Linux: the C library and the browser host against glibc $glibc (cargo zigbuild --release)"
-cargo zigbuild --quiet --release --target "$linux.$glibc" -p activity-core-c
-cargo zigbuild --quiet --release --target "$linux.$glibc" -p activity-core \
+CARGO_TARGET_DIR="$zig_c" cargo zigbuild --quiet --release --target "$linux.$glibc" -p activity-core-c
+CARGO_TARGET_DIR="$zig_c" cargo zigbuild --quiet --release --target "$linux.$glibc" -p activity-core \
     --bin activity-core-browser-host
 c_linux="activity-core-$version-x86_64-linux-gnu"
-./scripts/install-c.sh --from "$target_dir/$linux/release" "$stage/$c_linux" >/dev/null
+./scripts/install-c.sh --from "$zig_c/$linux/release" "$stage/$c_linux" >/dev/null
 dbg="$stage/activity-core-$version-debug-x86_64-linux-gnu"
 split_debug objcopy "$stage/$c_linux/lib/libactivity_core.so.$version" "$dbg/lib"
 split_debug objcopy "$stage/$c_linux/bin/activity-core-browser-host" "$dbg/bin"
@@ -86,7 +94,7 @@ tar -C "$stage" -czf "$dist/$c_linux.tar.gz" "$c_linux"
 
 step "Linux: the Python wheel (maturin --zig, manylinux_2_28, abi3)"
 maturin build --quiet --release --zig --compatibility "manylinux_2_${glibc#2.}" \
-    --target "$linux" -m bindings-python/Cargo.toml -o "$stage/wheels"
+    --target "$linux" --target-dir "$zig_wheel" -m bindings-python/Cargo.toml -o "$stage/wheels"
 whl="$(ls "$stage"/wheels/activity_core-"$version"-*manylinux_2_28_x86_64*.whl)"
 # Strip the extension inside the wheel, its debug info to the debug archive (wheel unpack/pack
 # rewrites RECORD with the new hashes).
@@ -146,11 +154,13 @@ import json, sys, zipfile
 version, dist = sys.argv[1:]
 src = json.load(open("browser-extension/manifest.json"))
 js = open("browser-extension/background.js").read()
-# Chromium: a service worker. The `key` stays: it fixes the extension id that `install` writes
-# into the native messaging host's allowed_origins (a Chrome Web Store upload must drop it and
-# pass the store's id instead, see README).
-chromium = {k: v for k, v in src.items() if k != "browser_specific_settings"}
-chromium["background"] = {"service_worker": "background.js"}
+# Chromium: the manifest the real-Chromium tests load, as it is: the service worker Chromium
+# runs (Chromium 121+ ignores `background.scripts` beside it) and the `key` that fixes the
+# extension id `install` writes into the native messaging host's allowed_origins (a Chrome Web
+# Store upload must drop it and pass the store's id instead, see README). Its gecko settings and
+# `scripts` are what web-ext lint (Firefox's linter, the one npm checker) requires; Chromium
+# ignores them.
+chromium = dict(src)
 # Firefox: an event page (no service workers in Firefox extensions), its gecko id, and the data
 # it sends: the sites visited, to the tracker on this computer (and from there to the employer).
 firefox = {k: v for k, v in src.items() if k != "key"}

@@ -121,10 +121,15 @@ trap - EXIT
 
 step "C from a user's seat, Linux: pkg-config (under valgrind) and CMake find_package"
 prefix="$work/$c_linux"
+# The debug archive unpacked over the prefix, as a user who wants symbols would: each .debug
+# file lands next to its binary, where gdb and valgrind follow the .gnu_debuglink (valgrind's
+# suppressions match function names, which the stripped library no longer has).
+tar -C "$prefix" --strip-components=1 -xzf "$dist/activity-core-$version-debug-x86_64-linux-gnu.tar.gz"
+test -f "$prefix/lib/libactivity_core.so.$version.debug"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 pkg-config --modversion activity_core
 # shellcheck disable=SC2046
-cc -std=c11 -Wall -Wextra -Werror -g bindings-c/tests/test_api.c -o "$work/test_api_pc" \
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g bindings-c/tests/test_api.c -o "$work/test_api_pc" \
     $(pkg-config --cflags --libs activity_core) -ljpeg -lm
 (cd "$work" && valgrind --error-exitcode=1 --leak-check=full -q \
     --suppressions="$repo/bindings-c/tests/valgrind.supp" ./test_api_pc)
@@ -137,6 +142,10 @@ find_package(activity_core $version REQUIRED)
 find_package(JPEG REQUIRED)
 add_executable(test_api "$repo/bindings-c/tests/test_api.c")
 target_link_libraries(test_api PRIVATE activity_core::activity_core JPEG::JPEG m)
+set_target_properties(test_api PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+if(NOT WIN32)
+  target_compile_definitions(test_api PRIVATE _POSIX_C_SOURCE=200809L)
+endif()
 if(NOT WIN32)
   add_executable(blur_static "$repo/examples/c/blur.c")
   target_link_libraries(blur_static PRIVATE activity_core::activity_core_static)
@@ -152,12 +161,13 @@ echo "  the static archive links (blur_static needs no libactivity_core.so)"
 
 step "C from a user's seat, Windows: CMake with mingw-w64, run under Wine"
 wprefix="$work/cwin/$c_windows"
-jpeg="$(ls -d "${CARGO_TARGET_DIR:-target}"/x86_64-pc-windows-gnu/release/build/turbojpeg-sys-*/out | head -n 1)"
+# libjpeg for test_api.c's decoding: the libjpeg-turbo dist.sh's Windows build cross-compiled.
+jpeg="$(realpath "$(ls -d "${CARGO_TARGET_DIR:-target}"/x86_64-pc-windows-gnu/release/build/turbojpeg-sys-*/out | head -n 1)")"
 cmake -S "$work/cmake-app" -B "$work/cmake-build-windows" -DCMAKE_SYSTEM_NAME=Windows \
     -DCMAKE_C_COMPILER=x86_64-w64-mingw32-gcc -DCMAKE_PREFIX_PATH="$wprefix" \
-    -DCMAKE_FIND_ROOT_PATH="$wprefix;$repo/$jpeg" -DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=ONLY \
+    -DCMAKE_FIND_ROOT_PATH="$wprefix;$jpeg" -DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=ONLY \
     -DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY -DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY \
-    -DJPEG_INCLUDE_DIR="$repo/$jpeg/include" -DJPEG_LIBRARY="$repo/$jpeg/lib/libjpeg.a" \
+    -DJPEG_INCLUDE_DIR="$jpeg/include" -DJPEG_LIBRARY="$jpeg/lib/libjpeg.a" \
     -DCMAKE_EXE_LINKER_FLAGS="-static-libgcc -Wl,-Bstatic -lpthread -Wl,-Bdynamic" \
     > "$work/cmake-windows.log" || { cat "$work/cmake-windows.log"; exit 1; }
 cmake --build "$work/cmake-build-windows" > "$work/cmake-windows-build.log" ||

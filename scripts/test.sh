@@ -52,8 +52,14 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "C API: header, exports, pkg-config, examples, C tests under sanitizers and valgrind"
 ./scripts/test-c.sh
 
-step "Python module: wheel, fresh venv, stubtest, mypy --strict, pytest against the installed wheel"
-./scripts/test-python.sh
+step "release artifacts: scripts/dist.sh, checked from a user's seat by scripts/test-dist.sh"
+# The wheels, C archives, crate and extension zips users install (README, Installing).
+./scripts/dist.sh
+./scripts/test-dist.sh
+
+step "Python module: the release wheel in a fresh venv, stubtest, mypy --strict, pytest"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+./scripts/test-python.sh --wheel "dist/activity_core-$version-cp311-abi3-manylinux_2_28_x86_64.whl"
 
 step "OCR referee: tesseract must not read blurred text (also after deconvolution)"
 # The dev build shares its dependencies with the tests above (no extra release build).
