@@ -142,11 +142,17 @@ tar -C "$stage" -czf "$dist/activity-core-$version-debug-x86_64-windows-gnu.tar.
 step "the crate: cargo publish --dry-run (packs, then builds the packed crate)"
 # (The workspace's tests, examples and benches live outside the packed files: cargo's "ignoring
 # test/example/benchmark" warnings about them are expected and filtered.)
+# Where the packed file lands depends on cargo's version (target/package/ or, for publish,
+# target/package/tmp-crate/): clear both, then take the one written now.
+rm -f "$target_dir/package/activity-core-$version.crate" "$target_dir/package/tmp-crate/activity-core-$version.crate"
 if ! cargo publish --dry-run --allow-dirty -p activity-core > "$stage/publish.log" 2>&1; then
     cat "$stage/publish.log"; exit 1
 fi
 grep -vE "^warning: ignoring (test|benchmark|example)" "$stage/publish.log" || true
-cp "$target_dir/package/activity-core-$version.crate" "$dist/"
+crate="$(ls "$target_dir/package/activity-core-$version.crate" \
+    "$target_dir/package/tmp-crate/activity-core-$version.crate" 2>/dev/null | head -n 1)"
+[ -n "$crate" ] || { echo "cargo publish --dry-run left no activity-core-$version.crate"; exit 1; }
+cp "$crate" "$dist/"
 
 step "the browser extension: one zip per browser"
 python3 - "$version" "$dist" <<'PY'
