@@ -149,8 +149,11 @@ if ! cargo publish --dry-run --allow-dirty -p activity-core > "$stage/publish.lo
     cat "$stage/publish.log"; exit 1
 fi
 grep -vE "^warning: ignoring (test|benchmark|example)" "$stage/publish.log" || true
-crate="$(ls "$target_dir/package/activity-core-$version.crate" \
-    "$target_dir/package/tmp-crate/activity-core-$version.crate" 2>/dev/null | head -n 1)"
+crate=""
+for c in "$target_dir/package/activity-core-$version.crate" \
+    "$target_dir/package/tmp-crate/activity-core-$version.crate"; do
+    [ -f "$c" ] && crate="$c"
+done
 [ -n "$crate" ] || { echo "cargo publish --dry-run left no activity-core-$version.crate"; exit 1; }
 cp "$crate" "$dist/"
 
