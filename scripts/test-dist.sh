@@ -145,8 +145,6 @@ target_link_libraries(test_api PRIVATE activity_core::activity_core JPEG::JPEG m
 set_target_properties(test_api PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
 if(NOT WIN32)
   target_compile_definitions(test_api PRIVATE _POSIX_C_SOURCE=200809L)
-endif()
-if(NOT WIN32)
   add_executable(blur_static "$repo/examples/c/blur.c")
   target_link_libraries(blur_static PRIVATE activity_core::activity_core_static)
 endif()
