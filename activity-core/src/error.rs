@@ -154,6 +154,21 @@ pub enum RuntimeError {
     /// An argument was refused.
     #[error("{0}")]
     InvalidArgument(String),
+    /// No idle period with this id is waiting for an answer or was decided in this data folder.
+    #[error(
+        "no idle period {0}: unknown, or not open any more (a period is answered while it runs or after the user is back, until it is decided)"
+    )]
+    IdleUnknown(u64),
+    /// The idle period was decided already, differently.
+    #[error("idle period {id} was already decided as {decided}; it cannot be answered {asked} now")]
+    IdleDecided {
+        /// The period.
+        id: u64,
+        /// The answer applied.
+        decided: String,
+        /// The answer refused.
+        asked: String,
+    },
     /// Used in a process forked from the one that made it: its threads did not survive the
     /// fork.
     #[error(
@@ -198,6 +213,8 @@ impl RuntimeError {
             RuntimeError::Cancelled(_) => ErrorKind::Cancelled,
             RuntimeError::ScreenshotNotFound(_) => ErrorKind::NotFound,
             RuntimeError::InvalidArgument(_) => ErrorKind::InvalidInput,
+            RuntimeError::IdleUnknown(_) => ErrorKind::NotFound,
+            RuntimeError::IdleDecided { .. } => ErrorKind::InvalidState,
             RuntimeError::FolderLocked { .. } | RuntimeError::Forked(_) => ErrorKind::InvalidState,
         }
     }

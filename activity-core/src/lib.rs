@@ -97,6 +97,9 @@ mod win;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorKind};
 pub use model::config::Config;
+pub use model::idle::{
+    IdleAnswer, IdleDecidedBy, IdleDecision, IdlePeriod, IdlePolicy, IdleResolution,
+};
 pub use runtime::{Tracker, TrackerEvent};
 
 /// The README's Rust examples, compiled and run as doc tests.

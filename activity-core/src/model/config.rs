@@ -105,6 +105,10 @@ pub struct Config {
     /// upload starts (`"10m"`, `600`). Deleted inside it, it never leaves the machine.
     /// Default 0 (upload at once).
     pub upload_delay: Seconds,
+    /// What happens to time the user was away ([`IdlePolicy`]): `None` (default) keeps today's
+    /// behaviour, idle time counted as tracked, inactive seconds; set, an idle period of
+    /// `threshold` asks for a decision (keep, discard, reassign) or applies the policy's.
+    pub idle_policy: Option<crate::model::idle::IdlePolicy>,
 }
 
 impl Default for Config {
@@ -131,6 +135,7 @@ impl Default for Config {
             strip_url_query: true,
             exclusions: Exclusions::default(),
             upload_delay: Seconds(0),
+            idle_policy: None,
         }
     }
 }
@@ -562,6 +567,11 @@ impl Config {
                 "heartbeat_timeout",
                 format!("must be 1 s ..= 1 h, got {} s", self.heartbeat_timeout.0),
             );
+        }
+        if let Some(policy) = &self.idle_policy {
+            for (field, message) in policy.problems() {
+                bad(field, message);
+            }
         }
         if let Err(errs) = ExclusionRules::compile(&self.exclusions) {
             p.extend(errs.into_iter().map(|e| FieldProblem {

@@ -158,6 +158,74 @@ impl SlotCounts {
         true
     }
 
+    /// Takes the instants `[from, to)` out of this slot part and returns them as a part of
+    /// their own (an idle period discarded or moved to another project, to the second).
+    ///
+    /// - Tracked time: the milliseconds of the slot inside the interval, at most what was
+    ///   tracked (an idle period is tracked throughout: it ends when tracking pauses).
+    /// - Per-second maps: the seconds lying wholly inside the interval move.
+    /// - Event counts: each kind moves in proportion to its marked seconds that moved. For an
+    ///   idle period that is exact, and zero: idle means no input, so no marked second lies
+    ///   inside it (the last input is its first instant, counted in the second before).
+    pub fn cut(&mut self, from: Timestamp, to: Timestamp) -> SlotCounts {
+        let start = self.slot_start.as_millis();
+        let end = start + i64::from(self.slot_seconds) * 1000;
+        let (a, b) = (from.as_millis().max(start), to.as_millis().min(end));
+        let mut out = SlotCounts {
+            counts_events: self.counts_events,
+            ..SlotCounts::empty(self.slot_start, self.slot_seconds)
+        };
+        if a >= b {
+            return out;
+        }
+        let moved = (b - a).min(self.tracked_millis.max(0));
+        self.tracked_millis -= moved;
+        out.tracked_millis = moved;
+        // Whole seconds inside [a, b), relative to the slot.
+        let first = u32::try_from((a - start + 999) / 1000).unwrap_or(0);
+        let last = u32::try_from((b - start) / 1000)
+            .unwrap_or(0)
+            .min(self.slot_seconds);
+        let take = |map: &mut SecondMap, into: &mut SecondMap| -> (u32, u32) {
+            let before = map.count();
+            for sec in first..last {
+                if map.get(sec) {
+                    map.words[sec as usize / 64] &= !(1 << (sec % 64));
+                    into.set(sec);
+                }
+            }
+            (before, before - map.count())
+        };
+        let share = |events: u32, (before, moved): (u32, u32)| -> u32 {
+            if before == 0 {
+                0
+            } else {
+                u32::try_from(
+                    (u64::from(events) * u64::from(moved) + u64::from(before) / 2)
+                        / u64::from(before),
+                )
+                .unwrap_or(events)
+            }
+        };
+        let k = take(&mut self.keyboard, &mut out.keyboard);
+        let m = take(&mut self.mouse, &mut out.mouse);
+        take(&mut self.presence, &mut out.presence);
+        out.keyboard_events = share(self.keyboard_events, k);
+        out.mouse_events = share(self.mouse_events, m);
+        self.keyboard_events -= out.keyboard_events;
+        self.mouse_events -= out.mouse_events;
+        out
+    }
+
+    /// Whether nothing is left in it: no tracked time, no event, no marked second.
+    pub fn is_empty(&self) -> bool {
+        self.tracked_millis <= 0
+            && self.events() == 0
+            && self.keyboard.count() == 0
+            && self.mouse.count() == 0
+            && self.presence.count() == 0
+    }
+
     /// The slot's published figures, `max_expected_events` being the events of a fully tracked
     /// slot that count as 100 % ([`Config::expected_events_per_slot`](crate::Config::expected_events_per_slot)).
     /// Without counted input ([`counts_events`](Self::counts_events) false) the counts, their
@@ -259,4 +327,35 @@ pub fn active_percent(active_seconds: u32, tracked_seconds: u32) -> u8 {
     let num = 100u64 * u64::from(active_seconds);
     let den = u64::from(tracked_seconds);
     ((2 * num + den) / (2 * den)).min(100) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_moves_the_interval_to_the_second() {
+        let t0 = Timestamp::from_secs(600 * 1000);
+        let mut s = SlotCounts::empty(t0, 600);
+        s.tracked_millis = 600_000;
+        s.keyboard.set(10);
+        s.keyboard.set(400);
+        s.keyboard_events = 4;
+        s.mouse.set(11);
+        s.mouse_events = 3;
+        // [100.5 s, 400 s): 299.5 s; whole seconds 101..400; second 400 stays.
+        let cut = s.cut(t0.add_millis(100_500), t0.add_millis(400_000));
+        assert_eq!(cut.tracked_millis, 299_500);
+        assert_eq!(s.tracked_millis, 300_500);
+        assert_eq!((cut.keyboard_events, cut.mouse_events), (0, 0));
+        assert_eq!((s.keyboard_events, s.mouse_events), (4, 3));
+        assert!(s.keyboard.get(400) && s.keyboard.get(10));
+        // A cut over active seconds moves counts in proportion.
+        let cut = s.cut(t0.add_millis(300_000), t0.add_millis(700_000));
+        assert_eq!(cut.keyboard_events, 2);
+        assert!(cut.keyboard.get(400) && !s.keyboard.get(400));
+        // Outside the slot: nothing.
+        let none = s.cut(t0.add_millis(-5_000), t0);
+        assert!(none.is_empty());
+    }
 }

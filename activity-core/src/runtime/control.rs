@@ -16,7 +16,10 @@ use crate::capture::{InputSink, SourceKind};
 use crate::clock::Timestamp;
 use crate::error::{Error, RuntimeError};
 use crate::model::activity::{ActivityMerger, UrlSample, WindowSample, WorkContext};
-use crate::model::idle::{IdleDetector, IdleTransition};
+use crate::model::idle::{
+    IdleAnswer, IdleDecidedBy, IdleDecision, IdleDetector, IdlePeriod, IdlePolicy, IdleResolution,
+    IdleTransition,
+};
 use crate::model::schedule::ScreenshotSchedule;
 use crate::model::score::SlotCounts;
 use crate::model::slot::slot_start;
@@ -108,6 +111,9 @@ pub(crate) fn spawn(
         shared,
         merger,
         idle: IdleDetector::new(idle_after, now),
+        idle_policy: None,
+        away: None,
+        open_idle: None,
         input_running,
         schedule,
         sources,
@@ -123,6 +129,7 @@ pub(crate) fn spawn(
         failing: false,
         windows_failed: false,
     };
+    control.set_idle_policy(now, control.shared.config.idle_policy.clone());
     let capture_id = control.capture.as_ref().map(|(_, t)| t.thread().id());
     let thread = spawn_named("control", move || {
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| control.run(&rx)));
@@ -151,10 +158,25 @@ pub(crate) fn spawn(
     Ok((tx, thread))
 }
 
+/// An idle period of the policy, detected and not decided yet.
+struct OpenIdle {
+    id: u64,
+    since: Timestamp,
+    /// When input came back (`None`: the user is still away).
+    returned: Option<Timestamp>,
+    /// Whose time it is (the context's employee when it was detected).
+    employee: Option<String>,
+}
+
 struct Control {
     shared: Arc<Shared>,
     merger: ActivityMerger,
     idle: IdleDetector,
+    /// The idle policy in force (`Config::idle_policy`, or set while running).
+    idle_policy: Option<IdlePolicy>,
+    /// The policy's detector (threshold = the policy's).
+    away: Option<IdleDetector>,
+    open_idle: Option<OpenIdle>,
     input_running: bool,
     schedule: ScreenshotSchedule,
     sources: Sources,
@@ -248,6 +270,16 @@ impl Control {
                 url,
                 ack,
             } => (self.url(at, application, title, url), ack),
+            Cmd::ResolveIdle { id, answer, ack } => {
+                let result = self.answer_idle(now, id, answer);
+                self.commit();
+                let _ = ack.send(result);
+                return;
+            }
+            Cmd::SetIdlePolicy(policy, ack) => {
+                self.set_idle_policy(now, policy);
+                (Ok(()), ack)
+            }
             Cmd::Stop(ack) => (Ok(()), ack),
         };
         self.commit();
@@ -266,6 +298,7 @@ impl Control {
         let at = self.at(now);
         self.merger.pause(at)?;
         self.paused = true;
+        self.away_ended(now);
         self.shared.paused.store(true, Ordering::Release);
         self.take_activities();
         self.emit(TrackerEvent::Paused { at: now });
@@ -284,6 +317,9 @@ impl Control {
         }
         self.merger.resume(at)?;
         self.idle.reset(now);
+        if let Some(away) = self.away.as_mut() {
+            away.reset(now);
+        }
         self.paused = false;
         self.shared.paused.store(false, Ordering::Release);
         self.next_poll = now;
@@ -368,6 +404,7 @@ impl Control {
     }
 
     fn observe_idle(&mut self, now: Timestamp) {
+        self.observe_away(now);
         if self.paused || !self.idle_enabled() {
             return;
         }
@@ -395,6 +432,227 @@ impl Control {
         }
         self.take_activities();
         self.emit(event);
+    }
+
+    /// Puts a new idle policy in force, measuring quietness from now. A period already open
+    /// keeps going and is decided under the new policy.
+    fn set_idle_policy(&mut self, now: Timestamp, policy: Option<IdlePolicy>) {
+        self.away = policy
+            .as_ref()
+            .map(|p| IdleDetector::new(p.threshold.as_millis(), now));
+        self.idle_policy = policy;
+    }
+
+    /// The policy's detector: a period begins, or the user is back; the proof timeout.
+    fn observe_away(&mut self, now: Timestamp) {
+        if self.paused || !self.idle_enabled() {
+            return;
+        }
+        let Some(policy) = self.idle_policy.clone() else {
+            return;
+        };
+        if let Some(open) = &self.open_idle
+            && let Some(back) = open.returned
+            && now.millis_since(back) >= policy.proof_timeout.as_millis()
+        {
+            if let Err(e) = self.decide_idle(now, IdleAnswer::Discard, IdleDecidedBy::Timeout) {
+                tracing::error!(error = %e, "discarding an unanswered idle period failed");
+            }
+            return;
+        }
+        let Some(away) = self.away.as_mut() else {
+            return;
+        };
+        match away.observe(now, self.shared.counter.last_input()) {
+            Some(IdleTransition::Started(_))
+                if self
+                    .open_idle
+                    .as_ref()
+                    .is_some_and(|o| o.returned.is_none()) =>
+            {
+                // (a new policy's detector finding the period already open)
+            }
+            Some(IdleTransition::Started(t)) => {
+                if self
+                    .open_idle
+                    .as_ref()
+                    .is_some_and(|o| o.returned.is_some())
+                {
+                    // Away again before the last period was answered: that one is decided as
+                    // its timeout would decide it.
+                    if let Err(e) =
+                        self.decide_idle(now, IdleAnswer::Discard, IdleDecidedBy::Timeout)
+                    {
+                        tracing::error!(error = %e, "discarding an unanswered idle period failed");
+                    }
+                    if self.paused {
+                        return;
+                    }
+                }
+                let since = t.add_millis(-policy.threshold.as_millis());
+                let id = since.as_millis().max(0) as u64;
+                self.open_idle = Some(OpenIdle {
+                    id,
+                    since,
+                    returned: None,
+                    employee: self.context.employee.clone(),
+                });
+                self.emit(TrackerEvent::IdleDetected {
+                    id,
+                    since,
+                    until_now: now,
+                });
+            }
+            Some(IdleTransition::Ended(t)) => self.away_ended(t),
+            None => {}
+        }
+    }
+
+    /// The user is back at `at` (input, or tracking paused or suspended): the open period
+    /// ends there; the policy decides it now, a prompt waits for its answer.
+    fn away_ended(&mut self, at: Timestamp) {
+        let Some(open) = self.open_idle.as_mut().filter(|o| o.returned.is_none()) else {
+            return;
+        };
+        let at = at.max(open.since);
+        open.returned = Some(at);
+        let (id, since) = (open.id, open.since);
+        if let Some(away) = self.away.as_mut() {
+            away.reset(at);
+        }
+        self.emit(TrackerEvent::IdleReturned {
+            id,
+            since,
+            until: at,
+        });
+        let answer = match self.idle_policy.as_ref().map(|p| p.decision) {
+            Some(IdleDecision::AlwaysKeep) => IdleAnswer::Keep,
+            Some(IdleDecision::AlwaysDiscard) => IdleAnswer::DiscardAndContinue,
+            _ => return,
+        };
+        let now = self.shared.now();
+        if let Err(e) = self.decide_idle(now, answer, IdleDecidedBy::Policy) {
+            tracing::error!(error = %e, "applying the idle policy failed");
+        }
+    }
+
+    /// The embedder's answer for period `id`.
+    fn answer_idle(
+        &mut self,
+        now: Timestamp,
+        id: u64,
+        answer: IdleAnswer,
+    ) -> Result<IdleResolution, Error> {
+        if self.open_idle.as_ref().is_some_and(|o| o.id == id) {
+            return self.decide_idle(now, answer, IdleDecidedBy::Embedder);
+        }
+        decided_before(&self.shared, id, &answer)
+    }
+
+    /// Applies `answer` to the open period: flushes what is counted so far to the record
+    /// store, then removes or moves the period's seconds there (to the second), deletes the
+    /// screenshots of a discarded period through the durable delete path, and records the
+    /// decision.
+    fn decide_idle(
+        &mut self,
+        now: Timestamp,
+        answer: IdleAnswer,
+        by: IdleDecidedBy,
+    ) -> Result<IdleResolution, Error> {
+        if let IdleAnswer::Reassign { project } | IdleAnswer::AddAsNewEntry { project, .. } =
+            &answer
+            && project.trim().is_empty()
+        {
+            return Err(RuntimeError::InvalidArgument(format!(
+                "resolve_idle: {}: the project must not be empty",
+                answer.name()
+            ))
+            .into());
+        }
+        let Some(open) = self.open_idle.take() else {
+            return Err(RuntimeError::IdleUnknown(0).into());
+        };
+        // Answered while still away: the answer is the user's presence.
+        let returned = open.returned.unwrap_or(now);
+        let pauses = matches!(answer, IdleAnswer::Discard);
+        if pauses && !self.paused {
+            if let Err(e) = self.pause(now) {
+                self.open_idle = Some(open);
+                return Err(e);
+            }
+        }
+        // Clockify's "Discard" stops the timer where the user left: the minutes between the
+        // return and the answer go too.
+        let until = if pauses { now.max(returned) } else { returned };
+        if let Some(away) = self.away.as_mut() {
+            away.reset(now);
+        }
+        // What is counted so far reaches the store first, so the edit sees every second.
+        let flushed: Result<(), Error> = (|| {
+            let counts = self.shared.counter.stop(now)?;
+            self.slots(counts);
+            self.shared.counter.start(now)?;
+            if self.paused {
+                self.shared.counter.pause(now)?;
+            } else {
+                let at = self.at(now);
+                self.merger.set_context(at, self.context.clone())?;
+            }
+            Ok(())
+        })();
+        self.take_activities();
+        self.commit();
+        flushed?;
+        let period = IdlePeriod {
+            id: open.id,
+            employee: open.employee.clone(),
+            since: open.since,
+            until,
+            answer: answer.clone(),
+            decided_by: by,
+            decided_at: now,
+        };
+        self.shared
+            .records
+            .write(vec![Write::IdleDecision(Box::new(period))])?;
+        let mut deleted = Vec::new();
+        if answer.discards() {
+            let filter = crate::storage::records::Filter {
+                from: Some(open.since),
+                to: Some(until),
+                employees: Some(vec![open.employee.clone().unwrap_or_default()]),
+                project: None,
+            };
+            let shots = self.shared.records.screenshots_where(&filter, now)?;
+            for shot in shots {
+                match self.shared.outbox.delete_screenshot(&shot) {
+                    Ok(queued) => {
+                        self.emit(TrackerEvent::ScreenshotDeleted {
+                            id: shot.id.clone(),
+                            remote_queued: queued,
+                        });
+                        deleted.push(shot.id);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, id = %shot.id, "deleting a screenshot of a discarded idle period failed")
+                    }
+                }
+            }
+            if let Some(u) = &self.uploader {
+                u.wake.notify_one();
+            }
+        }
+        let resolution = IdleResolution {
+            id: open.id,
+            since: open.since,
+            until,
+            answer,
+            decided_by: by,
+            paused: pauses,
+            screenshots_deleted: deleted,
+        };
+        self.emit(TrackerEvent::IdleResolved(Box::new(resolution.clone())));
+        Ok(resolution)
     }
 
     fn tick(&mut self, now: Timestamp) {
@@ -433,6 +691,7 @@ impl Control {
     }
 
     fn suspended(&mut self, from: Timestamp, to: Timestamp) {
+        self.away_ended(from);
         let result: Result<(), Error> = (|| {
             self.shared.counter.pause(from)?;
             let at = self.at(from);
@@ -450,6 +709,9 @@ impl Control {
         }
         self.take_activities();
         self.idle.reset(to);
+        if let Some(away) = self.away.as_mut() {
+            away.reset(to);
+        }
         self.next_poll = to;
         self.next_shot = self.next_shot.map(|_| self.schedule.next_after(to));
         self.next_boundary = slot_start(to, self.shared.config.slot_seconds)
@@ -620,6 +882,20 @@ impl Control {
     fn stop(&mut self) -> Result<(), Error> {
         let now = self.shared.now();
         let mut result = Ok(());
+        if self.open_idle.is_some() {
+            // Undecided at stop: decided as the policy would, a prompt as its timeout would
+            // (discarded; tracking ends anyway).
+            self.away_ended(now);
+            if self.open_idle.is_some() {
+                let answer = match self.idle_policy.as_ref().map(|p| p.decision) {
+                    Some(IdleDecision::AlwaysKeep) => IdleAnswer::Keep,
+                    _ => IdleAnswer::DiscardAndContinue,
+                };
+                if let Err(e) = self.decide_idle(now, answer, IdleDecidedBy::Stop) {
+                    tracing::error!(error = %e, "deciding the open idle period at stop failed");
+                }
+            }
+        }
         match self.shared.counter.stop(now) {
             Ok(counts) => self.slots(counts),
             Err(e) => result = Err(e.into()),
@@ -665,4 +941,36 @@ impl Control {
         self.emit(TrackerEvent::Stopped { at: now });
         result
     }
+}
+
+/// The answer for a period no longer open: the decision recorded for it when `answer` is the
+/// same (answering twice is fine), an error when it differs or no period has this id.
+pub(crate) fn decided_before(
+    shared: &Shared,
+    id: u64,
+    answer: &IdleAnswer,
+) -> Result<IdleResolution, Error> {
+    let recorded = shared
+        .records
+        .idle_periods(&crate::storage::records::Filter::default())?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(RuntimeError::IdleUnknown(id))?;
+    if &recorded.answer != answer {
+        return Err(RuntimeError::IdleDecided {
+            id,
+            decided: recorded.answer.name().into(),
+            asked: answer.name().into(),
+        }
+        .into());
+    }
+    Ok(IdleResolution {
+        id,
+        since: recorded.since,
+        until: recorded.until,
+        paused: matches!(recorded.answer, IdleAnswer::Discard),
+        answer: recorded.answer,
+        decided_by: recorded.decided_by,
+        screenshots_deleted: Vec::new(),
+    })
 }

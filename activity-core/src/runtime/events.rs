@@ -148,6 +148,32 @@ pub enum TrackerEvent {
         /// The input that ended it.
         at: Timestamp,
     },
+    /// An idle period of the [`IdlePolicy`](crate::IdlePolicy)'s `threshold` began: no input
+    /// since `since` (the last input). With `decision: prompt` the embedder answers with
+    /// [`Tracker::resolve_idle`](crate::Tracker::resolve_idle) and this `id`, now or once the
+    /// user is back ([`TrackerEvent::IdleReturned`]).
+    IdleDetected {
+        /// The period's id (its `since` in milliseconds since the epoch).
+        id: u64,
+        /// The last input before the user left: the period's first instant.
+        since: Timestamp,
+        /// Now, when it was detected (`since + threshold`).
+        until_now: Timestamp,
+    },
+    /// Input came back after an idle period of the policy (the issue's `IdleEnded`; that name
+    /// already means the end of `idle_after`, which stops application time). Unanswered within
+    /// `proof_timeout` from `until`, a `prompt` period is discarded and tracking pauses.
+    IdleReturned {
+        /// The period's id.
+        id: u64,
+        /// Its first instant.
+        since: Timestamp,
+        /// The input that brought the user back.
+        until: Timestamp,
+    },
+    /// An idle period was decided and applied (by the embedder, the policy, the proof timeout
+    /// or a stop): what was kept, removed or moved, and whether tracking paused.
+    IdleResolved(Box<crate::model::idle::IdleResolution>),
     /// A capture source failed, or is unavailable and was left out.
     CaptureFailed {
         /// Which source.

@@ -224,6 +224,14 @@ pub(crate) enum Cmd {
         url: Option<String>,
         ack: Ack,
     },
+    /// An answer for an idle period.
+    ResolveIdle {
+        id: u64,
+        answer: crate::model::idle::IdleAnswer,
+        ack: std::sync::mpsc::SyncSender<Result<crate::model::idle::IdleResolution, Error>>,
+    },
+    /// A new idle policy (`None`: no decisions).
+    SetIdlePolicy(Option<crate::model::idle::IdlePolicy>, Ack),
 }
 
 pub(crate) fn spawn_named<T: Send + 'static>(

@@ -21,6 +21,7 @@ use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::error::{Error, RuntimeError};
 use crate::model::activity::{ActivityKind, ActivityRecord, WorkContext};
 use crate::model::config::Config;
+use crate::model::idle::{IdleAnswer, IdlePeriod, IdlePolicy, IdleResolution};
 use crate::model::score::{InputCounter, InputEvent};
 use crate::storage::backend::ObjectStorage;
 use crate::storage::blocking::{BlockingAdapter, BlockingStorage};
@@ -619,11 +620,11 @@ impl Tracker {
         Ok(lock)
     }
 
-    fn command(
+    fn command<T>(
         &self,
         operation: &'static str,
-        make: impl FnOnce(mpsc::SyncSender<Result<(), Error>>) -> Cmd,
-    ) -> Result<(), Error> {
+        make: impl FnOnce(mpsc::SyncSender<Result<T, Error>>) -> Cmd,
+    ) -> Result<T, Error> {
         if self.shared.on_own_thread() {
             return Err(RuntimeError::Reentrant(
                 "call the tracker from its own capture sources (they run on its threads)",
@@ -795,6 +796,61 @@ impl Tracker {
         }
         drop(state);
         self.command("set the context", |ack| Cmd::SetContext(context, ack))
+    }
+
+    /// Answers idle period `id` ([`TrackerEvent::IdleDetected`]): keep it, discard it, or move
+    /// it to another project ([`IdleAnswer`]). Applied at once, to the second: slots, counts,
+    /// window and URL time, rollups, and (discarding) every screenshot taken inside it, here
+    /// and at the provider through the durable delete path. Answered while the user is still
+    /// away, the period ends now (the answer is their presence).
+    ///
+    /// Idempotent: the same answer again returns the same resolution (without the screenshot
+    /// list), also after a restart. A different answer for a decided period is
+    /// [`RuntimeError::IdleDecided`] (`InvalidState`); an id no period has is
+    /// [`RuntimeError::IdleUnknown`] (`NotFound`). While stopped, only decided periods can be
+    /// answered (again).
+    pub fn resolve_idle(&self, id: u64, answer: IdleAnswer) -> Result<IdleResolution, Error> {
+        if self.is_running() {
+            let a = answer.clone();
+            match self.command("resolve an idle period", |ack| Cmd::ResolveIdle {
+                id,
+                answer: a,
+                ack,
+            }) {
+                Err(Error::Runtime(RuntimeError::InvalidState { .. })) => {}
+                other => return other,
+            }
+        }
+        super::control::decided_before(&self.shared, id, &answer)
+    }
+
+    /// Puts an idle policy in force while tracking runs (`None`: no idle decisions); it lasts
+    /// until the run stops (the next start takes the configuration's again). Quietness is
+    /// measured from now.
+    pub fn set_idle_policy(&self, policy: Option<IdlePolicy>) -> Result<(), Error> {
+        if let Some(p) = &policy {
+            let problems = p.problems();
+            if !problems.is_empty() {
+                return Err(crate::model::config::ConfigError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|(field, message)| crate::model::config::FieldProblem {
+                            field: field.into(),
+                            message,
+                        })
+                        .collect(),
+                )
+                .into());
+            }
+        }
+        self.command("set the idle policy", |ack| Cmd::SetIdlePolicy(policy, ack))
+    }
+
+    /// The decided idle periods (kept, discarded, moved) that `viewer` may see, overlapping
+    /// `query`'s range, oldest first.
+    pub fn idle_periods(&self, viewer: &Viewer, query: &Query) -> Result<Vec<IdlePeriod>, Error> {
+        let filter = query.checked_filter(viewer)?;
+        Ok(self.shared.records.idle_periods(&filter)?)
     }
 
     /// Counts one input event from the embedder's own hooks (only its kind: there is no way to
@@ -1021,7 +1077,19 @@ impl Tracker {
                 top_n: request.top_n,
                 usage: usage.as_deref(),
             };
-            let team = compute(&request.period, &resolved, inputs);
+            // Seconds of kept idle periods inside [start, end), per employee.
+            let kept = records.idle_periods(&filter)?;
+            let kept_seconds = |employee: Option<Option<&str>>| -> u64 {
+                let ms: i64 = kept
+                    .iter()
+                    .filter(|p| matches!(p.answer, IdleAnswer::Keep))
+                    .filter(|p| employee.is_none_or(|e| p.employee.as_deref() == e))
+                    .map(|p| (p.until.as_millis().min(end) - p.since.as_millis().max(start)).max(0))
+                    .sum();
+                u64::try_from((ms + 500) / 1000).unwrap_or(0)
+            };
+            let mut team = compute(&request.period, &resolved, inputs);
+            team.totals.idle_kept_seconds = kept_seconds(None);
             // More than one employee: each one's timeline and distribution of their own, never
             // one blended timeline.
             let mut employees: Vec<Option<&str>> =
@@ -1058,6 +1126,8 @@ impl Tracker {
                         ..inputs
                     },
                 );
+                let mut own = own;
+                own.totals.idle_kept_seconds = kept_seconds(Some(e));
                 each.push((e.map(str::to_string), own));
             }
             Ok(crate::model::report::with_employees(team, each))

@@ -104,6 +104,12 @@ pub struct Totals {
     pub activity_percent: Option<u8>,
     /// Weighted mean active % over all slots.
     pub active_percent: u8,
+    /// Of the tracked seconds, those inside idle periods that were kept
+    /// ([`IdleAnswer::Keep`](crate::IdleAnswer::Keep)): time the user was away and chose to
+    /// count. Periods belong to employees, so a report filtered by project counts its
+    /// employees' kept periods whatever project they were tracked under.
+    #[serde(default)]
+    pub idle_kept_seconds: u64,
 }
 
 /// A whole report. Serialised (serde) with snake_case names and RFC 3339 times.
@@ -469,6 +475,7 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
         screenshots: timeline.iter().map(|s| u64::from(s.screenshots)).sum(),
         activity_percent: avg.activity_percent,
         active_percent: avg.active_percent,
+        idle_kept_seconds: 0,
     };
     Report {
         period: period.clone(),

@@ -17,6 +17,7 @@
 //!
 //! Reads (`query`) use their own connection, so they never wait behind a batch being written.
 
+mod idle;
 mod query;
 #[cfg(feature = "internals")]
 pub mod rollup;
@@ -426,6 +427,15 @@ impl RecordStore {
         self.view(|v| v.screenshot_times(filter))
     }
 
+    /// The decided idle periods overlapping `filter`'s range, of its employees (its project is
+    /// not applied: a period belongs to an employee), oldest first.
+    pub fn idle_periods(
+        &self,
+        filter: &Filter,
+    ) -> Result<Vec<crate::model::idle::IdlePeriod>, RecordError> {
+        self.view(|v| v.idle_periods(filter))
+    }
+
     /// A setting kept across restarts.
     pub fn setting(&self, name: &str) -> Result<Option<String>, RecordError> {
         self.read(|c| query::setting(c, name))
@@ -486,6 +496,14 @@ impl Snapshot<'_> {
     /// As [`RecordStore::screenshot_times`].
     pub fn screenshot_times(&self, filter: &Filter) -> Result<Vec<Timestamp>, RecordError> {
         self.read(|c| query::screenshot_times(c, filter))
+    }
+
+    /// As [`RecordStore::idle_periods`].
+    pub fn idle_periods(
+        &self,
+        filter: &Filter,
+    ) -> Result<Vec<crate::model::idle::IdlePeriod>, RecordError> {
+        self.read(|c| idle::periods(c, filter))
     }
 }
 

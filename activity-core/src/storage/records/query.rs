@@ -66,23 +66,28 @@ pub(crate) const SLOT_COLUMNS: &str = "slot_start, slot_seconds, employee, proje
 
 /// A slot row from [`SLOT_COLUMNS`].
 pub(crate) fn slot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SlotRow> {
-    let seconds: u32 = r.get(1)?;
+    slot_row_from(r, 0)
+}
+
+/// A slot row whose [`SLOT_COLUMNS`] start at column `o`.
+pub(crate) fn slot_row_from(r: &rusqlite::Row<'_>, o: usize) -> rusqlite::Result<SlotRow> {
+    let seconds: u32 = r.get(o + 1)?;
     Ok(SlotRow {
         counts: SlotCounts {
-            slot_start: Timestamp::from_millis(r.get(0)?),
+            slot_start: Timestamp::from_millis(r.get(o)?),
             slot_seconds: seconds,
-            tracked_millis: r.get(5)?,
-            keyboard_events: r.get(6)?,
-            mouse_events: r.get(7)?,
-            keyboard: blob_to_map(seconds, &r.get::<_, Vec<u8>>(8)?),
-            mouse: blob_to_map(seconds, &r.get::<_, Vec<u8>>(9)?),
+            tracked_millis: r.get(o + 5)?,
+            keyboard_events: r.get(o + 6)?,
+            mouse_events: r.get(o + 7)?,
+            keyboard: blob_to_map(seconds, &r.get::<_, Vec<u8>>(o + 8)?),
+            mouse: blob_to_map(seconds, &r.get::<_, Vec<u8>>(o + 9)?),
             presence: blob_to_map(
                 seconds,
-                &r.get::<_, Option<Vec<u8>>>(10)?.unwrap_or_default(),
+                &r.get::<_, Option<Vec<u8>>>(o + 10)?.unwrap_or_default(),
             ),
-            counts_events: r.get(11)?,
+            counts_events: r.get(o + 11)?,
         },
-        context: context_at(r, 2)?,
+        context: context_at(r, o + 2)?,
     })
 }
 

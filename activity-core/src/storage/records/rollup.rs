@@ -288,6 +288,13 @@ impl Cache {
         Ok(())
     }
 
+    /// Drops everything kept (rows were rewritten under the rollups: an idle decision).
+    pub(crate) fn reset(&mut self) {
+        self.forget_rows();
+        self.ctxs.clear();
+        self.names = Names::default();
+    }
+
     fn forget_rows(&mut self) {
         self.rows.clear();
         self.unsealed = None;
@@ -621,6 +628,26 @@ pub(crate) fn rebuild(c: &Connection) -> rusqlite::Result<()> {
     c.execute_batch(
         "DELETE FROM usage_hours; DELETE FROM usage_days; DELETE FROM usage_unsealed;\n         DELETE FROM slot_days;",
     )?;
+    refill(c, i64::MIN, i64::MAX)
+}
+
+/// Rebuilds the rollups of the UTC days `first..=last` (day starts, ms) from their rows: after
+/// rows were rewritten in place (an idle decision trims or moves seconds).
+pub(crate) fn rebuild_days(c: &Connection, first: i64, last: i64) -> rusqlite::Result<()> {
+    let end = last.saturating_add(DAY_MS);
+    for sql in [
+        "DELETE FROM usage_hours WHERE bucket_ms >= ?1 AND bucket_ms < ?2",
+        "DELETE FROM usage_days WHERE bucket_ms >= ?1 AND bucket_ms < ?2",
+        "DELETE FROM usage_unsealed WHERE day_ms >= ?1 AND day_ms < ?2",
+        "DELETE FROM slot_days WHERE day_ms >= ?1 AND day_ms < ?2",
+    ] {
+        c.prepare_cached(sql)?.execute(params![first, end])?;
+    }
+    refill(c, first, end)
+}
+
+/// Sums the rows whose slot starts in `[from, to)` into the (emptied) rollups.
+fn refill(c: &Connection, from: i64, to: i64) -> rusqlite::Result<()> {
     // In chunks: `Pending` borrows the records it sums.
     const CHUNK: usize = 20_000;
     let mut cache = Cache::default();
@@ -636,9 +663,9 @@ pub(crate) fn rebuild(c: &Connection) -> rusqlite::Result<()> {
     {
         let mut st = c.prepare(
             "SELECT kind, application, domain, slot_start, duration_ms, employee, project, task
-             FROM activities",
+             FROM activities WHERE slot_start >= ?1 AND slot_start < ?2",
         )?;
-        let mut rows = st.query([])?;
+        let mut rows = st.query(params![from, to])?;
         let mut chunk = Vec::with_capacity(CHUNK);
         while let Some(r) = rows.next()? {
             let kind: String = r.get(0)?;
@@ -664,8 +691,11 @@ pub(crate) fn rebuild(c: &Connection) -> rusqlite::Result<()> {
         flush(&mut chunk, &mut cache)?;
     }
     {
-        let mut st = c.prepare(&format!("SELECT {} FROM slots", super::query::SLOT_COLUMNS))?;
-        let mut rows = st.query([])?;
+        let mut st = c.prepare(&format!(
+            "SELECT {} FROM slots WHERE slot_start >= ?1 AND slot_start < ?2",
+            super::query::SLOT_COLUMNS
+        ))?;
+        let mut rows = st.query(params![from, to])?;
         let mut chunk = Vec::with_capacity(CHUNK);
         let flush = |chunk: &mut Vec<super::SlotRow>, cache: &mut Cache| -> rusqlite::Result<()> {
             let mut pending = Pending::new(true);

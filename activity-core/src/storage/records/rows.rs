@@ -210,6 +210,11 @@ pub enum Write {
         /// What went wrong.
         error: String,
     },
+    /// An idle period decided: its seconds of `employee` are removed (a discard) or moved to
+    /// another project (reassign, new entry) in slots, activities and screenshots, the report
+    /// rollups of the days it touches are rebuilt, and the decision is recorded. Screenshots
+    /// of a discard are deleted by the caller through the durable delete path.
+    IdleDecision(Box<crate::model::idle::IdlePeriod>),
     /// A setting kept across restarts (the privacy switches).
     Setting {
         /// Its name.

@@ -8,7 +8,7 @@ use super::RecordError;
 use super::sql_error;
 
 /// The schema version this library writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema. Context columns are '' rather than NULL so UNIQUE constraints hold.
@@ -150,6 +150,21 @@ const MIGRATIONS: &[&str] = &[
     "",
     // 8: presence and counts_events (migrate_8).
     "",
+    // 9: idle periods decided (kept, discarded, moved), with who decided and when: the audit of
+    // every change an idle decision made, and what reports count as `idle_kept_seconds`.
+    "CREATE TABLE IF NOT EXISTS idle_periods (
+        id INTEGER NOT NULL,
+        employee TEXT NOT NULL,
+        since_ms INTEGER NOT NULL,
+        until_ms INTEGER NOT NULL,
+        answer TEXT NOT NULL,
+        project TEXT,
+        note TEXT,
+        decided_by TEXT NOT NULL,
+        decided_ms INTEGER NOT NULL,
+        PRIMARY KEY (id, employee)
+    );
+    CREATE INDEX IF NOT EXISTS idle_periods_since ON idle_periods (since_ms);",
 ];
 
 /// 7: several processes on one folder. Spool entries hold the file's name only (resolved

@@ -37,7 +37,7 @@ struct StoredSlot {
 
 /// Merges `row` into the stored row of the same slot and context (or inserts it) and drops its
 /// checkpoint, which it supersedes.
-fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<SlotCounts> {
+pub(crate) fn write_slot(c: &Connection, row: &SlotRow) -> rusqlite::Result<SlotCounts> {
     let k = ctx(&row.context);
     let s = &row.counts;
     let existing: Option<StoredSlot> = c
@@ -291,6 +291,9 @@ pub(crate) fn apply<'a>(
             )?
             .execute(params![id, next_attempt.as_millis(), error])?;
         }
+        Write::IdleDecision(_) => {
+            // (applied by `apply_job`, between two flushes of the rollups)
+        }
         Write::Setting { name, value } => {
             c.prepare_cached("INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)")?
                 .execute(params![name, value])?;
@@ -310,6 +313,17 @@ fn apply_job(
         let sp = tx.savepoint()?;
         let mut rollups = Pending::new(job.rollups);
         for w in &job.writes {
+            if let Write::IdleDecision(p) = w {
+                // The rows change under the rollups: what is pending goes first, then the days
+                // the decision touched are rebuilt from their rows, and the writer's copies of
+                // rollup rows are dropped.
+                std::mem::replace(&mut rollups, Pending::new(job.rollups)).flush(&sp, cache)?;
+                if let Some((first, last)) = super::idle::apply(&sp, p)? {
+                    super::rollup::rebuild_days(&sp, first, last)?;
+                    cache.reset();
+                }
+                continue;
+            }
             apply(&sp, w, &mut rollups)?;
         }
         rollups.flush(&sp, cache)?;
