@@ -102,6 +102,10 @@
 // `ac_tracker_report` output: the distribution histogram as SVG.
 #define AC_REPORT_DISTRIBUTION_SVG 5
 
+// `ac_tracker_report` output: the report as JSON without indentation or line breaks (the same
+// document as `AC_REPORT_JSON`, about a third of its size over a long period).
+#define AC_REPORT_JSON_COMPACT 6
+
 // The major version (`AC_VERSION_MAJOR` in the header matches it).
 #define AC_VERSION_MAJOR 0
 
@@ -167,6 +171,11 @@ typedef struct ac_bytes_sink ac_bytes_sink;
 
 // A validated configuration. Opaque; free it with `ac_config_free`.
 typedef struct ac_config ac_config;
+
+// A clock that moves only when told (`ac_manual_clock_set`, `ac_manual_clock_advance`):
+// tests drive a whole tracker through hours of fake time with it. Opaque; free it with
+// `ac_manual_clock_free` (a tracker using it keeps its own reference). Thread-safe.
+typedef struct ac_manual_clock ac_manual_clock;
 
 // The images `ac_media_process` made. Opaque; free it with `ac_media_result_free` (which
 // frees both images).
@@ -307,6 +316,9 @@ typedef struct ac_tracker_options {
   // `<data_dir>/browser.sock` while running (websites; see `ac_browser_host_install`).
   // Default 0.
   uint32_t browser_bridge;
+  // The clock the tracker reads (the tracker keeps its own reference), or NULL for the
+  // system clock. A manual clock drives a tracker through hours in a test.
+  const struct ac_manual_clock *clock;
 } ac_tracker_options;
 
 #ifdef __cplusplus
@@ -503,6 +515,30 @@ ac_result ac_storage_signed_url(const struct ac_storage *storage,
                                 uint64_t expires_seconds,
                                 char **url);
 
+// Makes a manual clock showing `start_ms` (milliseconds since the Unix epoch, UTC).
+//
+// # Safety
+// `out_clock` points to an `ac_manual_clock *`.
+ac_result ac_manual_clock_new(int64_t start_ms, struct ac_manual_clock **out_clock);
+
+// Sets the clock to `ms` (milliseconds since the epoch).
+//
+// # Safety
+// `clock` is live.
+ac_result ac_manual_clock_set(const struct ac_manual_clock *clock, int64_t ms);
+
+// Moves the clock by `ms` (negative: back).
+//
+// # Safety
+// `clock` is live.
+ac_result ac_manual_clock_advance(const struct ac_manual_clock *clock, int64_t ms);
+
+// Frees the clock (trackers using it keep theirs). NULL is a no-op.
+//
+// # Safety
+// `clock` comes from `ac_manual_clock_new` and is not used afterwards.
+void ac_manual_clock_free(struct ac_manual_clock *clock);
+
 // Fills `options` with the defaults: no data folder yet, default configuration and storage,
 // refuse missing sources, all built-in sources, no callback.
 //
@@ -621,6 +657,42 @@ ac_result ac_tracker_screenshots_json(const struct ac_tracker *tracker_,
                                       const char *viewer_json,
                                       const char *query_json,
                                       char **out_json);
+
+// Answers idle period `id` (from an `idle_detected` or `idle_returned` event) with
+// `answer_json`: `{"answer": "keep"}`, `{"answer": "discard"}` (removes the period to the
+// second, deletes its screenshots everywhere, pauses), `{"answer": "discard_and_continue"}`,
+// `{"answer": "reassign", "project": "B"}` or `{"answer": "add_as_new_entry", "project": "B",
+// "note": "…"}`. On success `*out_json` (NULL: not wanted) holds the resolution
+// (`{"id", "since", "until", "answer", …, "decided_by", "paused", "screenshots_deleted"}`),
+// freed with `ac_string_free`. The same answer twice is `AC_OK`; a different answer for a
+// decided period is `AC_INVALID_STATE`; an unknown id `AC_NOT_FOUND`; a bad answer
+// `AC_INVALID_INPUT`.
+//
+// # Safety
+// `tracker` is live; `answer_json` NUL-terminated; `out_json` NULL or points to a `char *`.
+ac_result ac_tracker_resolve_idle(const struct ac_tracker *tracker_,
+                                  uint64_t id,
+                                  const char *answer_json,
+                                  char **out_json);
+
+// Puts an idle policy in force while tracking runs: `{"threshold": "10m", "decision":
+// "prompt" | "always_keep" | "always_discard", "proof_timeout": 60}` (missing fields take
+// their defaults), or NULL for none. A field out of range is `AC_INVALID_CONFIG` naming it.
+//
+// # Safety
+// `tracker` is live; `policy_json` NULL or NUL-terminated.
+ac_result ac_tracker_set_idle_policy(const struct ac_tracker *tracker_, const char *policy_json);
+
+// Decided idle periods (kept, discarded, moved: `{"id", "employee", "since", "until",
+// "answer", "project"?, "note"?, "decided_by", "decided_at"}`) as a JSON array; arguments as
+// for `ac_tracker_screenshots_json`.
+//
+// # Safety
+// As `ac_tracker_screenshots_json`.
+ac_result ac_tracker_idle_periods_json(const struct ac_tracker *tracker_,
+                                       const char *viewer_json,
+                                       const char *query_json,
+                                       char **out_json);
 
 // Slots (both activity figures) as a JSON array; arguments as for `ac_tracker_screenshots_json`.
 //

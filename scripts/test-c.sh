@@ -157,6 +157,6 @@ for t in bindings-c/tests/test_*.c; do
     name="$(basename "$t" .c)"
     cc "${CFLAGS[@]}" "$t" -o "$out/$name" "${LIBS[@]}"
     valgrind --error-exitcode=1 --leak-check=full -q \
-        --suppressions=bindings-c/tests/valgrind.supp "$out/$name"
+        --suppressions="$prefix/share/activity_core/valgrind.supp" "$out/$name"
 done
 echo "C API: all checks passed"

@@ -128,11 +128,13 @@ tar -C "$prefix" --strip-components=1 -xzf "$dist/activity-core-$version-debug-x
 test -f "$prefix/lib/libactivity_core.so.$version.debug"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 pkg-config --modversion activity_core
+# The suppressions ship with the library (share/activity_core/valgrind.supp, named by pkg-config).
+test -f "$(pkg-config --variable=valgrind_suppressions activity_core)"
 # shellcheck disable=SC2046
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g bindings-c/tests/test_api.c -o "$work/test_api_pc" \
     $(pkg-config --cflags --libs activity_core) -ljpeg -lm
 (cd "$work" && valgrind --error-exitcode=1 --leak-check=full -q \
-    --suppressions="$repo/bindings-c/tests/valgrind.supp" ./test_api_pc)
+    --suppressions="$(pkg-config --variable=valgrind_suppressions activity_core)" ./test_api_pc)
 unset PKG_CONFIG_PATH
 mkdir -p "$work/cmake-app"
 cat > "$work/cmake-app/CMakeLists.txt" <<CMAKE

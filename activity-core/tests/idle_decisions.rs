@@ -50,7 +50,8 @@ impl Run {
         let clock = Arc::new(ManualClock::new(at(0)));
         let dir = embed::data_dir(&format!("idle-{name}"));
         let config = Config::from_json_str(&format!(
-            r#"{{"screenshot_frequency": 10, "idle_after": "5m", "idle_policy": {policy}}}"#
+            r#"{{"screenshot_frequency": 10, "idle_after": "5m", "heartbeat_timeout": "25s",
+                "idle_policy": {policy}}}"#
         ))
         .unwrap();
         let mut b = Tracker::builder(config)
@@ -87,13 +88,14 @@ impl Run {
         }
     }
 
-    /// Moves the fake clock to `t` in steps of 4 s (window samples within the 5-s heartbeat), each seen by the control thread (two
+    /// Moves the fake clock to `t` in steps of 20 s (window samples within the 25-s heartbeat,
+    /// steps below the 30-s gap that counts as a suspend), each seen by the control thread (two
     /// round trips: a command is answered before the turn of the loop that follows it), with
     /// input on every step when `working`.
     fn advance_to(&mut self, t: i64, working: bool) {
         let mut now = self.clock.now().as_millis() - T0;
         while now < t {
-            now = (now + 4_000).min(t);
+            now = (now + 20_000).min(t);
             self.clock.set(at(now));
             if working {
                 self.tracker.record_input(InputEvent::KeyPress);
@@ -352,10 +354,10 @@ fn an_unanswered_prompt_is_discarded_and_pauses_after_the_proof_timeout() {
         false,
     );
     run.clockify_example();
-    // 50 s after the return: still waiting.
-    run.advance_to(90 * MIN + 50_000, true);
+    // 40 s after the return: still waiting.
+    run.advance_to(90 * MIN + 40_000, true);
     assert!(run.seen.iter().find_map(resolved).is_none());
-    run.advance_to(90 * MIN + 70_000, true);
+    run.advance_to(90 * MIN + 60_000, true);
     let r = run.wait(5, resolved);
     assert_eq!(r.decided_by, IdleDecidedBy::Timeout);
     assert_eq!(r.answer, IdleAnswer::Discard);

@@ -86,6 +86,79 @@ pub struct ac_tracker_options {
     /// `<data_dir>/browser.sock` while running (websites; see `ac_browser_host_install`).
     /// Default 0.
     pub browser_bridge: u32,
+    /// The clock the tracker reads (the tracker keeps its own reference), or NULL for the
+    /// system clock. A manual clock drives a tracker through hours in a test.
+    pub clock: *const ac_manual_clock,
+}
+
+/// A clock that moves only when told (`ac_manual_clock_set`, `ac_manual_clock_advance`):
+/// tests drive a whole tracker through hours of fake time with it. Opaque; free it with
+/// `ac_manual_clock_free` (a tracker using it keeps its own reference). Thread-safe.
+pub struct ac_manual_clock {
+    clock: std::sync::Arc<activity_core::ManualClock>,
+}
+
+/// Makes a manual clock showing `start_ms` (milliseconds since the Unix epoch, UTC).
+///
+/// # Safety
+/// `out_clock` points to an `ac_manual_clock *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_manual_clock_new(
+    start_ms: i64,
+    out_clock: *mut *mut ac_manual_clock,
+) -> ac_result {
+    guard(|| {
+        let slot = out(out_clock, "out")?;
+        *slot = Box::into_raw(Box::new(ac_manual_clock {
+            clock: std::sync::Arc::new(activity_core::ManualClock::new(
+                activity_core::Timestamp::from_millis(start_ms),
+            )),
+        }));
+        Ok(())
+    })
+}
+
+/// Sets the clock to `ms` (milliseconds since the epoch).
+///
+/// # Safety
+/// `clock` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_manual_clock_set(clock: *const ac_manual_clock, ms: i64) -> ac_result {
+    guard(|| {
+        arg(clock, "clock")?
+            .clock
+            .set(activity_core::Timestamp::from_millis(ms));
+        Ok(())
+    })
+}
+
+/// Moves the clock by `ms` (negative: back).
+///
+/// # Safety
+/// `clock` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_manual_clock_advance(
+    clock: *const ac_manual_clock,
+    ms: i64,
+) -> ac_result {
+    guard(|| {
+        arg(clock, "clock")?.clock.advance_millis(ms);
+        Ok(())
+    })
+}
+
+/// Frees the clock (trackers using it keep theirs). NULL is a no-op.
+///
+/// # Safety
+/// `clock` comes from `ac_manual_clock_new` and is not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_manual_clock_free(clock: *mut ac_manual_clock) {
+    crate::result::guard_void(|| {
+        if !clock.is_null() {
+            // SAFETY: made by `Box::into_raw` in `ac_manual_clock_new`, freed once.
+            drop(unsafe { Box::from_raw(clock) });
+        }
+    });
 }
 
 fn default_tracker_options() -> ac_tracker_options {
@@ -100,6 +173,7 @@ fn default_tracker_options() -> ac_tracker_options {
         event_user_data: std::ptr::null_mut(),
         event_user_data_free: None,
         browser_bridge: 0,
+        clock: std::ptr::null(),
     }
 }
 
@@ -166,6 +240,10 @@ pub unsafe extern "C" fn ac_tracker_new(
         // SAFETY: NULL or a live ac_storage (documented).
         if let Some(s) = unsafe { o.storage.as_ref() } {
             b = b.storage(s.client.storage().clone());
+        }
+        // SAFETY: NULL or a live ac_manual_clock (documented).
+        if let Some(c) = unsafe { o.clock.as_ref() } {
+            b = b.clock(c.clock.clone());
         }
         for (bit, kind) in [
             (AC_SOURCE_SCREENS, SourceKind::Screens),
@@ -326,6 +404,14 @@ pub unsafe extern "C" fn ac_tracker_record_input(
 
 /// A window sample from the product's own hooks: `application` with `title` has the focus.
 ///
+/// **How often**: on every change of focus or title, and then at least once every
+/// `heartbeat_timeout` (configuration, default 5 s) while it stays the same — once a second is
+/// what the built-in poller does. Samples of the same window and title merge into one record
+/// while they arrive at most `heartbeat_timeout` apart; a longer gap ends the record at the last
+/// sample, and the time until the next sample goes to no application (it is still tracked time:
+/// slots count it). While the user is idle (`idle_after`) no application gets time whatever the
+/// samples say. Ignored when `track_applications` is off.
+///
 /// # Safety
 /// `tracker` is live; the strings are NUL-terminated.
 #[unsafe(no_mangle)]
@@ -340,7 +426,11 @@ pub unsafe extern "C" fn ac_tracker_record_window(
     })
 }
 
-/// A URL sample (a browser integration): the active tab of `application` shows `url`.
+/// A URL sample (a browser integration): the active tab of `application` shows `url`. Sent as
+/// window samples are (on change, then at least every `heartbeat_timeout`). The query string and
+/// fragment are stripped (`strip_url_query`) and the exclusion rules applied before anything is
+/// stored. A string that is not an absolute URL is `AC_INVALID_INPUT` (`about:blank` or
+/// `chrome://newtab` are URLs: they say no website is in front).
 ///
 /// # Safety
 /// `tracker` is live; the strings are NUL-terminated.
@@ -478,6 +568,87 @@ pub unsafe extern "C" fn ac_tracker_screenshots_json(
 ) -> ac_result {
     read_json(tracker_, viewer_json, query_json, out_json, |t, v, q| {
         t.screenshots(v, q)
+    })
+}
+
+/// Answers idle period `id` (from an `idle_detected` or `idle_returned` event) with
+/// `answer_json`: `{"answer": "keep"}`, `{"answer": "discard"}` (removes the period to the
+/// second, deletes its screenshots everywhere, pauses), `{"answer": "discard_and_continue"}`,
+/// `{"answer": "reassign", "project": "B"}` or `{"answer": "add_as_new_entry", "project": "B",
+/// "note": "…"}`. On success `*out_json` (NULL: not wanted) holds the resolution
+/// (`{"id", "since", "until", "answer", …, "decided_by", "paused", "screenshots_deleted"}`),
+/// freed with `ac_string_free`. The same answer twice is `AC_OK`; a different answer for a
+/// decided period is `AC_INVALID_STATE`; an unknown id `AC_NOT_FOUND`; a bad answer
+/// `AC_INVALID_INPUT`.
+///
+/// # Safety
+/// `tracker` is live; `answer_json` NUL-terminated; `out_json` NULL or points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_resolve_idle(
+    tracker_: *const ac_tracker,
+    id: u64,
+    answer_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let raw = text(answer_json, "answer")?;
+        let answer: activity_core::IdleAnswer = serde_json::from_str(raw).map_err(|e| {
+            Failure::new(
+                ac_result::AC_INVALID_INPUT,
+                format!("answer: {e} (in {raw:?})"),
+            )
+        })?;
+        let resolution = t.resolve_idle(id, answer)?;
+        if !out_json.is_null() {
+            *out(out_json, "out")? = json(&resolution)?;
+        }
+        Ok(())
+    })
+}
+
+/// Puts an idle policy in force while tracking runs: `{"threshold": "10m", "decision":
+/// "prompt" | "always_keep" | "always_discard", "proof_timeout": 60}` (missing fields take
+/// their defaults), or NULL for none. A field out of range is `AC_INVALID_CONFIG` naming it.
+///
+/// # Safety
+/// `tracker` is live; `policy_json` NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_set_idle_policy(
+    tracker_: *const ac_tracker,
+    policy_json: *const c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let policy: Option<activity_core::IdlePolicy> = match optional_text(policy_json, "policy")?
+        {
+            None => None,
+            Some(raw) => Some(serde_json::from_str(raw).map_err(|e| {
+                Failure::new(
+                    ac_result::AC_INVALID_CONFIG,
+                    format!("policy: {e} (in {raw:?})"),
+                )
+            })?),
+        };
+        Ok(t.set_idle_policy(policy)?)
+    })
+}
+
+/// Decided idle periods (kept, discarded, moved: `{"id", "employee", "since", "until",
+/// "answer", "project"?, "note"?, "decided_by", "decided_at"}`) as a JSON array; arguments as
+/// for `ac_tracker_screenshots_json`.
+///
+/// # Safety
+/// As `ac_tracker_screenshots_json`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_idle_periods_json(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    query_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    read_json(tracker_, viewer_json, query_json, out_json, |t, v, q| {
+        t.idle_periods(v, q)
     })
 }
 
@@ -682,6 +853,9 @@ pub const AC_REPORT_TOP_APPLICATIONS_SVG: u32 = 3;
 pub const AC_REPORT_TOP_WEBSITES_SVG: u32 = 4;
 /// `ac_tracker_report` output: the distribution histogram as SVG.
 pub const AC_REPORT_DISTRIBUTION_SVG: u32 = 5;
+/// `ac_tracker_report` output: the report as JSON without indentation or line breaks (the same
+/// document as `AC_REPORT_JSON`, about a third of its size over a long period).
+pub const AC_REPORT_JSON_COMPACT: u32 = 6;
 
 /// The report of a period over what `viewer` may see, as `output` (`AC_REPORT_*`). `request`:
 /// `{"period": {"first": "2026-11-30", "last": "2026-11-30", "time_zone": "Europe/Berlin"},
@@ -710,13 +884,14 @@ pub unsafe extern "C" fn ac_tracker_report(
                     format!("request: {e} (in {text_in:?})"),
                 )
             })?;
-        if output > AC_REPORT_DISTRIBUTION_SVG {
+        if output > AC_REPORT_JSON_COMPACT {
             return Err(Failure::range("output", output));
         }
         let slot = out(out_text, "out")?;
         let r = t.report(&v, &request)?;
         let rendered = match output {
             AC_REPORT_JSON => r.to_json(),
+            AC_REPORT_JSON_COMPACT => r.to_json_compact(),
             AC_REPORT_HTML => r.to_html(),
             AC_REPORT_TIMELINE_SVG => r.timeline_svg(),
             AC_REPORT_TOP_APPLICATIONS_SVG => r.top_applications_svg(),

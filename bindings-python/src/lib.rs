@@ -33,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<tracker::NativeConfig>()?;
     m.add_class::<tracker::NativeTracker>()?;
+    m.add_class::<tracker::ManualClock>()?;
     m.add_class::<storage::Storage>()?;
     m.add_function(wrap_pyfunction!(tracker::browser_host_install, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork, m)?)?;

@@ -144,10 +144,42 @@ impl NativeTracker {
     }
 }
 
+/// A clock that moves only when told: tests drive a tracker through hours of fake time.
+#[pyclass(module = "activity_core._native", frozen)]
+pub(crate) struct ManualClock {
+    clock: Arc<activity_core::ManualClock>,
+}
+
+#[pymethods]
+impl ManualClock {
+    #[new]
+    fn new(start_ms: i64) -> ManualClock {
+        ManualClock {
+            clock: Arc::new(activity_core::ManualClock::new(
+                activity_core::Timestamp::from_millis(start_ms),
+            )),
+        }
+    }
+
+    /// Milliseconds since the epoch.
+    fn now(&self) -> i64 {
+        use activity_core::Clock;
+        self.clock.now().as_millis()
+    }
+
+    fn set(&self, ms: i64) {
+        self.clock.set(activity_core::Timestamp::from_millis(ms));
+    }
+
+    fn advance(&self, ms: i64) -> i64 {
+        self.clock.advance_millis(ms).as_millis()
+    }
+}
+
 #[pymethods]
 impl NativeTracker {
     #[new]
-    #[pyo3(signature = (data_dir, config=None, storage=None, missing_sources="refuse", disabled_sources=Vec::new(), on_event=None, browser_bridge=false))]
+    #[pyo3(signature = (data_dir, config=None, storage=None, missing_sources="refuse", disabled_sources=Vec::new(), on_event=None, browser_bridge=false, clock=None))]
     // The Python constructor's keyword arguments, one parameter each.
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -159,6 +191,7 @@ impl NativeTracker {
         disabled_sources: Vec<String>,
         on_event: Option<Py<PyAny>>,
         browser_bridge: bool,
+        clock: Option<&ManualClock>,
     ) -> PyResult<NativeTracker> {
         let missing = match missing_sources {
             "refuse" => MissingSources::Refuse,
@@ -176,6 +209,9 @@ impl NativeTracker {
             .browser_bridge(browser_bridge);
         if let Some(s) = storage {
             b = b.storage(s.client.storage().clone());
+        }
+        if let Some(c) = clock {
+            b = b.clock(c.clock.clone());
         }
         for name in &disabled_sources {
             b = b.without_source(match name.as_str() {
@@ -472,6 +508,36 @@ impl NativeTracker {
                 return Ok(None);
             }
         }
+    }
+
+    /// Answers an idle period (`answer_json` as the core's `IdleAnswer`): the resolution, JSON.
+    fn resolve_idle(&self, py: Python<'_>, id: u64, answer_json: &str) -> PyResult<String> {
+        let answer: activity_core::IdleAnswer = serde_json::from_str(answer_json)
+            .map_err(|e| InvalidInputError::new_err(format!("answer: {e} (in {answer_json:?})")))?;
+        let r = self.with(py, |t| t.resolve_idle(id, answer))?;
+        to_json(&r)
+    }
+
+    /// Puts an idle policy (JSON, as the configuration's `idle_policy`) in force; None: none.
+    #[pyo3(signature = (policy_json=None))]
+    fn set_idle_policy(&self, py: Python<'_>, policy_json: Option<&str>) -> PyResult<()> {
+        let policy: Option<activity_core::IdlePolicy> = match policy_json {
+            None => None,
+            Some(raw) => Some(serde_json::from_str(raw).map_err(|e| {
+                crate::errors::ConfigError::new_err(format!("idle policy: {e} (in {raw:?})"))
+            })?),
+        };
+        self.with(py, |t| t.set_idle_policy(policy))
+    }
+
+    #[pyo3(signature = (viewer_json=None, query_json=None))]
+    fn idle_periods_json(
+        &self,
+        py: Python<'_>,
+        viewer_json: Option<&str>,
+        query_json: Option<&str>,
+    ) -> PyResult<String> {
+        self.read_json(py, viewer_json, query_json, |t, v, q| t.idle_periods(v, q))
     }
 
     /// The report as (JSON, HTML, CSV tables, SVG charts by name).

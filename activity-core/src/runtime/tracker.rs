@@ -883,7 +883,18 @@ impl Tracker {
     /// `title`. It feeds the website records only (the browser's application record comes from
     /// window samples). Query strings and fragments are stripped (`strip_url_query`) and the
     /// exclusion rules applied before anything is stored. Ignored when `track_urls` is off.
+    /// Something that is not an absolute URL is [`RuntimeError::InvalidArgument`]
+    /// (`InvalidInput`).
     pub fn record_url(&self, application: &str, title: &str, url: &str) -> Result<(), Error> {
+        // Checked first, whatever the settings: a caller passing something that is not an
+        // absolute URL has a bug to hear about (`about:blank`, `chrome://…` are URLs, just not
+        // websites: they say that no website is in front).
+        if let Err(e) = Url::parse(url) {
+            return Err(RuntimeError::InvalidArgument(format!(
+                "record_url: {url:?} is not an absolute URL ({e})"
+            ))
+            .into());
+        }
         if !self.shared.config.track_urls {
             return Ok(());
         }

@@ -28,6 +28,7 @@ from ._native import (
     InvalidInputError,
     InvalidStateError,
     MediaError,
+    ManualClock as _NativeManualClock,
     NativeConfig,
     NativeTracker,
     NotFoundError,
@@ -55,8 +56,13 @@ from ._types import (
     ScreenshotSwitches,
     Slot,
     Viewer,
+    IdleAnswerKind,
+    IdlePeriod,
+    IdlePolicy,
+    IdleResolution,
     event_from_dict,
     from_time,
+    to_time,
 )
 from .storage import Storage
 
@@ -72,7 +78,12 @@ __all__ = [
     "DeleteOutcome",
     "Event",
     "IncompatibleError",
+    "IdleAnswerKind",
+    "IdlePeriod",
+    "IdlePolicy",
+    "IdleResolution",
     "InputKind",
+    "ManualClock",
     "InternalError",
     "InvalidInputError",
     "InvalidStateError",
@@ -147,6 +158,39 @@ class Config:
         d = self.to_dict()
         shown = ", ".join(f"{k}={d[k]!r}" for k in ("screenshot_frequency", "slot_seconds", "idle_after"))
         return f"Config({shown}, …)"
+
+
+class ManualClock:
+    """A clock that moves only when told, for tests that drive a tracker through hours of fake
+    time: `Tracker(..., clock=ManualClock(start))`, then `advance(timedelta(seconds=20))`."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, start: datetime) -> None:
+        text = from_time(start, "start")
+        assert text is not None
+        self._native = _NativeManualClock(_millis(start))
+
+    @property
+    def now(self) -> datetime:
+        t = to_time(self._native.now())
+        assert t is not None
+        return t
+
+    def set(self, t: datetime) -> None:
+        from_time(t, "t")
+        self._native.set(_millis(t))
+
+    def advance(self, by: timedelta | float) -> datetime:
+        """Moves the clock by `by` (a timedelta or seconds); returns the new time."""
+        seconds = by.total_seconds() if isinstance(by, timedelta) else float(by)
+        t = to_time(self._native.advance(round(seconds * 1000)))
+        assert t is not None
+        return t
+
+
+def _millis(t: datetime) -> int:
+    return round(t.timestamp() * 1000)
 
 
 _live: weakref.WeakSet[Tracker] = weakref.WeakSet()
@@ -225,6 +269,7 @@ class Tracker:
         on_event: Callable[[Event], object] | None = None,
         storage_timeout: float = 60.0,
         browser_bridge: bool = False,
+        clock: ManualClock | None = None,
     ) -> None:
         if config is None:
             config = Config()
@@ -249,6 +294,7 @@ class Tracker:
             list(disabled_sources),
             callback,
             bool(browser_bridge),
+            clock._native if clock is not None else None,
         )
         _live.add(self)
 
@@ -405,6 +451,41 @@ class Tracker:
             "top_n": int(top_n),
         }
         return Report.from_native(self._native.report(json.dumps(request), _viewer(viewer)))
+
+    def resolve_idle(
+        self, id: int, answer: IdleAnswerKind, *, project: str | None = None, note: str | None = None
+    ) -> IdleResolution:
+        """Answers idle period `id` (from an `idle_detected` / `idle_returned` event): `"keep"`,
+        `"discard"` (removed to the second, its screenshots deleted everywhere, tracking paused),
+        `"discard_and_continue"`, `"reassign"` (to `project`) or `"add_as_new_entry"` (to
+        `project`, with `note`). The same answer twice is fine; another answer for a decided
+        period raises `InvalidStateError`, an unknown id `NotFoundError`."""
+        body: dict[str, Any] = {"answer": answer}
+        if answer in ("reassign", "add_as_new_entry"):
+            if project is None:
+                raise TypeError(f"resolve_idle({answer!r}) needs project=")
+            body["project"] = project
+            if answer == "add_as_new_entry":
+                body["note"] = note
+        elif project is not None or note is not None:
+            raise TypeError(f"resolve_idle({answer!r}) takes no project or note")
+        return IdleResolution.from_dict(json.loads(self._native.resolve_idle(int(id), json.dumps(body))))
+
+    def set_idle_policy(self, policy: IdlePolicy | None) -> None:
+        """Puts `policy` in force while tracking runs (None: no idle decisions); quietness is
+        measured from now. A field out of range raises `ConfigError` naming it."""
+        self._native.set_idle_policy(None if policy is None else json.dumps(policy.to_dict()))
+
+    def idle_periods(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        viewer: Viewer,
+        employee: str | None = None,
+    ) -> list[IdlePeriod]:
+        """Decided idle periods overlapping `[start, end)` that `viewer` may see."""
+        return [IdlePeriod.from_dict(r) for r in self._rows(self._native.idle_periods_json, viewer, start, end, employee, None)]
 
     @staticmethod
     def _rows(

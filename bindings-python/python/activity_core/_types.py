@@ -29,6 +29,10 @@ __all__ = [
     "ScreenshotSwitches",
     "Slot",
     "Viewer",
+    "IdleAnswerKind",
+    "IdlePeriod",
+    "IdlePolicy",
+    "IdleResolution",
     "event_from_dict",
     "to_time",
     "from_time",
@@ -298,6 +302,70 @@ class Capabilities:
         return cls(d["session"], a(d["screens"]), a(d["input"]), a(d["windows"]))
 
 
+IdleAnswerKind = Literal["keep", "discard", "discard_and_continue", "reassign", "add_as_new_entry"]
+
+
+@dataclass(frozen=True)
+class IdlePolicy:
+    """What happens to time the user was away: after `threshold` without input an idle period
+    begins (`Event` `idle_detected`); `decision` `"prompt"` waits for `Tracker.resolve_idle`
+    (unanswered `proof_timeout` after the user is back: discarded, tracking paused),
+    `"always_keep"` / `"always_discard"` decide at once when the user is back."""
+
+    threshold: timedelta = timedelta(minutes=10)
+    decision: Literal["prompt", "always_keep", "always_discard"] = "prompt"
+    proof_timeout: timedelta = timedelta(seconds=60)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": int(self.threshold.total_seconds()),
+            "decision": self.decision,
+            "proof_timeout": int(self.proof_timeout.total_seconds()),
+        }
+
+
+@dataclass(frozen=True)
+class IdleResolution:
+    """What was done with an idle period: `[since, until)` kept, removed or moved to `project`;
+    who decided (`"embedder"`, `"policy"`, `"timeout"`, `"stop"`); whether tracking paused; the
+    screenshots deleted."""
+
+    id: int
+    since: datetime
+    until: datetime
+    answer: IdleAnswerKind
+    project: str | None
+    note: str | None
+    decided_by: Literal["embedder", "policy", "timeout", "stop"]
+    paused: bool
+    screenshots_deleted: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> IdleResolution:
+        return cls(d["id"], _t(d["since"]), _t(d["until"]), d["answer"], d.get("project"), d.get("note"),
+                   d["decided_by"], d["paused"], tuple(d.get("screenshots_deleted", ())))
+
+
+@dataclass(frozen=True)
+class IdlePeriod:
+    """A decided idle period, as the record store keeps it."""
+
+    id: int
+    employee: str | None
+    since: datetime
+    until: datetime
+    answer: IdleAnswerKind
+    project: str | None
+    note: str | None
+    decided_by: Literal["embedder", "policy", "timeout", "stop"]
+    decided_at: datetime
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> IdlePeriod:
+        return cls(d["id"], d.get("employee"), _t(d["since"]), _t(d["until"]), d["answer"], d.get("project"),
+                   d.get("note"), d["decided_by"], _t(d["decided_at"]))
+
+
 @dataclass(frozen=True)
 class Event:
     """Something that happened in the tracker. `type` is the event's name (`"slot_closed"`,
@@ -311,10 +379,19 @@ class Event:
     activity: Activity | None = None
     reason: str | None = None
     data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Idle events: the period's id (`idle_detected`, `idle_returned`, `idle_resolved`), its
+    # first instant, and for `idle_resolved` what was done.
+    idle_id: int | None = None
+    since: datetime | None = None
+    resolution: IdleResolution | None = None
 
 
 def event_from_dict(d: dict[str, Any]) -> Event:
     kind = d.get("event", "")
+    if kind in ("idle_detected", "idle_returned", "idle_resolved"):
+        resolution = IdleResolution.from_dict(d) if kind == "idle_resolved" else None
+        at = to_time(d.get("until_now") or d.get("until"))
+        return Event(kind, at, None, None, None, None, d, d["id"], to_time(d["since"]), resolution)
     at = to_time(d.get("at") or d.get("taken_at") or d.get("from"))
     slot = None
     if kind == "slot_closed":
@@ -388,6 +465,8 @@ class Totals:
     screenshots: int
     activity_percent: int | None
     active_percent: int
+    # Of the tracked seconds, those inside idle periods the user chose to keep.
+    idle_kept_seconds: int = 0
 
 
 @dataclass(frozen=True)

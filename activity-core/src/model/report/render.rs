@@ -155,6 +155,12 @@ impl Report {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// The same JSON without indentation or line breaks: a third of the size for a long
+    /// period (a year of daily slots), for programs rather than people.
+    pub fn to_json_compact(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// One CSV table per part of the report: `(file name, contents)`.
     pub fn to_csv(&self) -> Vec<(&'static str, String)> {
         let tz = self.zone();
