@@ -159,6 +159,11 @@ pub enum RuntimeError {
         "no idle period {0}: unknown, or not open any more (a period is answered while it runs or after the user is back, until it is decided)"
     )]
     IdleUnknown(u64),
+    /// Consent is required and none is recorded for the employee to track.
+    #[error(
+        "no consent recorded for employee {0}: record it with record_consent before tracking them (the tracker requires consent)"
+    )]
+    ConsentMissing(String),
     /// The idle period was decided already, differently.
     #[error("idle period {id} was already decided as {decided}; it cannot be answered {asked} now")]
     IdleDecided {
@@ -214,6 +219,7 @@ impl RuntimeError {
             RuntimeError::ScreenshotNotFound(_) => ErrorKind::NotFound,
             RuntimeError::InvalidArgument(_) => ErrorKind::InvalidInput,
             RuntimeError::IdleUnknown(_) => ErrorKind::NotFound,
+            RuntimeError::ConsentMissing(_) => ErrorKind::InvalidState,
             RuntimeError::IdleDecided { .. } => ErrorKind::InvalidState,
             RuntimeError::FolderLocked { .. } | RuntimeError::Forked(_) => ErrorKind::InvalidState,
         }

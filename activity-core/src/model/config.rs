@@ -109,6 +109,9 @@ pub struct Config {
     /// behaviour, idle time counted as tracked, inactive seconds; set, an idle period of
     /// `threshold` asks for a decision (keep, discard, reassign) or applies the policy's.
     pub idle_policy: Option<crate::model::idle::IdlePolicy>,
+    /// How long each kind of data is kept ([`RetentionPolicy`](crate::model::retention::RetentionPolicy));
+    /// `None` (default): for ever. Set, a running tracker purges once at start and then daily.
+    pub retention: Option<crate::model::retention::RetentionPolicy>,
 }
 
 impl Default for Config {
@@ -136,6 +139,7 @@ impl Default for Config {
             exclusions: Exclusions::default(),
             upload_delay: Seconds(0),
             idle_policy: None,
+            retention: None,
         }
     }
 }
@@ -324,7 +328,7 @@ impl<'de> Deserialize<'de> for Frequency {
     }
 }
 
-/// Parses `"90"`, `"90s"`, `"5m"`, `"2h"` (surrounding spaces allowed) into seconds.
+/// Parses `"90"`, `"90s"`, `"5m"`, `"2h"`, `"60d"` (surrounding spaces allowed) into seconds.
 pub fn parse_seconds(text: &str) -> Option<u32> {
     let t = text.trim();
     let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
@@ -336,6 +340,7 @@ pub fn parse_seconds(text: &str) -> Option<u32> {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3600,
+        "d" => 86_400,
         _ => return None,
     };
     n.checked_mul(mult)
@@ -573,6 +578,11 @@ impl Config {
                 bad(field, message);
             }
         }
+        if let Some(policy) = &self.retention {
+            for (field, message) in policy.problems() {
+                bad(field, message);
+            }
+        }
         if let Err(errs) = ExclusionRules::compile(&self.exclusions) {
             p.extend(errs.into_iter().map(|e| FieldProblem {
                 field: e.field,
@@ -698,7 +708,8 @@ mod tests {
         assert_eq!(parse_seconds("2h"), Some(7200));
         assert_eq!(parse_seconds("5 m"), Some(300));
         assert_eq!(parse_seconds("m"), None);
-        assert_eq!(parse_seconds("5d"), None);
+        assert_eq!(parse_seconds("5d"), Some(432_000));
+        assert_eq!(parse_seconds("5w"), None);
         assert_eq!(parse_seconds("-5s"), None);
     }
 }

@@ -12,6 +12,7 @@
 //! | [`activity`] | heartbeat merging of window and URL samples into activity records |
 //! | [`schedule`] | the screenshot schedule (aligned or random, seedable) |
 //! | [`report`] | top applications, top websites, average activity per project |
+//! | [`retention`] | retention policies, purge reports, data-subject exports and erasure, consent |
 
 pub mod activity;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod counter;
 pub mod exclusion;
 pub mod idle;
 pub mod report;
+pub mod retention;
 pub mod schedule;
 pub mod score;
 pub mod slot;

@@ -45,6 +45,8 @@ pub(crate) fn spawn(
     let uploader = Uploader::start(&shared)?;
     shared.counter.start(now)?;
     shared.running.store(true, Ordering::Release);
+    // A run purges at its first turn (when a retention policy is set), then daily.
+    shared.next_purge.store(i64::MIN, Ordering::Release);
     shared.paused.store(false, Ordering::Release);
     shared.emit(TrackerEvent::Started { at: now });
     for (kind, reason) in &shared.unavailable {
@@ -70,7 +72,11 @@ pub(crate) fn spawn(
         shared
             .counter
             .set_counts_events(shared.config.count_input_events && counts);
-        let sink = InputSink::new(move |e| s.counter.record(e, s.clock.now()));
+        let sink = InputSink::new(move |e| {
+            if s.consented.input.load(Ordering::Relaxed) {
+                s.counter.record(e, s.clock.now());
+            }
+        });
         // A panic in a custom source's start is a failed source, never a panic out of `start`.
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.start(sink))) {
             Ok(Ok(())) => input_running = true,
@@ -231,7 +237,7 @@ impl Control {
             .min(self.next_boundary)
             .min(self.next_checkpoint);
         if !self.paused {
-            if self.sources.windows.is_some() && self.shared.config.track_applications {
+            if self.sources.windows.is_some() && self.shared.applications_on() {
                 wake = wake.min(self.next_poll);
             }
             if let Some(shot) = self.next_shot {
@@ -348,8 +354,9 @@ impl Control {
 
     /// A window sample: the application lane only.
     fn window(&mut self, at: Timestamp, application: String, title: String) -> Result<(), Error> {
-        if self.paused {
-            // Pause stops every kind of capture: nothing about windows is kept or published.
+        if self.paused || !self.shared.applications_on() {
+            // Pause stops every kind of capture: nothing about windows is kept or published
+            // (nor without consent to application records).
             return Ok(());
         }
         self.observe_idle(at);
@@ -372,7 +379,7 @@ impl Control {
         title: String,
         url: Option<String>,
     ) -> Result<(), Error> {
-        if !self.shared.config.track_urls || self.paused {
+        if !self.shared.urls_on() || self.paused {
             // Paused: no URL is kept or published (the extension keeps sending samples).
             return Ok(());
         }
@@ -655,6 +662,31 @@ impl Control {
         Ok(resolution)
     }
 
+    /// The retention policy's purge: at the first turn of a run, then daily.
+    fn purge_when_due(&mut self, now: Timestamp) {
+        let Some(policy) = crate::util::lock(&self.shared.retention).clone() else {
+            return;
+        };
+        if now.as_millis() < self.shared.next_purge.load(Ordering::Acquire) {
+            return;
+        }
+        self.shared.next_purge.store(
+            now.as_millis() + super::retention::PURGE_EVERY_MILLIS,
+            Ordering::Release,
+        );
+        match super::retention::purge_local(&self.shared, &policy, now) {
+            Ok(report) => {
+                if let Some(u) = &self.uploader {
+                    u.wake.notify_one();
+                }
+                self.emit(TrackerEvent::Purged(Box::new(report)));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the retention purge failed; it is tried again in a day or at the next start");
+            }
+        }
+    }
+
     fn tick(&mut self, now: Timestamp) {
         let gap = now.millis_since(self.last_tick);
         if gap > SUSPEND_GAP_MILLIS && !self.paused {
@@ -663,7 +695,7 @@ impl Control {
         self.last_tick = now;
         if !self.paused {
             self.observe_idle(now);
-            if now >= self.next_poll && self.shared.config.track_applications {
+            if now >= self.next_poll && self.shared.applications_on() {
                 self.poll_window(now);
             }
             if let Some(due) = self.next_shot.filter(|&d| now >= d) {
@@ -678,6 +710,7 @@ impl Control {
         if now >= self.next_boundary {
             self.close_slots(now);
         }
+        self.purge_when_due(now);
         // After closing, so only slots still open are checkpointed.
         if now >= self.next_checkpoint {
             for counts in self.shared.counter.peek(now) {

@@ -174,6 +174,9 @@ pub enum TrackerEvent {
     /// An idle period was decided and applied (by the embedder, the policy, the proof timeout
     /// or a stop): what was kept, removed or moved, and whether tracking paused.
     IdleResolved(Box<crate::model::idle::IdleResolution>),
+    /// The running tracker purged what the retention policy no longer keeps (at start, then
+    /// daily): the run's cutoffs and counts; remote objects are deleted as the provider confirms.
+    Purged(Box<crate::model::retention::PurgeReport>),
     /// A capture source failed, or is unavailable and was left out.
     CaptureFailed {
         /// Which source.

@@ -41,6 +41,7 @@ mod control;
 mod events;
 mod folder;
 mod query;
+mod retention;
 mod shared;
 mod tracker;
 mod upload;

@@ -97,9 +97,67 @@ pub(crate) struct Shared {
     /// The run's control and capture threads (where a call that waits for them would wait for
     /// itself).
     pub(crate) own_threads: Mutex<Vec<std::thread::ThreadId>>,
+    /// `start` needs a consent for the employee tracked.
+    pub(crate) require_consent: bool,
+    /// The features the tracked employee's consent allows (all, without one).
+    pub(crate) consented: Consented,
+    /// The employee whose consent is in force (set at start and on a context change).
+    pub(crate) consent_for: Mutex<Option<String>>,
+    /// The retention policy in force (`Config::retention`, or set later).
+    pub(crate) retention: Mutex<Option<crate::model::retention::RetentionPolicy>>,
+    /// When the running tracker purges next (ms; `i64::MIN`: at the next turn).
+    pub(crate) next_purge: std::sync::atomic::AtomicI64,
+}
+
+/// The features consent allows, read where each is captured.
+#[derive(Debug)]
+pub(crate) struct Consented {
+    pub(crate) screenshots: AtomicBool,
+    pub(crate) applications: AtomicBool,
+    pub(crate) urls: AtomicBool,
+    pub(crate) input: AtomicBool,
+}
+
+impl Default for Consented {
+    fn default() -> Self {
+        Consented {
+            screenshots: AtomicBool::new(true),
+            applications: AtomicBool::new(true),
+            urls: AtomicBool::new(true),
+            input: AtomicBool::new(true),
+        }
+    }
+}
+
+impl Consented {
+    /// Puts `consent` in force (`None`: everything allowed).
+    pub(crate) fn set(&self, consent: Option<&crate::model::retention::Consent>) {
+        let (s, a, u, i) = consent.map_or((true, true, true, true), |c| {
+            (c.screenshots, c.applications, c.urls, c.input)
+        });
+        self.screenshots.store(s, Ordering::Release);
+        self.applications.store(a, Ordering::Release);
+        self.urls.store(u, Ordering::Release);
+        self.input.store(i, Ordering::Release);
+    }
 }
 
 impl Shared {
+    /// Whether application records are kept: configured, and consented.
+    pub(crate) fn applications_on(&self) -> bool {
+        self.config.track_applications && self.consented.applications.load(Ordering::Acquire)
+    }
+
+    /// Whether website records are kept: configured, and consented.
+    pub(crate) fn urls_on(&self) -> bool {
+        self.config.track_urls && self.consented.urls.load(Ordering::Acquire)
+    }
+
+    /// Whether input is counted: configured, and consented.
+    pub(crate) fn input_on(&self) -> bool {
+        self.config.track_input && self.consented.input.load(Ordering::Acquire)
+    }
+
     pub(crate) fn emit(&self, e: TrackerEvent) {
         self.events.emit(e);
     }
@@ -110,7 +168,7 @@ impl Shared {
         CaptureGate {
             running: self.running.load(Ordering::Acquire),
             paused: self.paused.load(Ordering::Acquire),
-            is_screenshot_enabled: s.employee,
+            is_screenshot_enabled: s.employee && self.consented.screenshots.load(Ordering::Acquire),
             allow_screenshot_capture: s.organisation,
         }
     }

@@ -71,6 +71,7 @@ pub struct TrackerBuilder {
     checkpoint: std::time::Duration,
     stop_flush: std::time::Duration,
     browser_bridge: bool,
+    require_consent: bool,
 }
 
 impl std::fmt::Debug for TrackerBuilder {
@@ -236,6 +237,14 @@ impl TrackerBuilder {
         self
     }
 
+    /// Requires a [`Consent`](crate::model::retention::Consent) for the employee tracked:
+    /// `start` (and `set_context` to another employee while running) refuses until
+    /// [`Tracker::record_consent`] has recorded one. Features not consented are off either way.
+    pub fn require_consent(mut self, required: bool) -> Self {
+        self.require_consent = required;
+        self
+    }
+
     /// Validates everything, opens the data folder (created owner-only, canonicalised: see
     /// the README's *One data folder, many processes*), the record store and the outbox, checks the sources.
     /// A built tracker that is never started is a *reader* of the folder: it takes no lock,
@@ -270,6 +279,7 @@ impl TrackerBuilder {
         let stored = |name: &str| -> Result<Option<bool>, Error> {
             Ok(records.setting(name)?.map(|v| v == "true"))
         };
+        let retention = self.config.retention.clone();
         let switches = ScreenshotSwitches {
             employee: stored(EMPLOYEE_SWITCH)?.unwrap_or(self.config.is_screenshot_enabled),
             organisation: self.config.allow_screenshot_capture
@@ -347,6 +357,11 @@ impl TrackerBuilder {
                 stop_flush: self.stop_flush,
                 browser_bridge: self.browser_bridge,
                 own_threads: Mutex::new(Vec::new()),
+                require_consent: self.require_consent,
+                consented: Default::default(),
+                consent_for: Mutex::new(None),
+                retention: Mutex::new(retention),
+                next_purge: std::sync::atomic::AtomicI64::new(i64::MIN),
             }),
             state: Mutex::new(State::Idle {
                 sources,
@@ -448,7 +463,7 @@ impl State {
 /// # Ok::<(), activity_core::Error>(())
 /// ```
 pub struct Tracker {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     state: Mutex<State>,
 }
 
@@ -481,6 +496,7 @@ impl Tracker {
             checkpoint: Duration::from_secs(60),
             stop_flush: Duration::from_secs(10),
             browser_bridge: false,
+            require_consent: false,
         }
     }
 
@@ -507,6 +523,11 @@ impl Tracker {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, State::Broken) {
             State::Idle { sources, context } => {
+                // Consent first: without one (when required) nothing is touched.
+                if let Err(e) = self.apply_consent(context.employee.as_deref()) {
+                    *state = State::Idle { sources, context };
+                    return Err(e);
+                }
                 // The folder first: one owner at a time; then what only the owner may do.
                 let lock = match self.take_ownership() {
                     Ok(lock) => lock,
@@ -795,6 +816,9 @@ impl Tracker {
             return Ok(());
         }
         drop(state);
+        // Running: the new employee's consent comes in force (refused without one when
+        // consent is required; the context does not change then).
+        self.apply_consent(context.employee.as_deref())?;
         self.command("set the context", |ack| Cmd::SetContext(context, ack))
     }
 
@@ -856,7 +880,7 @@ impl Tracker {
     /// Counts one input event from the embedder's own hooks (only its kind: there is no way to
     /// pass a key). Ignored while stopped or paused, or when `track_input` is off.
     pub fn record_input(&self, event: InputEvent) {
-        if self.shared.config.track_input {
+        if self.shared.input_on() {
             self.shared.counter.record(event, self.shared.now());
         }
     }
@@ -866,7 +890,7 @@ impl Tracker {
     /// `heartbeat_timeout`, or on every change and then once a second). Ignored when
     /// `track_applications` is off.
     pub fn record_window(&self, application: &str, title: &str) -> Result<(), Error> {
-        if !self.shared.config.track_applications {
+        if !self.shared.applications_on() {
             return Ok(());
         }
         let at = self.shared.now();
@@ -895,7 +919,7 @@ impl Tracker {
             ))
             .into());
         }
-        if !self.shared.config.track_urls {
+        if !self.shared.urls_on() {
             return Ok(());
         }
         let at = self.shared.now();
@@ -1185,6 +1209,14 @@ impl Tracker {
         } else {
             shot.full_key
         };
+        if key.is_empty() {
+            // Removed by a retention purge that keeps the other image longer.
+            return Err(RuntimeError::ScreenshotNotFound(format!(
+                "{id} ({}: removed by the retention policy)",
+                if thumbnail { "thumbnail" } else { "full image" }
+            ))
+            .into());
+        }
         if let Some(bytes) = self.shared.outbox.spooled(id, &key)? {
             return Ok(bytes);
         }
@@ -1311,7 +1343,10 @@ impl Tracker {
     /// The right to talk to the provider about this folder's objects: this tracker runs (it owns
     /// the folder), or the folder's lock, taken for the caller's operation. `Err` when another
     /// tracker owns the folder.
-    fn provider_access(&self, purpose: &'static str) -> Result<Option<FolderLock>, Error> {
+    pub(super) fn provider_access(
+        &self,
+        purpose: &'static str,
+    ) -> Result<Option<FolderLock>, Error> {
         if matches!(*self.lock(), State::Running { .. } | State::Stopping) {
             return Ok(None);
         }

@@ -740,6 +740,79 @@ impl Outbox {
             .collect())
     }
 
+    /// [`delete_screenshot`](Self::delete_screenshot) for many at once: one transaction for
+    /// the batch (a retention purge, an erasure), then the spool files. Returns the keys queued
+    /// for remote deletion.
+    pub fn delete_screenshots(&self, shots: &[Screenshot]) -> Result<Vec<String>, OutboxError> {
+        if shots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut spool = Vec::new();
+        for shot in shots {
+            spool.extend(self.records.outbox_of(&shot.id)?);
+        }
+        let at = self.clock.now();
+        self.records.write(
+            shots
+                .iter()
+                .map(|s| Write::DeleteScreenshot {
+                    id: s.id.clone(),
+                    at,
+                })
+                .collect(),
+        )?;
+        for e in &spool {
+            let _ = std::fs::remove_file(self.spool_file(&e.spool_path));
+        }
+        let ids: HashSet<&str> = shots.iter().map(|s| s.id.as_str()).collect();
+        Ok(self
+            .records
+            .deletes_all()?
+            .into_iter()
+            .filter(|d| ids.contains(d.screenshot_id.as_str()))
+            .map(|d| d.object_key)
+            .collect())
+    }
+
+    /// Removes one object of a screenshot, the full image (`full`) or its thumbnail, keeping
+    /// the record and the other (a retention purge keeping the thumbnail longer): its pending
+    /// upload and spool file go, and its remote deletion is queued when it may have left the
+    /// machine. Returns the key queued, if any.
+    pub fn drop_object(
+        &self,
+        shot: &Screenshot,
+        full: bool,
+    ) -> Result<Option<String>, OutboxError> {
+        let key = if full {
+            &shot.full_key
+        } else {
+            &shot.thumb_key
+        };
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let rows: Vec<OutboxEntry> = self
+            .records
+            .outbox_of(&shot.id)?
+            .into_iter()
+            .filter(|e| &e.object_key == key)
+            .collect();
+        self.records.write(vec![Write::DropScreenshotObject {
+            id: shot.id.clone(),
+            full,
+            at: self.clock.now(),
+        }])?;
+        for e in &rows {
+            let _ = std::fs::remove_file(self.spool_file(&e.spool_path));
+        }
+        Ok(self
+            .records
+            .deletes_all()?
+            .into_iter()
+            .find(|d| d.screenshot_id == shot.id && &d.object_key == key)
+            .map(|d| d.object_key))
+    }
+
     /// Tries the remote deletions of one screenshot now (those whose upload is not in flight);
     /// failures stay queued with their backoff.
     pub async fn delete_remote_now(

@@ -19,6 +19,7 @@
 
 mod idle;
 mod query;
+mod retention;
 #[cfg(feature = "internals")]
 pub mod rollup;
 #[cfg(not(feature = "internals"))]
@@ -91,6 +92,8 @@ pub(crate) fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> RecordError 
         message: e.to_string(),
     }
 }
+
+pub(crate) use retention::consent_key;
 
 /// The context's three columns ('' meaning none, so UNIQUE constraints hold).
 pub(crate) fn ctx(c: &WorkContext) -> [&str; 3] {
@@ -434,6 +437,38 @@ impl RecordStore {
         filter: &Filter,
     ) -> Result<Vec<crate::model::idle::IdlePeriod>, RecordError> {
         self.view(|v| v.idle_periods(filter))
+    }
+
+    /// Rows a purge with these cutoffs will blank or remove: `[window_titles, urls,
+    /// activities, slots]`.
+    pub fn purge_counts(
+        &self,
+        cutoffs: &crate::model::retention::Cutoffs,
+    ) -> Result<[u64; 4], RecordError> {
+        self.read(|c| retention::purge_counts(c, cutoffs))
+    }
+
+    /// Rows of one employee per kind (`slots`, `activities`, `idle_periods`, `rollups`,
+    /// `consents`).
+    pub fn subject_counts(
+        &self,
+        employee: &str,
+    ) -> Result<std::collections::BTreeMap<&'static str, u64>, RecordError> {
+        self.read(|c| retention::subject_counts(c, employee))
+    }
+
+    /// The consents recorded (JSON as stored), of one employee or of everyone.
+    pub fn consents(&self, employee: Option<&str>) -> Result<Vec<String>, RecordError> {
+        self.read(|c| retention::consents(c, employee))
+    }
+
+    /// The purge log, newest first: `(when, the run's report as JSON)`.
+    pub fn purge_log(&self) -> Result<Vec<(Timestamp, String)>, RecordError> {
+        self.read(|c| {
+            c.prepare_cached("SELECT at_ms, report FROM purge_log ORDER BY id DESC")?
+                .query_map([], |r| Ok((Timestamp::from_millis(r.get(0)?), r.get(1)?)))?
+                .collect()
+        })
     }
 
     /// A setting kept across restarts.

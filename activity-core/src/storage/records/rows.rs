@@ -215,6 +215,33 @@ pub enum Write {
     /// rollups of the days it touches are rebuilt, and the decision is recorded. Screenshots
     /// of a discard are deleted by the caller through the durable delete path.
     IdleDecision(Box<crate::model::idle::IdlePeriod>),
+    /// Removes one object of a screenshot (the full image or the thumbnail; a retention
+    /// purge keeping the other longer): its remote deletion is queued when it may have left the
+    /// machine, its pending upload goes, and the record forgets its key.
+    DropScreenshotObject {
+        /// The screenshot.
+        id: String,
+        /// The full image (`true`) or the thumbnail.
+        full: bool,
+        /// When (the first attempt is due).
+        at: Timestamp,
+    },
+    /// A retention purge of the row kinds: titles and addresses blanked, activity and slot
+    /// rows removed, and (without `keep_rollups`) their rollups.
+    PurgeRows {
+        /// What is older than each goes.
+        cutoffs: Box<crate::model::retention::Cutoffs>,
+        /// Keep the report rollups of removed rows.
+        keep_rollups: bool,
+    },
+    /// A purge run, for the log.
+    PurgeLog(Box<crate::model::retention::PurgeReport>),
+    /// Every row of an employee (screenshots excepted: they go through
+    /// [`Write::DeleteScreenshot`] first), rollups and consent included.
+    EraseSubject {
+        /// The employee ('' = time tracked without one).
+        employee: String,
+    },
     /// A setting kept across restarts (the privacy switches).
     Setting {
         /// Its name.

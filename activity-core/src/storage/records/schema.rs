@@ -8,7 +8,7 @@ use super::RecordError;
 use super::sql_error;
 
 /// The schema version this library writes.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema. Context columns are '' rather than NULL so UNIQUE constraints hold.
@@ -165,6 +165,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (id, employee)
     );
     CREATE INDEX IF NOT EXISTS idle_periods_since ON idle_periods (since_ms);",
+    // 10: the retention purges' log (when, the run's cutoffs and counts as JSON), and the
+    // indexes a purge and an erasure read by.
+    "CREATE TABLE IF NOT EXISTS purge_log (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        report TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS slots_employee ON slots (employee);
+    CREATE INDEX IF NOT EXISTS activities_employee ON activities (employee);",
 ];
 
 /// 7: several processes on one folder. Spool entries hold the file's name only (resolved

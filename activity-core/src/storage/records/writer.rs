@@ -267,7 +267,7 @@ pub(crate) fn apply<'a>(
                      SELECT ?1, k.key, ?3, ?3, COALESCE(o.location, ?4)
                      FROM (SELECT ?2 AS key UNION ALL SELECT ?5) k
                      LEFT JOIN outbox o ON o.object_key = k.key
-                     WHERE o.id IS NULL OR o.attempts > 0",
+                     WHERE k.key <> '' AND (o.id IS NULL OR o.attempts > 0)",
                 )?
                 .execute(params![id, full, at.as_millis(), location, thumb])?;
             }
@@ -291,8 +291,47 @@ pub(crate) fn apply<'a>(
             )?
             .execute(params![id, next_attempt.as_millis(), error])?;
         }
-        Write::IdleDecision(_) => {
+        Write::IdleDecision(_) | Write::PurgeRows { .. } | Write::EraseSubject { .. } => {
             // (applied by `apply_job`, between two flushes of the rollups)
+        }
+        Write::DropScreenshotObject { id, full, at } => {
+            let column = if *full { "full_key" } else { "thumb_key" };
+            let shot: Option<(String, String)> = c
+                .prepare_cached(&format!(
+                    "SELECT {column}, location FROM screenshots WHERE id = ?1"
+                ))?
+                .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((key, location)) = shot.filter(|(k, _)| !k.is_empty()) {
+                c.prepare_cached(
+                    "INSERT OR IGNORE INTO remote_deletes (screenshot_id, object_key,
+                         next_attempt_ms, created_ms, location)
+                     SELECT ?1, ?2, ?3, ?3, COALESCE(o.location, ?4)
+                     FROM (SELECT ?2 AS key) k
+                     LEFT JOIN outbox o ON o.object_key = k.key
+                     WHERE o.id IS NULL OR o.attempts > 0",
+                )?
+                .execute(params![id, key, at.as_millis(), location])?;
+                c.prepare_cached("DELETE FROM outbox WHERE object_key = ?1")?
+                    .execute(params![key])?;
+                c.prepare_cached(&format!(
+                    "UPDATE screenshots SET {column} = '' WHERE id = ?1"
+                ))?
+                .execute(params![id])?;
+                // The other object's upload may be all that was left.
+                c.prepare_cached(
+                    "UPDATE screenshots SET upload_state = 'uploaded' WHERE id = ?1
+                     AND NOT EXISTS (SELECT 1 FROM outbox WHERE screenshot_id = ?1)",
+                )?
+                .execute(params![id])?;
+            }
+        }
+        Write::PurgeLog(report) => {
+            c.prepare_cached("INSERT INTO purge_log (at_ms, report) VALUES (?1, ?2)")?
+                .execute(params![
+                    report.at.as_millis(),
+                    serde_json::to_string(report).unwrap_or_default()
+                ])?;
         }
         Write::Setting { name, value } => {
             c.prepare_cached("INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)")?
@@ -313,6 +352,23 @@ fn apply_job(
         let sp = tx.savepoint()?;
         let mut rollups = Pending::new(job.rollups);
         for w in &job.writes {
+            if let Write::PurgeRows {
+                cutoffs,
+                keep_rollups,
+            } = w
+            {
+                std::mem::replace(&mut rollups, Pending::new(job.rollups)).flush(&sp, cache)?;
+                if super::retention::purge_rows(&sp, cutoffs, *keep_rollups)? {
+                    cache.reset();
+                }
+                continue;
+            }
+            if let Write::EraseSubject { employee } = w {
+                std::mem::replace(&mut rollups, Pending::new(job.rollups)).flush(&sp, cache)?;
+                super::retention::erase(&sp, employee)?;
+                cache.reset();
+                continue;
+            }
             if let Write::IdleDecision(p) = w {
                 // The rows change under the rollups: what is pending goes first, then the days
                 // the decision touched are rebuilt from their rows, and the writer's copies of
