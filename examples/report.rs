@@ -96,6 +96,7 @@ fn run(a: &Args) -> Result<(), String> {
         employee: None,
         project: a.project.clone(),
         top_n: a.top,
+        categories: true,
     };
     let r = tracker
         .report(&viewer, &request)

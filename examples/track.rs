@@ -304,6 +304,7 @@ fn summary(
         employee: None,
         project: None,
         top_n: 10,
+        categories: true,
     };
     let report = tracker
         .report(&Viewer::Admin, &request)

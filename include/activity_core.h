@@ -319,6 +319,10 @@ typedef struct ac_tracker_options {
   // The clock the tracker reads (the tracker keeps its own reference), or NULL for the
   // system clock. A manual clock drives a tracker through hours in a test.
   const struct ac_manual_clock *clock;
+  // Nonzero: `ac_tracker_start` (and a context change to another employee while running)
+  // refuses until `ac_tracker_record_consent` has recorded the employee's consent. Default 0.
+  // Features not consented are off either way.
+  uint32_t require_consent;
 } ac_tracker_options;
 
 #ifdef __cplusplus
@@ -604,13 +608,25 @@ ac_result ac_tracker_record_input(const struct ac_tracker *tracker_, uint32_t ki
 
 // A window sample from the product's own hooks: `application` with `title` has the focus.
 //
+// **How often**: on every change of focus or title, and then at least once every
+// `heartbeat_timeout` (configuration, default 5 s) while it stays the same — once a second is
+// what the built-in poller does. Samples of the same window and title merge into one record
+// while they arrive at most `heartbeat_timeout` apart; a longer gap ends the record at the last
+// sample, and the time until the next sample goes to no application (it is still tracked time:
+// slots count it). While the user is idle (`idle_after`) no application gets time whatever the
+// samples say. Ignored when `track_applications` is off.
+//
 // # Safety
 // `tracker` is live; the strings are NUL-terminated.
 ac_result ac_tracker_record_window(const struct ac_tracker *tracker_,
                                    const char *application,
                                    const char *title);
 
-// A URL sample (a browser integration): the active tab of `application` shows `url`.
+// A URL sample (a browser integration): the active tab of `application` shows `url`. Sent as
+// window samples are (on change, then at least every `heartbeat_timeout`). The query string and
+// fragment are stripped (`strip_url_query`) and the exclusion rules applied before anything is
+// stored. A string that is not an absolute URL is `AC_INVALID_INPUT` (`about:blank` or
+// `chrome://newtab` are URLs: they say no website is in front).
 //
 // # Safety
 // `tracker` is live; the strings are NUL-terminated.
@@ -693,6 +709,81 @@ ac_result ac_tracker_idle_periods_json(const struct ac_tracker *tracker_,
                                        const char *viewer_json,
                                        const char *query_json,
                                        char **out_json);
+
+// Puts a retention policy in force (`{"screenshots": "365d", "thumbnails": …,
+// "window_titles": …, "urls": "60d", "activities": …, "slots": …, "keep_rollups": true}`,
+// durations as in the configuration, each at least a day), or NULL for none. A running
+// tracker purges with it at its next turn, then daily (`purged` events).
+//
+// # Safety
+// `tracker` is live; `policy_json` NULL or NUL-terminated.
+ac_result ac_tracker_set_retention_policy(const struct ac_tracker *tracker_,
+                                          const char *policy_json);
+
+// Purges what a retention policy no longer keeps at `now_ms` (milliseconds since the epoch):
+// `policy_json`, or NULL for the policy in force (none: `AC_INVALID_STATE`). Every copy goes:
+// rows, spool files, pending uploads, thumbnails, and the provider's objects (durably queued,
+// tried now when this process may reach the provider). Resumable and idempotent; logged.
+// `*out_json` (NULL: not wanted) receives the run's report (`{"at", "cutoffs", "screenshots",
+// "full_images", "thumbnails", "window_titles", "urls", "activities", "slots",
+// "remote_deletes_queued"}`), freed with `ac_string_free`.
+//
+// # Safety
+// `tracker` is live; `policy_json` NULL or NUL-terminated; `out_json` NULL or points to a
+// `char *`.
+ac_result ac_tracker_purge(const struct ac_tracker *tracker_,
+                           const char *policy_json,
+                           int64_t now_ms,
+                           char **out_json);
+
+// Every purge run recorded in the data folder, newest first, as a JSON array of reports.
+//
+// # Safety
+// `tracker` is live; `out_json` points to a `char *`.
+ac_result ac_tracker_purge_log_json(const struct ac_tracker *tracker_, char **out_json);
+
+// Exports everything kept about `employee` into `folder` (GDPR articles 15 and 20): JSON
+// Lines per table, every screenshot and thumbnail, and `manifest.json` with the counts and
+// each file's size and SHA-256. `viewer` must be allowed to see the employee. `*out_json`
+// (NULL: not wanted) receives the manifest.
+//
+// # Safety
+// `tracker` is live; `viewer_json`, `employee` and `folder` NUL-terminated; `out_json` NULL or
+// points to a `char *`.
+ac_result ac_tracker_export_subject(const struct ac_tracker *tracker_,
+                                    const char *viewer_json,
+                                    const char *employee,
+                                    const char *folder,
+                                    char **out_json);
+
+// Erases everything kept about `employee`: screenshots everywhere (the provider's objects
+// through durable deletes), slots, activities, idle periods, rollups, consent. `*out_json`
+// (NULL: not wanted) receives the counts removed.
+//
+// # Safety
+// `tracker` is live; `viewer_json` and `employee` NUL-terminated; `out_json` NULL or points to
+// a `char *`.
+ac_result ac_tracker_erase_subject(const struct ac_tracker *tracker_,
+                                   const char *viewer_json,
+                                   const char *employee,
+                                   char **out_json);
+
+// Records what an employee agreed to: `{"employee": "ana", "screenshots": true,
+// "applications": true, "urls": false, "input": true, "policy_version": "2026-11",
+// "accepted_at": "2026-12-01T09:00:00Z"}`. While that employee is tracked, features not
+// consented stop at once. A missing field is `AC_INVALID_INPUT`, naming it.
+//
+// # Safety
+// `tracker` is live; `consent_json` NUL-terminated.
+ac_result ac_tracker_record_consent(const struct ac_tracker *tracker_, const char *consent_json);
+
+// The consent recorded for `employee` (NULL: time tracked without one) as JSON, or `null`.
+//
+// # Safety
+// `tracker` is live; `employee` NULL or NUL-terminated; `out_json` points to a `char *`.
+ac_result ac_tracker_consent_json(const struct ac_tracker *tracker_,
+                                  const char *employee,
+                                  char **out_json);
 
 // Slots (both activity figures) as a JSON array; arguments as for `ac_tracker_screenshots_json`.
 //

@@ -11,6 +11,7 @@
 use crate::capture::{CaptureError, SourceKind};
 use crate::media::MediaError;
 use crate::model::activity::ActivityError;
+use crate::model::category::CategoryError;
 use crate::model::config::ConfigError;
 use crate::model::report::PeriodError;
 use crate::model::schedule::ScheduleError;
@@ -56,6 +57,9 @@ pub enum Error {
     /// The tracker runtime: a wrong state, unavailable sources, the data folder, reentrancy.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
+    /// A category set that cannot be used (syntax, a rule that does not compile).
+    #[error(transparent)]
+    Category(#[from] CategoryError),
 }
 
 /// The kind of an [`Error`]: stable across releases (new kinds may be added, none renumbered),
@@ -241,6 +245,7 @@ impl Error {
             Error::Capture(CaptureError::Unavailable { .. }) => ErrorKind::Unavailable,
             Error::Capture(_) => ErrorKind::Io,
             Error::Runtime(e) => e.kind(),
+            Error::Category(_) => ErrorKind::InvalidInput,
         }
     }
 }

@@ -713,6 +713,7 @@ fn reports_from_rollups_equal_reports_from_every_row_in_any_zone() {
                     employee: None,
                     project: Some("Apollo".into()).filter(|_| zone == "Asia/Kolkata"),
                     top_n: 3,
+                    categories: true,
                 };
                 let fast = t.report(&viewer, &request).unwrap();
                 let visible: Vec<ActivityRecord> = everything

@@ -89,6 +89,10 @@ pub struct ac_tracker_options {
     /// The clock the tracker reads (the tracker keeps its own reference), or NULL for the
     /// system clock. A manual clock drives a tracker through hours in a test.
     pub clock: *const ac_manual_clock,
+    /// Nonzero: `ac_tracker_start` (and a context change to another employee while running)
+    /// refuses until `ac_tracker_record_consent` has recorded the employee's consent. Default 0.
+    /// Features not consented are off either way.
+    pub require_consent: u32,
 }
 
 /// A clock that moves only when told (`ac_manual_clock_set`, `ac_manual_clock_advance`):
@@ -174,6 +178,7 @@ fn default_tracker_options() -> ac_tracker_options {
         event_user_data_free: None,
         browser_bridge: 0,
         clock: std::ptr::null(),
+        require_consent: 0,
     }
 }
 
@@ -236,7 +241,8 @@ pub unsafe extern "C" fn ac_tracker_new(
         let mut b = Tracker::builder(config)
             .data_dir(dir)
             .missing_sources(missing)
-            .browser_bridge(o.browser_bridge != 0);
+            .browser_bridge(o.browser_bridge != 0)
+            .require_consent(o.require_consent != 0);
         // SAFETY: NULL or a live ac_storage (documented).
         if let Some(s) = unsafe { o.storage.as_ref() } {
             b = b.storage(s.client.storage().clone());
@@ -649,6 +655,193 @@ pub unsafe extern "C" fn ac_tracker_idle_periods_json(
 ) -> ac_result {
     read_json(tracker_, viewer_json, query_json, out_json, |t, v, q| {
         t.idle_periods(v, q)
+    })
+}
+
+/// Parses an optional JSON argument whose problems are configuration errors.
+fn policy_json<T: serde::de::DeserializeOwned>(
+    p: *const c_char,
+    argument: &str,
+) -> Result<Option<T>, Failure> {
+    match optional_text(p, argument)? {
+        None => Ok(None),
+        Some(raw) => serde_json::from_str(raw).map(Some).map_err(|e| {
+            Failure::new(
+                ac_result::AC_INVALID_CONFIG,
+                format!("{argument}: {e} (in {raw:?})"),
+            )
+        }),
+    }
+}
+
+/// Puts a retention policy in force (`{"screenshots": "365d", "thumbnails": …,
+/// "window_titles": …, "urls": "60d", "activities": …, "slots": …, "keep_rollups": true}`,
+/// durations as in the configuration, each at least a day), or NULL for none. A running
+/// tracker purges with it at its next turn, then daily (`purged` events).
+///
+/// # Safety
+/// `tracker` is live; `policy_json` NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_set_retention_policy(
+    tracker_: *const ac_tracker,
+    policy_json: *const c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        Ok(t.set_retention_policy(policy_json_arg(policy_json)?)?)
+    })
+}
+
+fn policy_json_arg(
+    p: *const c_char,
+) -> Result<Option<activity_core::model::retention::RetentionPolicy>, Failure> {
+    policy_json(p, "policy")
+}
+
+/// Purges what a retention policy no longer keeps at `now_ms` (milliseconds since the epoch):
+/// `policy_json`, or NULL for the policy in force (none: `AC_INVALID_STATE`). Every copy goes:
+/// rows, spool files, pending uploads, thumbnails, and the provider's objects (durably queued,
+/// tried now when this process may reach the provider). Resumable and idempotent; logged.
+/// `*out_json` (NULL: not wanted) receives the run's report (`{"at", "cutoffs", "screenshots",
+/// "full_images", "thumbnails", "window_titles", "urls", "activities", "slots",
+/// "remote_deletes_queued"}`), freed with `ac_string_free`.
+///
+/// # Safety
+/// `tracker` is live; `policy_json` NULL or NUL-terminated; `out_json` NULL or points to a
+/// `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_purge(
+    tracker_: *const ac_tracker,
+    policy_json: *const c_char,
+    now_ms: i64,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let now = activity_core::Timestamp::from_millis(now_ms);
+        let report = match policy_json_arg(policy_json)? {
+            Some(p) => t.purge_with(&p, now)?,
+            None => t.purge(now)?,
+        };
+        if !out_json.is_null() {
+            *out(out_json, "out")? = json(&report)?;
+        }
+        Ok(())
+    })
+}
+
+/// Every purge run recorded in the data folder, newest first, as a JSON array of reports.
+///
+/// # Safety
+/// `tracker` is live; `out_json` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_purge_log_json(
+    tracker_: *const ac_tracker,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let slot = out(out_json, "out")?;
+        *slot = json(&t.purge_log()?)?;
+        Ok(())
+    })
+}
+
+/// Exports everything kept about `employee` into `folder` (GDPR articles 15 and 20): JSON
+/// Lines per table, every screenshot and thumbnail, and `manifest.json` with the counts and
+/// each file's size and SHA-256. `viewer` must be allowed to see the employee. `*out_json`
+/// (NULL: not wanted) receives the manifest.
+///
+/// # Safety
+/// `tracker` is live; `viewer_json`, `employee` and `folder` NUL-terminated; `out_json` NULL or
+/// points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_export_subject(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    employee: *const c_char,
+    folder: *const c_char,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let v = viewer(viewer_json)?;
+        let manifest =
+            t.export_subject(&v, text(employee, "employee")?, text(folder, "folder")?)?;
+        if !out_json.is_null() {
+            *out(out_json, "out")? = json(&manifest)?;
+        }
+        Ok(())
+    })
+}
+
+/// Erases everything kept about `employee`: screenshots everywhere (the provider's objects
+/// through durable deletes), slots, activities, idle periods, rollups, consent. `*out_json`
+/// (NULL: not wanted) receives the counts removed.
+///
+/// # Safety
+/// `tracker` is live; `viewer_json` and `employee` NUL-terminated; `out_json` NULL or points to
+/// a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_erase_subject(
+    tracker_: *const ac_tracker,
+    viewer_json: *const c_char,
+    employee: *const c_char,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let v = viewer(viewer_json)?;
+        let report = t.erase_subject(&v, text(employee, "employee")?)?;
+        if !out_json.is_null() {
+            *out(out_json, "out")? = json(&report)?;
+        }
+        Ok(())
+    })
+}
+
+/// Records what an employee agreed to: `{"employee": "ana", "screenshots": true,
+/// "applications": true, "urls": false, "input": true, "policy_version": "2026-11",
+/// "accepted_at": "2026-12-01T09:00:00Z"}`. While that employee is tracked, features not
+/// consented stop at once. A missing field is `AC_INVALID_INPUT`, naming it.
+///
+/// # Safety
+/// `tracker` is live; `consent_json` NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_record_consent(
+    tracker_: *const ac_tracker,
+    consent_json: *const c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let raw = text(consent_json, "consent")?;
+        let consent: activity_core::model::retention::Consent =
+            serde_json::from_str(raw).map_err(|e| {
+                Failure::new(
+                    ac_result::AC_INVALID_INPUT,
+                    format!("consent: {e} (in {raw:?})"),
+                )
+            })?;
+        Ok(t.record_consent(consent)?)
+    })
+}
+
+/// The consent recorded for `employee` (NULL: time tracked without one) as JSON, or `null`.
+///
+/// # Safety
+/// `tracker` is live; `employee` NULL or NUL-terminated; `out_json` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_consent_json(
+    tracker_: *const ac_tracker,
+    employee: *const c_char,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let e = optional_text(employee, "employee")?;
+        let slot = out(out_json, "out")?;
+        *slot = json(&t.consent(e)?)?;
+        Ok(())
     })
 }
 

@@ -144,6 +144,18 @@ impl NativeTracker {
     }
 }
 
+/// A retention policy from JSON (None: none); its problems are configuration errors.
+fn retention_policy(
+    json: Option<&str>,
+) -> PyResult<Option<activity_core::model::retention::RetentionPolicy>> {
+    json.map(|raw| {
+        serde_json::from_str(raw).map_err(|e| {
+            crate::errors::ConfigError::new_err(format!("retention policy: {e} (in {raw:?})"))
+        })
+    })
+    .transpose()
+}
+
 /// A clock that moves only when told: tests drive a tracker through hours of fake time.
 #[pyclass(module = "activity_core._native", frozen)]
 pub(crate) struct ManualClock {
@@ -179,7 +191,7 @@ impl ManualClock {
 #[pymethods]
 impl NativeTracker {
     #[new]
-    #[pyo3(signature = (data_dir, config=None, storage=None, missing_sources="refuse", disabled_sources=Vec::new(), on_event=None, browser_bridge=false, clock=None))]
+    #[pyo3(signature = (data_dir, config=None, storage=None, missing_sources="refuse", disabled_sources=Vec::new(), on_event=None, browser_bridge=false, clock=None, require_consent=false))]
     // The Python constructor's keyword arguments, one parameter each.
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -192,6 +204,7 @@ impl NativeTracker {
         on_event: Option<Py<PyAny>>,
         browser_bridge: bool,
         clock: Option<&ManualClock>,
+        require_consent: bool,
     ) -> PyResult<NativeTracker> {
         let missing = match missing_sources {
             "refuse" => MissingSources::Refuse,
@@ -206,7 +219,8 @@ impl NativeTracker {
         let mut b = Tracker::builder(config)
             .data_dir(data_dir)
             .missing_sources(missing)
-            .browser_bridge(browser_bridge);
+            .browser_bridge(browser_bridge)
+            .require_consent(require_consent);
         if let Some(s) = storage {
             b = b.storage(s.client.storage().clone());
         }
@@ -538,6 +552,75 @@ impl NativeTracker {
         query_json: Option<&str>,
     ) -> PyResult<String> {
         self.read_json(py, viewer_json, query_json, |t, v, q| t.idle_periods(v, q))
+    }
+
+    /// Puts a retention policy (JSON) in force; None: none.
+    #[pyo3(signature = (policy_json=None))]
+    fn set_retention_policy(&self, py: Python<'_>, policy_json: Option<&str>) -> PyResult<()> {
+        let policy = retention_policy(policy_json)?;
+        self.with(py, |t| t.set_retention_policy(policy))
+    }
+
+    /// Purges at `now_ms` (None: the tracker's clock) with `policy_json`, or the policy in
+    /// force: the report, JSON.
+    #[pyo3(signature = (now_ms=None, policy_json=None))]
+    fn purge(
+        &self,
+        py: Python<'_>,
+        now_ms: Option<i64>,
+        policy_json: Option<&str>,
+    ) -> PyResult<String> {
+        let policy = retention_policy(policy_json)?;
+        let r = self.with(py, |t| {
+            let now = now_ms.map_or_else(|| t.now(), activity_core::Timestamp::from_millis);
+            match &policy {
+                Some(p) => t.purge_with(p, now),
+                None => t.purge(now),
+            }
+        })?;
+        to_json(&r)
+    }
+
+    fn purge_log_json(&self, py: Python<'_>) -> PyResult<String> {
+        let log = self.with(py, |t| t.purge_log())?;
+        to_json(&log)
+    }
+
+    #[pyo3(signature = (employee, folder, viewer_json=None))]
+    fn export_subject(
+        &self,
+        py: Python<'_>,
+        employee: &str,
+        folder: std::path::PathBuf,
+        viewer_json: Option<&str>,
+    ) -> PyResult<String> {
+        let v = viewer(viewer_json)?;
+        let m = self.with(py, |t| t.export_subject(&v, employee, &folder))?;
+        to_json(&m)
+    }
+
+    #[pyo3(signature = (employee, viewer_json=None))]
+    fn erase_subject(
+        &self,
+        py: Python<'_>,
+        employee: &str,
+        viewer_json: Option<&str>,
+    ) -> PyResult<String> {
+        let v = viewer(viewer_json)?;
+        let r = self.with(py, |t| t.erase_subject(&v, employee))?;
+        to_json(&r)
+    }
+
+    fn record_consent(&self, py: Python<'_>, consent_json: &str) -> PyResult<()> {
+        let consent: activity_core::model::retention::Consent = serde_json::from_str(consent_json)
+            .map_err(|e| InvalidInputError::new_err(format!("consent: {e}")))?;
+        self.with(py, |t| t.record_consent(consent))
+    }
+
+    #[pyo3(signature = (employee=None))]
+    fn consent_json(&self, py: Python<'_>, employee: Option<&str>) -> PyResult<String> {
+        let c = self.with(py, |t| t.consent(employee))?;
+        to_json(&c)
     }
 
     /// The report as (JSON, HTML, CSV tables, SVG charts by name).

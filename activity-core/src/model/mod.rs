@@ -9,12 +9,14 @@
 //! | [`idle`] | when the user counts as idle |
 //! | [`web`] | URL normalisation (query stripping) and registrable domains |
 //! | [`exclusion`] | privacy rules that drop applications, titles and URLs |
+//! | [`category`] | productivity categories: ActivityWatch's export format and classifier |
 //! | [`activity`] | heartbeat merging of window and URL samples into activity records |
 //! | [`schedule`] | the screenshot schedule (aligned or random, seedable) |
 //! | [`report`] | top applications, top websites, average activity per project |
 //! | [`retention`] | retention policies, purge reports, data-subject exports and erasure, consent |
 
 pub mod activity;
+pub mod category;
 pub mod config;
 pub mod counter;
 pub mod exclusion;

@@ -37,6 +37,7 @@
 
 mod browser;
 mod capture;
+mod categories;
 mod control;
 mod events;
 mod folder;

@@ -175,6 +175,14 @@ pub struct ReportRequest {
     /// Rows of the top lists before the `other` row (default 10).
     #[serde(default = "default_top_n")]
     pub top_n: usize,
+    /// Include the productivity categories (default `true`; `false` leaves them empty and
+    /// costs nothing).
+    #[serde(default = "default_categories")]
+    pub categories: bool,
+}
+
+fn default_categories() -> bool {
+    true
 }
 
 fn default_top_n() -> usize {
@@ -189,6 +197,7 @@ impl ReportRequest {
             employee: None,
             project: None,
             top_n: default_top_n(),
+            categories: true,
         }
     }
 }

@@ -159,6 +159,11 @@ fn jsonl<T: serde::Serialize>(rows: &[T]) -> Vec<u8> {
 }
 
 impl Tracker {
+    /// The tracker's clock now (the system clock, or the one given to the builder).
+    pub fn now(&self) -> Timestamp {
+        self.shared.now()
+    }
+
     /// The retention policy in force (`Config::retention`, or the last
     /// [`set_retention_policy`](Self::set_retention_policy)).
     pub fn retention_policy(&self) -> Option<RetentionPolicy> {

@@ -105,6 +105,8 @@ pub(crate) struct Shared {
     pub(crate) consent_for: Mutex<Option<String>>,
     /// The retention policy in force (`Config::retention`, or set later).
     pub(crate) retention: Mutex<Option<crate::model::retention::RetentionPolicy>>,
+    /// The category set in force.
+    pub(crate) categories: Mutex<Arc<super::categories::Categories>>,
     /// When the running tracker purges next (ms; `i64::MIN`: at the next turn).
     pub(crate) next_purge: std::sync::atomic::AtomicI64,
 }

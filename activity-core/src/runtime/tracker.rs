@@ -280,6 +280,7 @@ impl TrackerBuilder {
             Ok(records.setting(name)?.map(|v| v == "true"))
         };
         let retention = self.config.retention.clone();
+        let categories = super::categories::Categories::load(&records);
         let switches = ScreenshotSwitches {
             employee: stored(EMPLOYEE_SWITCH)?.unwrap_or(self.config.is_screenshot_enabled),
             organisation: self.config.allow_screenshot_capture
@@ -361,6 +362,7 @@ impl TrackerBuilder {
                 consented: Default::default(),
                 consent_for: Mutex::new(None),
                 retention: Mutex::new(retention),
+                categories: Mutex::new(Arc::new(categories)),
                 next_purge: std::sync::atomic::AtomicI64::new(i64::MIN),
             }),
             state: Mutex::new(State::Idle {
@@ -1125,6 +1127,45 @@ impl Tracker {
             };
             let mut team = compute(&request.period, &resolved, inputs);
             team.totals.idle_kept_seconds = kept_seconds(None);
+            // Productivity categories: from the rows read (a short period) or the cache.
+            let parts = if request.categories {
+                super::categories::report_parts(
+                    &self.shared,
+                    records,
+                    &filter,
+                    &resolved,
+                    short.then_some(activities.as_slice()),
+                    &|a, b| raw_between(a, b),
+                )?
+            } else {
+                super::categories::Parts::default()
+            };
+            let classifier = crate::util::lock(&self.shared.categories).clone();
+            let c = &classifier.classifier;
+            team.categories = parts.total.breakdown(c);
+            team.category_days = resolved
+                .days
+                .iter()
+                .zip(&parts.days)
+                .map(|((day, _, _), t)| crate::model::report::DayCategories {
+                    day: day.clone(),
+                    categories: t.breakdown(c),
+                })
+                .collect();
+            let mut projects: Vec<_> = parts.projects.iter().collect();
+            projects.sort_by_key(|(p, t)| {
+                (
+                    std::cmp::Reverse(t.entries().map(|(_, ms)| ms).sum::<i64>()),
+                    (*p).clone(),
+                )
+            });
+            team.category_projects = projects
+                .into_iter()
+                .map(|(p, t)| crate::model::report::ProjectCategories {
+                    project: p.clone(),
+                    categories: t.breakdown(c),
+                })
+                .collect();
             // More than one employee: each one's timeline and distribution of their own, never
             // one blended timeline.
             let mut employees: Vec<Option<&str>> =
@@ -1163,6 +1204,11 @@ impl Tracker {
                 );
                 let mut own = own;
                 own.totals.idle_kept_seconds = kept_seconds(Some(e));
+                own.categories = parts
+                    .employees
+                    .get(&e.map(str::to_string))
+                    .map(|t| t.breakdown(c))
+                    .unwrap_or_default();
                 each.push((e.map(str::to_string), own));
             }
             Ok(crate::model::report::with_employees(team, each))

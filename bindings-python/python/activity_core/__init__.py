@@ -60,6 +60,12 @@ from ._types import (
     IdlePeriod,
     IdlePolicy,
     IdleResolution,
+    Consent,
+    EraseReport,
+    ExportedFile,
+    PurgeReport,
+    RetentionPolicy,
+    SubjectExport,
     event_from_dict,
     from_time,
     to_time,
@@ -78,6 +84,12 @@ __all__ = [
     "DeleteOutcome",
     "Event",
     "IncompatibleError",
+    "Consent",
+    "EraseReport",
+    "ExportedFile",
+    "PurgeReport",
+    "RetentionPolicy",
+    "SubjectExport",
     "IdleAnswerKind",
     "IdlePeriod",
     "IdlePolicy",
@@ -270,6 +282,7 @@ class Tracker:
         storage_timeout: float = 60.0,
         browser_bridge: bool = False,
         clock: ManualClock | None = None,
+        require_consent: bool = False,
     ) -> None:
         if config is None:
             config = Config()
@@ -295,6 +308,7 @@ class Tracker:
             callback,
             bool(browser_bridge),
             clock._native if clock is not None else None,
+            bool(require_consent),
         )
         _live.add(self)
 
@@ -486,6 +500,42 @@ class Tracker:
     ) -> list[IdlePeriod]:
         """Decided idle periods overlapping `[start, end)` that `viewer` may see."""
         return [IdlePeriod.from_dict(r) for r in self._rows(self._native.idle_periods_json, viewer, start, end, employee, None)]
+
+    def set_retention_policy(self, policy: RetentionPolicy | None) -> None:
+        """Puts `policy` in force (None: keep everything): a running tracker purges with it at
+        its next turn, then daily. A duration below a day raises `ConfigError` naming it."""
+        self._native.set_retention_policy(None if policy is None else json.dumps(policy.to_dict()))
+
+    def purge(self, now: datetime | None = None, policy: RetentionPolicy | None = None) -> PurgeReport:
+        """Removes every copy of what `policy` (default: the one in force) no longer keeps at
+        `now` (default: the tracker's clock now): rows, spool files, uploads, thumbnails, the
+        provider's objects. Resumable and idempotent; logged (`purge_log`)."""
+        if now is not None:
+            from_time(now, "now")
+        when = _millis(now) if now is not None else None
+        body = None if policy is None else json.dumps(policy.to_dict())
+        return PurgeReport.from_dict(json.loads(self._native.purge(when, body)))
+
+    def purge_log(self) -> list[PurgeReport]:
+        """Every purge recorded in the data folder, newest first."""
+        return [PurgeReport.from_dict(r) for r in json.loads(self._native.purge_log_json())]
+
+    def export_subject(self, employee: str, folder: str | os.PathLike[str], *, viewer: Viewer) -> SubjectExport:
+        """Writes everything kept about `employee` to `folder` (JSON Lines per table, the images,
+        `manifest.json` with SHA-256 of each file): GDPR articles 15 and 20."""
+        return SubjectExport.from_dict(json.loads(self._native.export_subject(employee, os.fspath(folder), _viewer(viewer))))
+
+    def erase_subject(self, employee: str, *, viewer: Viewer) -> EraseReport:
+        """Erases everything kept about `employee`, the provider's copies included."""
+        return EraseReport(**json.loads(self._native.erase_subject(employee, _viewer(viewer))))
+
+    def record_consent(self, consent: Consent) -> None:
+        """Records what an employee agreed to; features not consented stop at once."""
+        self._native.record_consent(json.dumps(consent.to_dict()))
+
+    def consent(self, employee: str | None) -> Consent | None:
+        d = json.loads(self._native.consent_json(employee))
+        return None if d is None else Consent.from_dict(d)
 
     @staticmethod
     def _rows(

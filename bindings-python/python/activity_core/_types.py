@@ -33,6 +33,12 @@ __all__ = [
     "IdlePeriod",
     "IdlePolicy",
     "IdleResolution",
+    "Consent",
+    "EraseReport",
+    "ExportedFile",
+    "PurgeReport",
+    "RetentionPolicy",
+    "SubjectExport",
     "event_from_dict",
     "to_time",
     "from_time",
@@ -364,6 +370,122 @@ class IdlePeriod:
     def from_dict(cls, d: dict[str, Any]) -> IdlePeriod:
         return cls(d["id"], d.get("employee"), _t(d["since"]), _t(d["until"]), d["answer"], d.get("project"),
                    d.get("note"), d["decided_by"], _t(d["decided_at"]))
+
+
+def _days(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long each kind of data is kept (None: for ever; at least a day). A purge removes
+    every copy of what is older: rows, spool files, thumbnails, the provider's objects.
+    `RetentionPolicy.time_doctor()` is Time Doctor's documented preset."""
+
+    screenshots: timedelta | None = None
+    thumbnails: timedelta | None = None
+    window_titles: timedelta | None = None
+    urls: timedelta | None = None
+    activities: timedelta | None = None
+    slots: timedelta | None = None
+    keep_rollups: bool = True
+
+    @classmethod
+    def time_doctor(cls) -> RetentionPolicy:
+        return cls(screenshots=timedelta(days=365), urls=timedelta(days=60))
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            name: _days(getattr(self, name))
+            for name in ("screenshots", "thumbnails", "window_titles", "urls", "activities", "slots")
+        }
+        d["keep_rollups"] = self.keep_rollups
+        return d
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What one purge removed, and its cutoffs (kind -> instant; what is older goes)."""
+
+    at: datetime
+    cutoffs: dict[str, datetime | None]
+    screenshots: int
+    full_images: int
+    thumbnails: int
+    window_titles: int
+    urls: int
+    activities: int
+    slots: int
+    remote_deletes_queued: int
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PurgeReport:
+        return cls(_t(d["at"]), {k: to_time(v) for k, v in d["cutoffs"].items()}, d["screenshots"],
+                   d["full_images"], d["thumbnails"], d["window_titles"], d["urls"], d["activities"],
+                   d["slots"], d["remote_deletes_queued"])
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One file of an export: its path in the folder, size and SHA-256 (hex)."""
+
+    path: str
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class SubjectExport:
+    """The manifest of an employee's export (also `manifest.json` in the folder)."""
+
+    format_version: int
+    employee: str
+    exported_at: datetime
+    counts: dict[str, int]
+    files: tuple[ExportedFile, ...]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SubjectExport:
+        return cls(d["format_version"], d["employee"], _t(d["exported_at"]), dict(d["counts"]),
+                   tuple(ExportedFile(**f) for f in d["files"]))
+
+
+@dataclass(frozen=True)
+class EraseReport:
+    """What erasing an employee's data removed (remote objects: confirmed, or still queued)."""
+
+    employee: str
+    slots: int
+    activities: int
+    screenshots: int
+    idle_periods: int
+    consents: int
+    rollups: int
+    remote_deletes_queued: int
+    remote_deleted: int
+
+
+@dataclass(frozen=True)
+class Consent:
+    """What an employee agreed to, under which policy version, when."""
+
+    employee: str | None
+    screenshots: bool
+    applications: bool
+    urls: bool
+    input: bool
+    policy_version: str
+    accepted_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["accepted_at"] = from_time(self.accepted_at, "accepted_at")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Consent:
+        return cls(d.get("employee"), d["screenshots"], d["applications"], d["urls"], d["input"],
+                   d["policy_version"], _t(d["accepted_at"]))
 
 
 @dataclass(frozen=True)

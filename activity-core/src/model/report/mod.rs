@@ -23,6 +23,8 @@
 //!   would need every activity row of the period). A year of heavy use reports in about 4 ms.
 
 pub mod period;
+
+pub use crate::model::category::{CategoryBreakdown, CategoryTime};
 pub mod render;
 mod usage;
 
@@ -113,7 +115,7 @@ pub struct Totals {
 }
 
 /// A whole report. Serialised (serde) with snake_case names and RFC 3339 times.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// The period asked for.
     pub period: Period,
@@ -140,10 +142,21 @@ pub struct Report {
     /// absent from the JSON) for a report of one employee.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub employees: Vec<EmployeeReport>,
+    /// Application time by productivity category ([`crate::model::category`]: the category
+    /// sets in force, ActivityWatch's default unless set): per category, per top-level
+    /// category, the score, productive / neutral / unproductive / uncategorized seconds.
+    #[serde(default)]
+    pub categories: CategoryBreakdown,
+    /// The same per day of the period.
+    #[serde(default)]
+    pub category_days: Vec<DayCategories>,
+    /// The same per project, most time first.
+    #[serde(default)]
+    pub category_projects: Vec<ProjectCategories>,
 }
 
 /// One employee's part of a report over several ([`Report::employees`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EmployeeReport {
     /// The employee (`None`: time tracked without one).
     pub employee: Option<String>,
@@ -153,6 +166,27 @@ pub struct EmployeeReport {
     pub distribution: Vec<Bucket>,
     /// This employee's totals.
     pub totals: Totals,
+    /// This employee's time by category.
+    #[serde(default)]
+    pub categories: CategoryBreakdown,
+}
+
+/// One day's time by category ([`Report::category_days`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DayCategories {
+    /// The date (`YYYY-MM-DD`, in the report's time zone).
+    pub day: String,
+    /// Its time by category.
+    pub categories: CategoryBreakdown,
+}
+
+/// One project's time by category ([`Report::category_projects`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectCategories {
+    /// The project (`None`: time tracked without one).
+    pub project: Option<String>,
+    /// Its time by category.
+    pub categories: CategoryBreakdown,
 }
 
 /// A report over several employees from the team's report and each employee's own (each
@@ -180,6 +214,7 @@ pub fn with_employees(mut team: Report, each: Vec<(Option<String>, Report)>) -> 
             timeline: r.timeline,
             distribution: r.distribution,
             totals: r.totals,
+            categories: r.categories,
         })
         .collect();
     team
@@ -516,5 +551,8 @@ pub fn compute(period: &Period, resolved: &Resolved, inputs: Inputs<'_>) -> Repo
         },
         totals,
         employees: Vec::new(),
+        categories: CategoryBreakdown::default(),
+        category_days: Vec::new(),
+        category_projects: Vec::new(),
     }
 }

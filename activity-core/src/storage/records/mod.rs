@@ -36,7 +36,9 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 
 pub use query::Filter;
-pub use rows::{OutboxEntry, RemoteDelete, Screenshot, SlotRecord, SlotRow, UploadState, Write};
+pub use rows::{
+    CategoryFill, OutboxEntry, RemoteDelete, Screenshot, SlotRecord, SlotRow, UploadState, Write,
+};
 #[allow(unused_imports)]
 pub use schema::SCHEMA_VERSION;
 
@@ -531,6 +533,26 @@ impl Snapshot<'_> {
     /// As [`RecordStore::screenshot_times`].
     pub fn screenshot_times(&self, filter: &Filter) -> Result<Vec<Timestamp>, RecordError> {
         self.read(|c| query::screenshot_times(c, filter))
+    }
+
+    /// The category cache's state for the UTC days `[from, to)` (ms): the days filled for
+    /// `set_hash`, each day's generation, and the global generation.
+    pub fn category_state(
+        &self,
+        from: i64,
+        to: i64,
+        set_hash: &str,
+    ) -> Result<rollup::CategoryState, RecordError> {
+        self.read(|c| rollup::category_state(c, from, to, set_hash))
+    }
+
+    /// Category cache rows `(hour, context, packed data)` of `set_hash` in `filter`'s hours.
+    pub fn category_hours(
+        &self,
+        filter: &Filter,
+        set_hash: &str,
+    ) -> Result<Vec<(i64, WorkContext, Vec<u8>)>, RecordError> {
+        self.read(|c| rollup::category_hours(c, filter, set_hash))
     }
 
     /// As [`RecordStore::idle_periods`].

@@ -65,6 +65,10 @@ pub(crate) fn purge_rows(
         c.prepare_cached("DELETE FROM activities WHERE start_ms < ?1")?
             .execute(params![t])?;
         if !keep_rollups {
+            c.prepare_cached("DELETE FROM category_hours WHERE hour_ms + ?2 <= ?1")?
+                .execute(params![t, HOUR_MS])?;
+            c.prepare_cached("DELETE FROM category_days WHERE day_ms + ?2 <= ?1")?
+                .execute(params![t, DAY_MS])?;
             c.prepare_cached("DELETE FROM usage_hours WHERE bucket_ms + ?2 <= ?1")?
                 .execute(params![t, HOUR_MS])?;
             c.prepare_cached("DELETE FROM usage_days WHERE bucket_ms + ?2 <= ?1")?
@@ -126,6 +130,9 @@ pub(crate) fn subject_counts(
 /// Removes every row of `employee` (screenshots excepted: they go through the durable delete
 /// path first), rollups and consent included.
 pub(crate) fn erase(c: &Connection, employee: &str) -> rusqlite::Result<()> {
+    c.prepare_cached("DELETE FROM category_hours WHERE employee = ?1")?
+        .execute(params![employee])?;
+    super::rollup::invalidate_categories(c, -1)?;
     for (table, _) in SUBJECT_TABLES {
         if table == "settings" {
             c.prepare_cached("DELETE FROM settings WHERE name = ?1")?

@@ -152,6 +152,9 @@ impl<'a> Pending<'a> {
                         .execute(params![day])?;
                 }
             }
+            for day in &touched_days {
+                invalidate_categories(c, *day)?;
+            }
             let older: Vec<i64> = unsealed.range(..newest).copied().collect();
             for day in older {
                 seal(c, day)?;
@@ -643,7 +646,112 @@ pub(crate) fn rebuild_days(c: &Connection, first: i64, last: i64) -> rusqlite::R
     ] {
         c.prepare_cached(sql)?.execute(params![first, end])?;
     }
+    let mut day = first;
+    while day < end {
+        invalidate_categories(c, day)?;
+        day += DAY_MS;
+    }
     refill(c, first, end)
+}
+
+/// The category cache of UTC day `day` goes, and its generation moves on (a fill computed from
+/// the day's old rows is then refused).
+pub(crate) fn invalidate_categories(c: &Connection, day: i64) -> rusqlite::Result<()> {
+    c.prepare_cached("DELETE FROM category_hours WHERE hour_ms >= ?1 AND hour_ms < ?2")?
+        .execute(params![day, day + DAY_MS])?;
+    c.prepare_cached("DELETE FROM category_days WHERE day_ms = ?1")?
+        .execute(params![day])?;
+    c.prepare_cached(
+        "INSERT INTO category_gen (day_ms, gen) VALUES (?1, 1)
+         ON CONFLICT (day_ms) DO UPDATE SET gen = gen + 1",
+    )?
+    .execute(params![day])?;
+    Ok(())
+}
+
+/// Stores a fill when no row of its day changed since it was read.
+pub(crate) fn fill_categories(
+    c: &Connection,
+    f: &super::rows::CategoryFill,
+) -> rusqlite::Result<()> {
+    let gen_of = |day: i64| -> rusqlite::Result<i64> {
+        Ok(
+            c.prepare_cached("SELECT gen FROM category_gen WHERE day_ms = ?1")?
+                .query_row(params![day], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0),
+        )
+    };
+    if (gen_of(f.day_ms)?, gen_of(-1)?) != f.gens {
+        return Ok(());
+    }
+    c.prepare_cached(
+        "DELETE FROM category_hours WHERE hour_ms >= ?1 AND hour_ms < ?2 AND set_hash = ?3",
+    )?
+    .execute(params![f.day_ms, f.day_ms + DAY_MS, f.set_hash])?;
+    for (hour, context, data) in &f.rows {
+        let k = ctx(context);
+        c.prepare_cached(
+            "INSERT INTO category_hours (hour_ms, employee, project, task, set_hash, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![hour, k[0], k[1], k[2], f.set_hash, data])?;
+    }
+    c.prepare_cached("INSERT OR IGNORE INTO category_days (day_ms, set_hash) VALUES (?1, ?2)")?
+        .execute(params![f.day_ms, f.set_hash])?;
+    Ok(())
+}
+
+/// What the category cache holds for the UTC days `[from, to)`: the days filled for
+/// `set_hash`, each day's generation, and the global one.
+pub type CategoryState = (BTreeSet<i64>, HashMap<i64, i64>, i64);
+
+/// The category cache's state for the days `[from, to)`.
+pub(crate) fn category_state(
+    c: &Connection,
+    from: i64,
+    to: i64,
+    set_hash: &str,
+) -> rusqlite::Result<CategoryState> {
+    let filled = c
+        .prepare_cached(
+            "SELECT day_ms FROM category_days WHERE day_ms >= ?1 AND day_ms < ?2 AND set_hash = ?3",
+        )?
+        .query_map(params![from, to, set_hash], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let gens = c
+        .prepare_cached("SELECT day_ms, gen FROM category_gen WHERE day_ms >= ?1 AND day_ms < ?2")?
+        .query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let global = c
+        .prepare_cached("SELECT gen FROM category_gen WHERE day_ms = -1")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    Ok((filled, gens, global))
+}
+
+/// Category cache rows `(hour, context, packed data)` of `set_hash` for the hours in
+/// `filter`'s range and its contexts.
+pub(crate) fn category_hours(
+    c: &Connection,
+    filter: &super::Filter,
+    set_hash: &str,
+) -> rusqlite::Result<Vec<(i64, WorkContext, Vec<u8>)>> {
+    let (w, mut values) = filter.sql("hour_ms");
+    let w = if w.is_empty() {
+        " WHERE set_hash = ?".to_string()
+    } else {
+        format!("{w} AND set_hash = ?")
+    };
+    values.push(rusqlite::types::Value::Text(set_hash.to_string()));
+    let mut st = c.prepare_cached(&format!(
+        "SELECT hour_ms, employee, project, task, data FROM category_hours{w}"
+    ))?;
+    let rows = st.query_map(rusqlite::params_from_iter(values), |r| {
+        Ok((r.get(0)?, super::context_at(r, 1)?, r.get(4)?))
+    })?;
+    rows.collect()
 }
 
 /// Sums the rows whose slot starts in `[from, to)` into the (emptied) rollups.

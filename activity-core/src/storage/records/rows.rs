@@ -242,6 +242,15 @@ pub enum Write {
         /// The employee ('' = time tracked without one).
         employee: String,
     },
+    /// The category cache of one finished UTC day, computed from its rows when its generation
+    /// and the global one were `gens`: stored only if neither moved since (no row of the day
+    /// changed meanwhile).
+    CategoryFill(Box<CategoryFill>),
+    /// The category set changed: cache rows of other sets go.
+    CategorySet {
+        /// The new set's fingerprint.
+        set_hash: String,
+    },
     /// A setting kept across restarts (the privacy switches).
     Setting {
         /// Its name.
@@ -249,4 +258,18 @@ pub enum Write {
         /// Its value.
         value: String,
     },
+}
+
+/// The category cache rows of one UTC day ([`Write::CategoryFill`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CategoryFill {
+    /// The UTC day (ms).
+    pub day_ms: i64,
+    /// The category set's fingerprint.
+    pub set_hash: String,
+    /// The day's generation and the global one when the rows were read.
+    pub gens: (i64, i64),
+    /// Per UTC hour and context: packed `(category, milliseconds)` pairs (category `u32::MAX`:
+    /// uncategorized).
+    pub rows: Vec<(i64, WorkContext, Vec<u8>)>,
 }

@@ -8,7 +8,7 @@ use super::RecordError;
 use super::sql_error;
 
 /// The schema version this library writes.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema. Context columns are '' rather than NULL so UNIQUE constraints hold.
@@ -174,6 +174,27 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX IF NOT EXISTS slots_employee ON slots (employee);
     CREATE INDEX IF NOT EXISTS activities_employee ON activities (employee);",
+    // 11: the category cache (see `rollup`'s category functions): per UTC hour and work
+    // context, milliseconds per category of the category set `set_hash`, for finished UTC days
+    // (`category_days`); `category_gen` counts the changes of each day's rows (and, at day -1,
+    // of everything), so a fill computed from rows that changed meanwhile is not stored.
+    "CREATE TABLE IF NOT EXISTS category_hours (
+        id INTEGER PRIMARY KEY,
+        hour_ms INTEGER NOT NULL,
+        employee TEXT NOT NULL, project TEXT NOT NULL, task TEXT NOT NULL,
+        set_hash TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS category_hours_hour ON category_hours (hour_ms);
+    CREATE TABLE IF NOT EXISTS category_days (
+        day_ms INTEGER NOT NULL,
+        set_hash TEXT NOT NULL,
+        PRIMARY KEY (day_ms, set_hash)
+    );
+    CREATE TABLE IF NOT EXISTS category_gen (
+        day_ms INTEGER PRIMARY KEY,
+        gen INTEGER NOT NULL
+    );",
 ];
 
 /// 7: several processes on one folder. Spool entries hold the file's name only (resolved

@@ -326,6 +326,13 @@ pub(crate) fn apply<'a>(
                 .execute(params![id])?;
             }
         }
+        Write::CategoryFill(f) => super::rollup::fill_categories(c, f)?,
+        Write::CategorySet { set_hash } => {
+            c.prepare_cached("DELETE FROM category_hours WHERE set_hash <> ?1")?
+                .execute(params![set_hash])?;
+            c.prepare_cached("DELETE FROM category_days WHERE set_hash <> ?1")?
+                .execute(params![set_hash])?;
+        }
         Write::PurgeLog(report) => {
             c.prepare_cached("INSERT INTO purge_log (at_ms, report) VALUES (?1, ?2)")?
                 .execute(params![
