@@ -785,6 +785,36 @@ ac_result ac_tracker_consent_json(const struct ac_tracker *tracker_,
                                   const char *employee,
                                   char **out_json);
 
+// Puts productivity category sets in force: `layers_json` is ActivityWatch's category export
+// as it is (`{"id": …, "categories": [{"name": ["Work", "Programming"], "rule": {"type":
+// "regex", "regex": "…", "ignore_case": true}, "data": {"score": 5}}, …]}`, the legacy form, or
+// a bare list of categories), or a JSON array of such sets, layered: the first set that names a
+// category defines it. A rule that does not compile is `AC_INVALID_INPUT`, naming its set and
+// index. Kept in the data folder.
+//
+// # Safety
+// `tracker` is live; `layers_json` NUL-terminated.
+ac_result ac_tracker_set_categories(const struct ac_tracker *tracker_, const char *layers_json);
+
+// The category sets in force (ActivityWatch's default set unless set), as a JSON array of
+// exports.
+//
+// # Safety
+// `tracker` is live; `out_json` points to a `char *`.
+ac_result ac_tracker_categories_json(const struct ac_tracker *tracker_, char **out_json);
+
+// The category of one record as a JSON array of names (`["Work", "Programming"]`,
+// `["Uncategorized"]`). `url` may be NULL.
+//
+// # Safety
+// `tracker` is live; `app` and `title` NUL-terminated; `url` NULL or NUL-terminated;
+// `out_json` points to a `char *`.
+ac_result ac_tracker_classify(const struct ac_tracker *tracker_,
+                              const char *app,
+                              const char *title,
+                              const char *url,
+                              char **out_json);
+
 // Slots (both activity figures) as a JSON array; arguments as for `ac_tracker_screenshots_json`.
 //
 // # Safety

@@ -25,8 +25,23 @@ pub struct ac_tracker {
     _user_data: Option<UserData>,
 }
 
-/// Receives each event as a NUL-terminated JSON object (see the README's "serialised forms":
-/// `{"event": "slot_closed", …}`), valid only during the call. Called on the tracker's one event
+/// Receives each event as a NUL-terminated JSON object (`{"event": "slot_closed", …}`), valid
+/// only during the call. The events and their fields: `started`, `paused`, `resumed`,
+/// `stopped` {at}; `suspended` {from, to}; `slot_closed` {metrics, context};
+/// `screenshot_taken` {id, taken_at, slot_start, monitor, blurred, full_key, thumb_key,
+/// full_bytes, sha256, capture_millis, process_millis, enqueue_millis}; `screenshot_stored`
+/// {id}; `screenshot_deleted` {id, remote_queued}; `remote_delete_confirmed` {screenshot_id,
+/// key}; `screenshots_switched` {switches, effective}; `activity_recorded` {type, title,
+/// application, url, domain, start, duration_millis, slot_start, context}; `idle_started`,
+/// `idle_ended` {at}; `idle_detected` {id, since, until_now}; `idle_returned` {id, since,
+/// until}; `idle_resolved` {id, since, until, answer, project, note, decided_by, paused,
+/// screenshots_deleted}; `purged` {at, cutoffs, screenshots, …}; `capture_failed` {source,
+/// reason}; `upload_retrying` {screenshot_id, key, attempts, next_attempt, error};
+/// `records_write_failed` {error, waiting}; `records_write_recovered` {written};
+/// `website_changed` {at, url, domain}; `browser_connected`, `browser_disconnected` {at};
+/// `browser_samples_dropped` {count}; `browser_refused` {reason}; `handler_panicked` {during,
+/// message}; `thread_panicked` {thread, message}; `data_folder_exposed` {path, mode};
+/// `storage_mismatch` {count, location, current} (the README's C section has the table). Called on the tracker's one event
 /// dispatcher thread, in order; it may call the tracker's functions, except `ac_tracker_stop`
 /// and `ac_tracker_free` (they answer `AC_REENTRANT`).
 pub type ac_event_callback =
@@ -845,6 +860,90 @@ pub unsafe extern "C" fn ac_tracker_consent_json(
     })
 }
 
+/// Puts productivity category sets in force: `layers_json` is ActivityWatch's category export
+/// as it is (`{"id": …, "categories": [{"name": ["Work", "Programming"], "rule": {"type":
+/// "regex", "regex": "…", "ignore_case": true}, "data": {"score": 5}}, …]}`, the legacy form, or
+/// a bare list of categories), or a JSON array of such sets, layered: the first set that names a
+/// category defines it. A rule that does not compile is `AC_INVALID_INPUT`, naming its set and
+/// index. Kept in the data folder.
+///
+/// # Safety
+/// `tracker` is live; `layers_json` NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_set_categories(
+    tracker_: *const ac_tracker,
+    layers_json: *const c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let raw = text(layers_json, "layers")?;
+        let layers = parse_layers(raw)?;
+        Ok(t.set_categories(layers)?)
+    })
+}
+
+/// One set, or an array of sets (an array whose items are categories is one bare set).
+fn parse_layers(raw: &str) -> Result<Vec<activity_core::model::category::CategorySet>, Failure> {
+    use activity_core::model::category::CategorySet;
+    let bad = |e: String| Failure::new(ac_result::AC_INVALID_INPUT, format!("layers: {e}"));
+    let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| bad(e.to_string()))?;
+    let is_set_list = value
+        .as_array()
+        .is_some_and(|a| a.iter().all(|v| v.get("categories").is_some()) && !a.is_empty());
+    if is_set_list {
+        serde_json::from_value(value).map_err(|e| bad(e.to_string()))
+    } else {
+        Ok(vec![
+            serde_json::from_value::<CategorySet>(value).map_err(|e| bad(e.to_string()))?,
+        ])
+    }
+}
+
+/// The category sets in force (ActivityWatch's default set unless set), as a JSON array of
+/// exports.
+///
+/// # Safety
+/// `tracker` is live; `out_json` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_categories_json(
+    tracker_: *const ac_tracker,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let slot = out(out_json, "out")?;
+        *slot = json(&t.categories())?;
+        Ok(())
+    })
+}
+
+/// The category of one record as a JSON array of names (`["Work", "Programming"]`,
+/// `["Uncategorized"]`). `url` may be NULL.
+///
+/// # Safety
+/// `tracker` is live; `app` and `title` NUL-terminated; `url` NULL or NUL-terminated;
+/// `out_json` points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_classify(
+    tracker_: *const ac_tracker,
+    app: *const c_char,
+    title: *const c_char,
+    url: *const c_char,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let name = t.classify(
+            text(app, "app")?,
+            text(title, "title")?,
+            optional_text(url, "url")?,
+        );
+        let slot = out(out_json, "out")?;
+        *slot = json(&name)?;
+        Ok(())
+    })
+}
+
 /// Slots (both activity figures) as a JSON array; arguments as for `ac_tracker_screenshots_json`.
 ///
 /// # Safety
@@ -1052,7 +1151,8 @@ pub const AC_REPORT_JSON_COMPACT: u32 = 6;
 
 /// The report of a period over what `viewer` may see, as `output` (`AC_REPORT_*`). `request`:
 /// `{"period": {"first": "2026-11-30", "last": "2026-11-30", "time_zone": "Europe/Berlin"},
-/// "employee": null, "project": null, "top_n": 10}`; an unknown time zone or a bad date is
+/// "employee": null, "project": null, "top_n": 10, "categories": true}` (only `period` is
+/// required); an unknown time zone or a bad date is
 /// `AC_INVALID_INPUT`. `*out` is owned by the caller: free it with `ac_string_free`.
 ///
 /// # Safety

@@ -623,6 +623,24 @@ impl NativeTracker {
         to_json(&c)
     }
 
+    /// Puts category sets (a JSON array of ActivityWatch exports) in force.
+    fn set_categories(&self, py: Python<'_>, layers_json: &str) -> PyResult<()> {
+        let layers: Vec<activity_core::model::category::CategorySet> =
+            serde_json::from_str(layers_json)
+                .map_err(|e| InvalidInputError::new_err(format!("category sets: {e}")))?;
+        self.with(py, |t| t.set_categories(layers))
+    }
+
+    fn categories_json(&self, py: Python<'_>) -> PyResult<String> {
+        let c = self.with(py, |t| Ok(t.categories()))?;
+        to_json(&c)
+    }
+
+    #[pyo3(signature = (app, title, url=None))]
+    fn classify(&self, py: Python<'_>, app: &str, title: &str, url: Option<&str>) -> PyResult<Vec<String>> {
+        self.with(py, |t| Ok(t.classify(app, title, url)))
+    }
+
     /// The report as (JSON, HTML, CSV tables, SVG charts by name).
     #[allow(clippy::type_complexity)]
     #[pyo3(signature = (request_json, viewer_json=None))]

@@ -60,6 +60,10 @@ from ._types import (
     IdlePeriod,
     IdlePolicy,
     IdleResolution,
+    CategoryBreakdown,
+    CategoryTime,
+    DayCategories,
+    ProjectCategories,
     Consent,
     EraseReport,
     ExportedFile,
@@ -84,6 +88,10 @@ __all__ = [
     "DeleteOutcome",
     "Event",
     "IncompatibleError",
+    "CategoryBreakdown",
+    "CategoryTime",
+    "DayCategories",
+    "ProjectCategories",
     "Consent",
     "EraseReport",
     "ExportedFile",
@@ -444,6 +452,7 @@ class Tracker:
         employee: str | None = None,
         project: str | None = None,
         top_n: int = 10,
+        categories: bool = True,
     ) -> Report:
         """The report of `day` (or the days `first`..=`last`) in the IANA time zone `tz` (default:
         the system's): timeline, average activity per project, distribution, top applications
@@ -463,6 +472,7 @@ class Tracker:
             "employee": employee,
             "project": project,
             "top_n": int(top_n),
+            "categories": bool(categories),
         }
         return Report.from_native(self._native.report(json.dumps(request), _viewer(viewer)))
 
@@ -536,6 +546,23 @@ class Tracker:
     def consent(self, employee: str | None) -> Consent | None:
         d = json.loads(self._native.consent_json(employee))
         return None if d is None else Consent.from_dict(d)
+
+    def set_categories(self, *layers: str | Mapping[str, Any] | list[Any]) -> None:
+        """Puts productivity category sets in force, layered (the first set that names a
+        category defines it). Each is ActivityWatch's category export as it is: a JSON string
+        or the parsed document (`{"id": …, "categories": […]}`, or a bare list of categories).
+        A rule that does not compile raises `InvalidInputError` naming it."""
+        parsed = [json.loads(x) if isinstance(x, str) else x for x in layers]
+        self._native.set_categories(json.dumps(parsed))
+
+    def categories(self) -> list[dict[str, Any]]:
+        """The category sets in force (ActivityWatch's default unless set), as exports."""
+        result: list[dict[str, Any]] = json.loads(self._native.categories_json())
+        return result
+
+    def classify(self, app: str, title: str, url: str | None = None) -> tuple[str, ...]:
+        """The category of one record: its path, `("Uncategorized",)` when no rule matches."""
+        return tuple(self._native.classify(app, title, url))
 
     @staticmethod
     def _rows(

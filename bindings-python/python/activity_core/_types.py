@@ -33,6 +33,10 @@ __all__ = [
     "IdlePeriod",
     "IdlePolicy",
     "IdleResolution",
+    "CategoryBreakdown",
+    "CategoryTime",
+    "DayCategories",
+    "ProjectCategories",
     "Consent",
     "EraseReport",
     "ExportedFile",
@@ -592,6 +596,54 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class CategoryTime:
+    """Time in one productivity category (its path; `("Uncategorized",)` for no match)."""
+
+    name: tuple[str, ...]
+    seconds: int
+    score: float | None
+
+
+@dataclass(frozen=True)
+class CategoryBreakdown:
+    """Time by productivity category: per category, per top-level category, ActivityWatch's
+    score (Σ hours × score), and productive / neutral / unproductive / uncategorized seconds."""
+
+    categories: tuple[CategoryTime, ...] = ()
+    top_level: tuple[CategoryTime, ...] = ()
+    score: float = 0.0
+    productive_seconds: int = 0
+    neutral_seconds: int = 0
+    unproductive_seconds: int = 0
+    uncategorized_seconds: int = 0
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> CategoryBreakdown:
+        if not d:
+            return cls()
+        def times(rows: list[dict[str, Any]]) -> tuple[CategoryTime, ...]:
+            return tuple(CategoryTime(tuple(r["name"]), r["seconds"], r.get("score")) for r in rows)
+        return cls(times(d["categories"]), times(d["top_level"]), float(d["score"]), d["productive_seconds"],
+                   d["neutral_seconds"], d["unproductive_seconds"], d["uncategorized_seconds"])
+
+
+@dataclass(frozen=True)
+class DayCategories:
+    """One day's time by category."""
+
+    day: str
+    categories: CategoryBreakdown
+
+
+@dataclass(frozen=True)
+class ProjectCategories:
+    """One project's time by category."""
+
+    project: str | None
+    categories: CategoryBreakdown
+
+
+@dataclass(frozen=True)
 class EmployeeReport:
     """One employee's part of a report over several: their timeline, distribution and totals."""
 
@@ -599,6 +651,7 @@ class EmployeeReport:
     timeline: tuple[TimelineSlot, ...]
     distribution: tuple[Bucket, ...]
     totals: Totals
+    categories: CategoryBreakdown = CategoryBreakdown()
 
 
 @dataclass(frozen=True)
@@ -620,6 +673,10 @@ class Report:
     # A report over several employees: one entry each (then `timeline` is empty and
     # `distribution` adds theirs up); empty for one employee.
     employees: tuple[EmployeeReport, ...] = ()
+    # Time by productivity category: the period's, per day, per project.
+    categories: CategoryBreakdown = CategoryBreakdown()
+    category_days: tuple[DayCategories, ...] = ()
+    category_projects: tuple[ProjectCategories, ...] = ()
     svg: dict[str, str] = field(repr=False, compare=False, default_factory=dict)
     _json: str = field(repr=False, compare=False, default="")
     _html: str = field(repr=False, compare=False, default="")
@@ -671,9 +728,15 @@ class Report:
             totals=Totals(**d["totals"]),
             employees=tuple(
                 EmployeeReport(e.get("employee"), timeline(e["timeline"]),
-                               tuple(Bucket(**b) for b in e["distribution"]), Totals(**e["totals"]))
+                               tuple(Bucket(**b) for b in e["distribution"]), Totals(**e["totals"]),
+                               CategoryBreakdown.from_dict(e.get("categories")))
                 for e in d.get("employees", [])
             ),
+            categories=CategoryBreakdown.from_dict(d.get("categories")),
+            category_days=tuple(DayCategories(x["day"], CategoryBreakdown.from_dict(x["categories"]))
+                                for x in d.get("category_days", [])),
+            category_projects=tuple(ProjectCategories(x.get("project"), CategoryBreakdown.from_dict(x["categories"]))
+                                    for x in d.get("category_projects", [])),
             svg=dict(svgs),
             _json=text,
             _html=html,
