@@ -283,8 +283,23 @@ typedef struct ac_storage_callbacks {
   uint64_t timeout_ms;
 } ac_storage_callbacks;
 
-// Receives each event as a NUL-terminated JSON object (see the README's "serialised forms":
-// `{"event": "slot_closed", …}`), valid only during the call. Called on the tracker's one event
+// Receives each event as a NUL-terminated JSON object (`{"event": "slot_closed", …}`), valid
+// only during the call. The events and their fields: `started`, `paused`, `resumed`,
+// `stopped` {at}; `suspended` {from, to}; `slot_closed` {metrics, context};
+// `screenshot_taken` {id, taken_at, slot_start, monitor, blurred, full_key, thumb_key,
+// full_bytes, sha256, capture_millis, process_millis, enqueue_millis}; `screenshot_stored`
+// {id}; `screenshot_deleted` {id, remote_queued}; `remote_delete_confirmed` {screenshot_id,
+// key}; `screenshots_switched` {switches, effective}; `activity_recorded` {type, title,
+// application, url, domain, start, duration_millis, slot_start, context}; `idle_started`,
+// `idle_ended` {at}; `idle_detected` {id, since, until_now}; `idle_returned` {id, since,
+// until}; `idle_resolved` {id, since, until, answer, project, note, decided_by, paused,
+// screenshots_deleted}; `purged` {at, cutoffs, screenshots, …}; `capture_failed` {source,
+// reason}; `upload_retrying` {screenshot_id, key, attempts, next_attempt, error};
+// `records_write_failed` {error, waiting}; `records_write_recovered` {written};
+// `website_changed` {at, url, domain}; `browser_connected`, `browser_disconnected` {at};
+// `browser_samples_dropped` {count}; `browser_refused` {reason}; `handler_panicked` {during,
+// message}; `thread_panicked` {thread, message}; `data_folder_exposed` {path, mode};
+// `storage_mismatch` {count, location, current} (the README's C section has the table). Called on the tracker's one event
 // dispatcher thread, in order; it may call the tracker's functions, except `ac_tracker_stop`
 // and `ac_tracker_free` (they answer `AC_REENTRANT`).
 typedef void (*ac_event_callback)(void *user_data, const char *event_json);
@@ -902,7 +917,8 @@ ac_result ac_default_data_dir(char **out_path);
 
 // The report of a period over what `viewer` may see, as `output` (`AC_REPORT_*`). `request`:
 // `{"period": {"first": "2026-11-30", "last": "2026-11-30", "time_zone": "Europe/Berlin"},
-// "employee": null, "project": null, "top_n": 10}`; an unknown time zone or a bad date is
+// "employee": null, "project": null, "top_n": 10, "categories": true}` (only `period` is
+// required); an unknown time zone or a bad date is
 // `AC_INVALID_INPUT`. `*out` is owned by the caller: free it with `ac_string_free`.
 //
 // # Safety

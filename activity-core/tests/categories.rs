@@ -46,7 +46,11 @@ impl<'a> Reference<'a> {
             .map(|c| {
                 (c.rule.kind.as_deref() == Some("regex")).then(|| {
                     let p = c.rule.regex.clone().unwrap();
-                    let p = if c.rule.ignore_case == Some(true) { format!("(?i){p}") } else { p };
+                    let p = if c.rule.ignore_case == Some(true) {
+                        format!("(?i){p}")
+                    } else {
+                        p
+                    };
                     fancy_regex::Regex::new(&p).unwrap()
                 })
             })
@@ -62,7 +66,10 @@ impl<'a> Reference<'a> {
             let Some(re) = &self.rules[i] else { continue };
             let fields = [("app", Some(app)), ("title", Some(title)), ("url", url)];
             let hit = fields.iter().any(|(k, v)| {
-                c.rule.select_keys.as_ref().is_none_or(|keys| keys.iter().any(|x| x == k))
+                c.rule
+                    .select_keys
+                    .as_ref()
+                    .is_none_or(|keys| keys.iter().any(|x| x == k))
                     && v.is_some_and(|v| re.is_match(v).unwrap())
             });
             if !hit {
@@ -90,15 +97,28 @@ fn words(set: &CategorySet) -> Vec<String> {
         .filter_map(|c| c.rule.regex.clone())
         .flat_map(|r| {
             r.split('|')
-                .map(|p| p.replace("\\.", ".").replace("(?!letter)", "").replace("(?<!no-)", ""))
+                .map(|p| {
+                    p.replace("\\.", ".")
+                        .replace("(?!letter)", "")
+                        .replace("(?<!no-)", "")
+                })
                 .collect::<Vec<_>>()
         })
         .collect();
     let upper: Vec<String> = w.iter().map(|s| s.to_uppercase()).collect();
     w.extend(upper);
     w.extend(
-        ["newsletter", "no-reply", "docs.rs", "notes", "xterm", "bash", "random", "aW-Qt"]
-            .map(String::from),
+        [
+            "newsletter",
+            "no-reply",
+            "docs.rs",
+            "notes",
+            "xterm",
+            "bash",
+            "random",
+            "aW-Qt",
+        ]
+        .map(String::from),
     );
     w
 }
@@ -115,8 +135,13 @@ fn golden_1200_events_agree_with_activitywatchs_semantics() {
         let mut matched = BTreeSet::new();
         let mut winners = BTreeSet::new();
         for i in 0..1200 {
-            let pick = |rng: &mut rand_chacha::ChaCha8Rng| vocab[rng.random_range(0..vocab.len())].clone();
-            let app = if i % 4 == 0 { pick(&mut rng) } else { "firefox".into() };
+            let pick =
+                |rng: &mut rand_chacha::ChaCha8Rng| vocab[rng.random_range(0..vocab.len())].clone();
+            let app = if i % 4 == 0 {
+                pick(&mut rng)
+            } else {
+                "firefox".into()
+            };
             let title = format!("{} - {}", pick(&mut rng), pick(&mut rng));
             let url = (i % 3 == 0).then(|| format!("https://{}/x", pick(&mut rng).to_lowercase()));
             let (want, all) = reference.classify(&app, &title, url.as_deref());
@@ -141,17 +166,27 @@ fn golden_1200_events_agree_with_activitywatchs_semantics() {
 fn hand_checked_cases() {
     let set = CategorySet::from_json(EXTRA).unwrap();
     let c = Classifier::new(std::slice::from_ref(&set)).unwrap();
-    let name = |app: &str, title: &str, url: Option<&str>| c.name(c.classify(app, title, url)).join(">");
+    let name =
+        |app: &str, title: &str, url: Option<&str>| c.name(c.classify(app, title, url)).join(">");
     // The deepest match wins.
-    assert_eq!(name("firefox", "aw-server - GitHub", None), "Work>Programming>ActivityWatch");
+    assert_eq!(
+        name("firefox", "aw-server - GitHub", None),
+        "Work>Programming>ActivityWatch"
+    );
     // ignore_case.
-    assert_eq!(name("firefox", "AW-QT issues", None), "Work>Programming>ActivityWatch");
+    assert_eq!(
+        name("firefox", "AW-QT issues", None),
+        "Work>Programming>ActivityWatch"
+    );
     assert_eq!(name("firefox", "github", None), "Uncategorized");
     // A tie at the same depth: the later rule.
     assert_eq!(name("firefox", "pull request #12", None), "Work>Tickets");
     // select_keys: a title naming "docs." does not match a url-only rule; the URL does.
     assert_eq!(name("firefox", "docs.rs", None), "Uncategorized");
-    assert_eq!(name("firefox", "Crate", Some("https://docs.rs/regex")), "Work>Docs");
+    assert_eq!(
+        name("firefox", "Crate", Some("https://docs.rs/regex")),
+        "Work>Docs"
+    );
     assert_eq!(name("firefox", "Slack - general", None), "Uncategorized");
     assert_eq!(name("Slack", "general", None), "Comms>IM");
     // Look-around (fancy-regex).
@@ -195,7 +230,10 @@ fn layers_first_set_wins_and_exports_round_trip() {
     let original: serde_json::Value = serde_json::from_str(text).unwrap();
     assert_eq!(back, original);
     // A pattern neither dialect compiles is refused, naming the rule.
-    let bad = CategorySet::from_json(r#"[{"name": ["A"], "rule": {"type": "regex", "regex": "(?<=a+)b("}}]"#).unwrap();
+    let bad = CategorySet::from_json(
+        r#"[{"name": ["A"], "rule": {"type": "regex", "regex": "(?<=a+)b("}}]"#,
+    )
+    .unwrap();
     let e = Classifier::new(&[org, bad]).unwrap_err();
     assert!(e.to_string().contains("category set 1, rule 0 (A)"), "{e}");
 }
@@ -204,7 +242,17 @@ fn layers_first_set_wins_and_exports_round_trip() {
 const D0: i64 = 1_793_577_600_000;
 const DAY: i64 = 86_400_000;
 
-fn record(kind: ActivityKind, app: &str, title: &str, url: Option<&str>, start: i64, ms: i64, emp: &str, project: &str) -> Write {
+#[allow(clippy::too_many_arguments)] // one row of the test's table, field by field
+fn record(
+    kind: ActivityKind,
+    app: &str,
+    title: &str,
+    url: Option<&str>,
+    start: i64,
+    ms: i64,
+    emp: &str,
+    project: &str,
+) -> Write {
     let slot = start - start.rem_euclid(600_000);
     Write::Activity(Box::new(ActivityRecord {
         kind,
@@ -235,21 +283,60 @@ fn reports_give_time_by_category_per_day_employee_and_project_from_rows_and_cach
         let mut w = Vec::new();
         for d in 0..20 {
             let t = D0 + d * DAY + 9 * 3_600_000;
-            w.push(record(ActivityKind::App, "vim", "main.rs", None, t, 3_600_000, "ana", "P"));
-            w.push(record(ActivityKind::App, "firefox", "Browser", None, t + 3_600_000, 1_800_000, "ana", "P"));
-            w.push(record(ActivityKind::Url, "firefox", "cats - YouTube", Some("https://youtube.com/cats"), t + 3_600_000, 1_800_000, "ana", "P"));
-            w.push(record(ActivityKind::App, "xterm", "bash", None, t, 1_800_000, "bo", "Q"));
+            w.push(record(
+                ActivityKind::App,
+                "vim",
+                "main.rs",
+                None,
+                t,
+                3_600_000,
+                "ana",
+                "P",
+            ));
+            w.push(record(
+                ActivityKind::App,
+                "firefox",
+                "Browser",
+                None,
+                t + 3_600_000,
+                1_800_000,
+                "ana",
+                "P",
+            ));
+            w.push(record(
+                ActivityKind::Url,
+                "firefox",
+                "cats - YouTube",
+                Some("https://youtube.com/cats"),
+                t + 3_600_000,
+                1_800_000,
+                "ana",
+                "P",
+            ));
+            w.push(record(
+                ActivityKind::App,
+                "xterm",
+                "bash",
+                None,
+                t,
+                1_800_000,
+                "bo",
+                "Q",
+            ));
             for (emp, project) in [("ana", "P"), ("bo", "Q")] {
-                let mut counts = activity_core::model::score::SlotCounts::empty(Timestamp::from_millis(t), 600);
+                let mut counts =
+                    activity_core::model::score::SlotCounts::empty(Timestamp::from_millis(t), 600);
                 counts.tracked_millis = 600_000;
-                w.push(Write::Slot(Box::new(activity_core::storage::records::SlotRow {
-                    counts,
-                    context: WorkContext {
-                        employee: Some(emp.into()),
-                        project: Some(project.into()),
-                        task: None,
+                w.push(Write::Slot(Box::new(
+                    activity_core::storage::records::SlotRow {
+                        counts,
+                        context: WorkContext {
+                            employee: Some(emp.into()),
+                            project: Some(project.into()),
+                            task: None,
+                        },
                     },
-                })));
+                )));
             }
         }
         store.write(w).unwrap();
@@ -262,26 +349,50 @@ fn reports_give_time_by_category_per_day_employee_and_project_from_rows_and_cach
         .without_sources()
         .build()
         .unwrap();
-    t.set_categories(vec![CategorySet::from_json(EXTRA).unwrap()]).unwrap();
+    t.set_categories(vec![CategorySet::from_json(EXTRA).unwrap()])
+        .unwrap();
     assert_eq!(t.classify("vim", "x", None), ["Work", "Programming"]);
     let admin = Viewer::Admin;
     // A short period: from the rows.
-    let day = t.report(&admin, &ReportRequest::day("2026-11-02", "UTC")).unwrap();
+    let day = t
+        .report(&admin, &ReportRequest::day("2026-11-02", "UTC"))
+        .unwrap();
     let c = &day.categories;
     assert_eq!(c.productive_seconds, 3600);
     assert_eq!(c.unproductive_seconds, 1800);
     assert_eq!(c.uncategorized_seconds, 1800);
-    assert!((c.score - (1.0 * 4.0 - 0.5 * 2.0)).abs() < 1e-9, "{}", c.score);
-    assert_eq!(c.top_level.iter().map(|x| (x.name[0].as_str(), x.seconds)).collect::<Vec<_>>(),
-               [("Work", 3600), ("Media", 1800), ("Uncategorized", 1800)]);
-    let ana = day.employees.iter().find(|e| e.employee.as_deref() == Some("ana")).unwrap();
+    assert!(
+        (c.score - (1.0 * 4.0 - 0.5 * 2.0)).abs() < 1e-9,
+        "{}",
+        c.score
+    );
+    assert_eq!(
+        c.top_level
+            .iter()
+            .map(|x| (x.name[0].as_str(), x.seconds))
+            .collect::<Vec<_>>(),
+        [("Work", 3600), ("Media", 1800), ("Uncategorized", 1800)]
+    );
+    let ana = day
+        .employees
+        .iter()
+        .find(|e| e.employee.as_deref() == Some("ana"))
+        .unwrap();
     assert_eq!(ana.categories.uncategorized_seconds, 0);
-    let q = day.category_projects.iter().find(|p| p.project.as_deref() == Some("Q")).unwrap();
+    let q = day
+        .category_projects
+        .iter()
+        .find(|p| p.project.as_deref() == Some("Q"))
+        .unwrap();
     assert_eq!(q.categories.uncategorized_seconds, 1800);
     // A long period: the finished days from the category cache (filled by the first report,
     // read by the second), equal to the sum of the days.
     let month = ReportRequest {
-        period: activity_core::model::report::Period::days("2026-11-01", "2026-11-30", "Europe/Berlin"),
+        period: activity_core::model::report::Period::days(
+            "2026-11-01",
+            "2026-11-30",
+            "Europe/Berlin",
+        ),
         ..ReportRequest::day("2026-11-01", "UTC")
     };
     let first = t.report(&admin, &month).unwrap();
@@ -297,15 +408,47 @@ fn reports_give_time_by_category_per_day_employee_and_project_from_rows_and_cach
         .query_row("SELECT COUNT(*) FROM category_days", [], |r| r.get(0))
         .unwrap();
     // November in Berlin is 2026-10-31T23:00Z .. 2026-11-30T23:00Z: 31 UTC days, all finished.
-    assert_eq!(cached, 31, "every finished UTC day of the period was cached");
+    assert_eq!(
+        cached, 31,
+        "every finished UTC day of the period was cached"
+    );
+    // A late record for a cached day (written by another process on the folder) drops that
+    // day's cache; the next report classifies it again, with the record.
+    {
+        let other = RecordStore::open(dir.join("activity.sqlite")).unwrap();
+        let late = D0 + 4 * DAY + 15 * 3_600_000;
+        other
+            .write(vec![record(
+                ActivityKind::App,
+                "vim",
+                "late.rs",
+                None,
+                late,
+                600_000,
+                "ana",
+                "P",
+            )])
+            .unwrap();
+        other.close();
+    }
+    let after_late = t.report(&admin, &month).unwrap();
+    assert_eq!(after_late.categories.productive_seconds, 20 * 3600 + 600);
+    assert_eq!(
+        after_late.category_days[5].categories.productive_seconds,
+        3600 + 600
+    );
     // A new set: the cache of the old one is not used.
-    t.set_categories(vec![CategorySet::activitywatch_default()]).unwrap();
+    t.set_categories(vec![CategorySet::activitywatch_default()])
+        .unwrap();
     let third = t.report(&admin, &month).unwrap();
-    assert_eq!(third.categories.productive_seconds, 0, "no score in the default set");
-    assert_eq!(third.categories.neutral_seconds, 20 * 5400);
+    assert_eq!(
+        third.categories.productive_seconds, 0,
+        "no score in the default set"
+    );
+    assert_eq!(third.categories.neutral_seconds, 20 * 5400 + 600);
     // A viewer sees only what they may: ana's report has no uncategorized time of bo's.
     let mine = t.report(&Viewer::employee("ana"), &month).unwrap();
     assert_eq!(mine.categories.uncategorized_seconds, 0);
-    assert_eq!(mine.categories.neutral_seconds, 20 * 5400);
+    assert_eq!(mine.categories.neutral_seconds, 20 * 5400 + 600);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -35,15 +35,17 @@ static long number_after(const char *json, const char *field) {
     return p ? strtol(p + strlen(pattern), NULL, 10) : -1;
 }
 
-/* Tracks ana from `from` until `shots` more screenshots were taken (5-s schedule). */
+/* Tracks ana from `from` until `shots` more screenshots were taken (5-s schedule): one 5-s step
+ * of the manual clock at a time, each waited for (up to 20 s: under valgrind a capture is slow). */
 static void track(ac_tracker *t, ac_manual_clock *clock, struct seen *s, long long from, int shots) {
     CHECK_OK(ac_manual_clock_set(clock, from));
     CHECK_OK(ac_tracker_start(t));
     int want = taken(s) + shots;
-    for (int step = 1; step < 40 && taken(s) < want; step++) {
+    for (int step = 1; step <= shots * 4 && taken(s) < want; step++) {
+        int before = taken(s);
         ac_manual_clock_set(clock, from + step * 5000LL);
         ac_tracker_record_window(t, "Editor", "main.rs");
-        for (int i = 0; i < 60 && taken(s) < want && taken(s) < want - shots + step; i++) sleep_ms(50);
+        for (int i = 0; i < 400 && taken(s) == before; i++) sleep_ms(50);
     }
     CHECK(taken(s) >= want);
     CHECK_OK(ac_tracker_stop(t));

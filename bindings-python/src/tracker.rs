@@ -637,7 +637,13 @@ impl NativeTracker {
     }
 
     #[pyo3(signature = (app, title, url=None))]
-    fn classify(&self, py: Python<'_>, app: &str, title: &str, url: Option<&str>) -> PyResult<Vec<String>> {
+    fn classify(
+        &self,
+        py: Python<'_>,
+        app: &str,
+        title: &str,
+        url: Option<&str>,
+    ) -> PyResult<Vec<String>> {
         self.with(py, |t| Ok(t.classify(app, title, url)))
     }
 

@@ -105,7 +105,7 @@ pub struct Config {
     /// upload starts (`"10m"`, `600`). Deleted inside it, it never leaves the machine.
     /// Default 0 (upload at once).
     pub upload_delay: Seconds,
-    /// What happens to time the user was away ([`IdlePolicy`]): `None` (default) keeps today's
+    /// What happens to time the user was away ([`IdlePolicy`](crate::model::idle::IdlePolicy)): `None` (default) keeps today's
     /// behaviour, idle time counted as tracked, inactive seconds; set, an idle period of
     /// `threshold` asks for a decision (keep, discard, reassign) or applies the policy's.
     pub idle_policy: Option<crate::model::idle::IdlePolicy>,

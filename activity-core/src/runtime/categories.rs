@@ -173,7 +173,7 @@ pub(crate) fn report_parts(
     let now = shared.now().as_millis();
     let finished_before = floor(now, DAY_MS);
     let (d0, d1) = (floor(h0, DAY_MS), ceil(h1, DAY_MS));
-    let (filled, gens, global) = records.category_state(d0, d1, &cats.hash)?;
+    let filled = records.category_filled_days(d0, d1, &cats.hash)?;
     let mut day = d0;
     while day < d1 {
         let (a, b) = (day.max(h0), (day + DAY_MS).min(h1));
@@ -182,6 +182,8 @@ pub(crate) fn report_parts(
             add_records(&mut parts, c, resolved, &rows, a, b);
         } else if !filled.contains(&day) {
             // Every context of the day (the cache serves every viewer), then this report's.
+            // The fingerprint is read in the same snapshot as the rows.
+            let fingerprint = records.activity_fingerprint(day)?;
             let all = read_raw_all(records, day)?;
             let rows = fill_rows(c, &all);
             shared
@@ -189,7 +191,7 @@ pub(crate) fn report_parts(
                 .write(vec![Write::CategoryFill(Box::new(CategoryFill {
                     day_ms: day,
                     set_hash: cats.hash.clone(),
-                    gens: (gens.get(&day).copied().unwrap_or(0), global),
+                    fingerprint,
                     rows,
                 }))])?;
             let visible: Vec<ActivityRecord> = all

@@ -582,11 +582,12 @@ impl Control {
         // Answered while still away: the answer is the user's presence.
         let returned = open.returned.unwrap_or(now);
         let pauses = matches!(answer, IdleAnswer::Discard);
-        if pauses && !self.paused {
-            if let Err(e) = self.pause(now) {
-                self.open_idle = Some(open);
-                return Err(e);
-            }
+        if pauses
+            && !self.paused
+            && let Err(e) = self.pause(now)
+        {
+            self.open_idle = Some(open);
+            return Err(e);
         }
         // Clockify's "Discard" stops the timer where the user left: the minutes between the
         // return and the answer go too.

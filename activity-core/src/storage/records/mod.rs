@@ -535,15 +535,19 @@ impl Snapshot<'_> {
         self.read(|c| query::screenshot_times(c, filter))
     }
 
-    /// The category cache's state for the UTC days `[from, to)` (ms): the days filled for
-    /// `set_hash`, each day's generation, and the global generation.
-    pub fn category_state(
+    /// The UTC days in `[from, to)` (ms) whose category cache is filled for `set_hash`.
+    pub fn category_filled_days(
         &self,
         from: i64,
         to: i64,
         set_hash: &str,
-    ) -> Result<rollup::CategoryState, RecordError> {
-        self.read(|c| rollup::category_state(c, from, to, set_hash))
+    ) -> Result<std::collections::BTreeSet<i64>, RecordError> {
+        self.read(|c| rollup::category_filled_days(c, from, to, set_hash))
+    }
+
+    /// The activity rows of UTC day `day` (ms): how many, and the largest id.
+    pub fn activity_fingerprint(&self, day: i64) -> Result<(i64, i64), RecordError> {
+        self.read(|c| rollup::activity_fingerprint(c, day))
     }
 
     /// Category cache rows `(hour, context, packed data)` of `set_hash` in `filter`'s hours.

@@ -132,7 +132,6 @@ pub(crate) fn subject_counts(
 pub(crate) fn erase(c: &Connection, employee: &str) -> rusqlite::Result<()> {
     c.prepare_cached("DELETE FROM category_hours WHERE employee = ?1")?
         .execute(params![employee])?;
-    super::rollup::invalidate_categories(c, -1)?;
     for (table, _) in SUBJECT_TABLES {
         if table == "settings" {
             c.prepare_cached("DELETE FROM settings WHERE name = ?1")?

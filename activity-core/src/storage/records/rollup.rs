@@ -142,6 +142,9 @@ impl<'a> Pending<'a> {
             cache.update(c, Table::Hours, bucket, k, |data| *data = merge(data, add))?;
             touched_days.insert(bucket - bucket.rem_euclid(DAY_MS));
         }
+        for day in &touched_days {
+            cache.invalidate_categories(c, *day)?;
+        }
         if let Some(newest) = touched_days.last() {
             let unsealed = cache.unsealed(c)?;
             for day in &touched_days {
@@ -151,9 +154,6 @@ impl<'a> Pending<'a> {
                     c.prepare_cached("DELETE FROM usage_days WHERE bucket_ms = ?1")?
                         .execute(params![day])?;
                 }
-            }
-            for day in &touched_days {
-                invalidate_categories(c, *day)?;
             }
             let older: Vec<i64> = unsealed.range(..newest).copied().collect();
             for day in older {
@@ -217,6 +217,9 @@ pub(crate) struct Cache {
     rows: HashMap<(Table, i64, u32), Row>,
     /// `PRAGMA data_version` as of the last transaction.
     version: Option<i64>,
+    /// The days the category cache holds rows of (`None`: not read yet): a write to another
+    /// day only moves the day's generation on.
+    category_filled: Option<BTreeSet<i64>>,
 }
 
 /// Rows kept at most (a bulk job touches a few dozen; a new job beyond this starts afresh).
@@ -298,9 +301,42 @@ impl Cache {
         self.names = Names::default();
     }
 
+    /// A write changed rows of UTC day `day`: its category cache rows go if it has any (the
+    /// writer stores every fill, so it knows which days have them; a fill still being computed
+    /// is refused by its fingerprint).
+    pub(crate) fn invalidate_categories(
+        &mut self,
+        c: &Connection,
+        day: i64,
+    ) -> rusqlite::Result<()> {
+        if self.category_filled.is_none() {
+            self.category_filled = Some(
+                c.prepare_cached("SELECT DISTINCT day_ms FROM category_days")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
+            );
+        }
+        if self
+            .category_filled
+            .as_mut()
+            .is_some_and(|f| f.remove(&day))
+        {
+            invalidate_categories(c, day)?;
+        }
+        Ok(())
+    }
+
+    /// A fill was stored for `day`.
+    pub(crate) fn category_filled(&mut self, day: i64) {
+        if let Some(f) = self.category_filled.as_mut() {
+            f.insert(day);
+        }
+    }
+
     fn forget_rows(&mut self) {
         self.rows.clear();
         self.unsealed = None;
+        self.category_filled = None;
     }
 
     /// The job committed (inside the transaction), or failed.
@@ -654,36 +690,31 @@ pub(crate) fn rebuild_days(c: &Connection, first: i64, last: i64) -> rusqlite::R
     refill(c, first, end)
 }
 
-/// The category cache of UTC day `day` goes, and its generation moves on (a fill computed from
-/// the day's old rows is then refused).
+/// The category cache of UTC day `day` goes.
 pub(crate) fn invalidate_categories(c: &Connection, day: i64) -> rusqlite::Result<()> {
     c.prepare_cached("DELETE FROM category_hours WHERE hour_ms >= ?1 AND hour_ms < ?2")?
         .execute(params![day, day + DAY_MS])?;
     c.prepare_cached("DELETE FROM category_days WHERE day_ms = ?1")?
         .execute(params![day])?;
-    c.prepare_cached(
-        "INSERT INTO category_gen (day_ms, gen) VALUES (?1, 1)
-         ON CONFLICT (day_ms) DO UPDATE SET gen = gen + 1",
-    )?
-    .execute(params![day])?;
     Ok(())
 }
 
-/// Stores a fill when no row of its day changed since it was read.
+/// The activity rows of UTC day `day` (by slot start): how many, and the largest id.
+pub(crate) fn activity_fingerprint(c: &Connection, day: i64) -> rusqlite::Result<(i64, i64)> {
+    c.prepare_cached(
+        "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM activities
+         WHERE slot_start >= ?1 AND slot_start < ?2",
+    )?
+    .query_row(params![day, day + DAY_MS], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
+/// Stores a fill when the day's rows are still those it was computed from; whether it did.
 pub(crate) fn fill_categories(
     c: &Connection,
     f: &super::rows::CategoryFill,
-) -> rusqlite::Result<()> {
-    let gen_of = |day: i64| -> rusqlite::Result<i64> {
-        Ok(
-            c.prepare_cached("SELECT gen FROM category_gen WHERE day_ms = ?1")?
-                .query_row(params![day], |r| r.get(0))
-                .optional()?
-                .unwrap_or(0),
-        )
-    };
-    if (gen_of(f.day_ms)?, gen_of(-1)?) != f.gens {
-        return Ok(());
+) -> rusqlite::Result<bool> {
+    if activity_fingerprint(c, f.day_ms)? != f.fingerprint {
+        return Ok(false);
     }
     c.prepare_cached(
         "DELETE FROM category_hours WHERE hour_ms >= ?1 AND hour_ms < ?2 AND set_hash = ?3",
@@ -699,36 +730,21 @@ pub(crate) fn fill_categories(
     }
     c.prepare_cached("INSERT OR IGNORE INTO category_days (day_ms, set_hash) VALUES (?1, ?2)")?
         .execute(params![f.day_ms, f.set_hash])?;
-    Ok(())
+    Ok(true)
 }
 
-/// What the category cache holds for the UTC days `[from, to)`: the days filled for
-/// `set_hash`, each day's generation, and the global one.
-pub type CategoryState = (BTreeSet<i64>, HashMap<i64, i64>, i64);
-
-/// The category cache's state for the days `[from, to)`.
-pub(crate) fn category_state(
+/// The UTC days in `[from, to)` whose category cache is filled for `set_hash`.
+pub(crate) fn category_filled_days(
     c: &Connection,
     from: i64,
     to: i64,
     set_hash: &str,
-) -> rusqlite::Result<CategoryState> {
-    let filled = c
-        .prepare_cached(
-            "SELECT day_ms FROM category_days WHERE day_ms >= ?1 AND day_ms < ?2 AND set_hash = ?3",
-        )?
-        .query_map(params![from, to, set_hash], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let gens = c
-        .prepare_cached("SELECT day_ms, gen FROM category_gen WHERE day_ms >= ?1 AND day_ms < ?2")?
-        .query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let global = c
-        .prepare_cached("SELECT gen FROM category_gen WHERE day_ms = -1")?
-        .query_row([], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
-    Ok((filled, gens, global))
+) -> rusqlite::Result<BTreeSet<i64>> {
+    c.prepare_cached(
+        "SELECT day_ms FROM category_days WHERE day_ms >= ?1 AND day_ms < ?2 AND set_hash = ?3",
+    )?
+    .query_map(params![from, to, set_hash], |r| r.get(0))?
+    .collect()
 }
 
 /// Category cache rows `(hour, context, packed data)` of `set_hash` for the hours in

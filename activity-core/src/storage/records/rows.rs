@@ -242,9 +242,9 @@ pub enum Write {
         /// The employee ('' = time tracked without one).
         employee: String,
     },
-    /// The category cache of one finished UTC day, computed from its rows when its generation
-    /// and the global one were `gens`: stored only if neither moved since (no row of the day
-    /// changed meanwhile).
+    /// The category cache of one finished UTC day, computed from its rows when their count and
+    /// largest id were `fingerprint`: stored only if they still are (no row of the day was
+    /// added, removed or replaced meanwhile).
     CategoryFill(Box<CategoryFill>),
     /// The category set changed: cache rows of other sets go.
     CategorySet {
@@ -267,8 +267,8 @@ pub struct CategoryFill {
     pub day_ms: i64,
     /// The category set's fingerprint.
     pub set_hash: String,
-    /// The day's generation and the global one when the rows were read.
-    pub gens: (i64, i64),
+    /// The day's activity count and largest row id when the rows were read.
+    pub fingerprint: (i64, i64),
     /// Per UTC hour and context: packed `(category, milliseconds)` pairs (category `u32::MAX`:
     /// uncategorized).
     pub rows: Vec<(i64, WorkContext, Vec<u8>)>,

@@ -326,7 +326,9 @@ pub(crate) fn apply<'a>(
                 .execute(params![id])?;
             }
         }
-        Write::CategoryFill(f) => super::rollup::fill_categories(c, f)?,
+        Write::CategoryFill(_) => {
+            // (applied by `apply_job`: it tells the writer's cache)
+        }
         Write::CategorySet { set_hash } => {
             c.prepare_cached("DELETE FROM category_hours WHERE set_hash <> ?1")?
                 .execute(params![set_hash])?;
@@ -367,6 +369,12 @@ fn apply_job(
                 std::mem::replace(&mut rollups, Pending::new(job.rollups)).flush(&sp, cache)?;
                 if super::retention::purge_rows(&sp, cutoffs, *keep_rollups)? {
                     cache.reset();
+                }
+                continue;
+            }
+            if let Write::CategoryFill(f) = w {
+                if super::rollup::fill_categories(&sp, f)? {
+                    cache.category_filled(f.day_ms);
                 }
                 continue;
             }
