@@ -308,6 +308,31 @@ fn tracker<'a>(t: *const ac_tracker) -> Result<&'a Tracker, Failure> {
     arg(t, "tracker").map(|t| &t.tracker)
 }
 
+/// A tracker read whose JSON goes to `*out_json` (required).
+fn tracker_json<T: serde::Serialize>(
+    tracker_: *const ac_tracker,
+    out_json: *mut *mut c_char,
+    read: impl FnOnce(&Tracker) -> Result<T, activity_core::Error>,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let slot = out(out_json, "out")?;
+        *slot = json(&read(t)?)?;
+        Ok(())
+    })
+}
+
+/// Writes `value`'s JSON to `*out_json` unless the caller passed NULL (not wanted).
+fn json_if_wanted<T: serde::Serialize>(
+    out_json: *mut *mut c_char,
+    value: &T,
+) -> Result<(), Failure> {
+    if !out_json.is_null() {
+        *out(out_json, "out")? = json(value)?;
+    }
+    Ok(())
+}
+
 /// Starts tracking.
 ///
 /// # Safety
@@ -621,10 +646,7 @@ pub unsafe extern "C" fn ac_tracker_resolve_idle(
             )
         })?;
         let resolution = t.resolve_idle(id, answer)?;
-        if !out_json.is_null() {
-            *out(out_json, "out")? = json(&resolution)?;
-        }
-        Ok(())
+        json_if_wanted(out_json, &resolution)
     })
 }
 
@@ -738,10 +760,7 @@ pub unsafe extern "C" fn ac_tracker_purge(
             Some(p) => t.purge_with(&p, now)?,
             None => t.purge(now)?,
         };
-        if !out_json.is_null() {
-            *out(out_json, "out")? = json(&report)?;
-        }
-        Ok(())
+        json_if_wanted(out_json, &report)
     })
 }
 
@@ -754,12 +773,7 @@ pub unsafe extern "C" fn ac_tracker_purge_log_json(
     tracker_: *const ac_tracker,
     out_json: *mut *mut c_char,
 ) -> ac_result {
-    guard(|| {
-        let t = tracker(tracker_)?;
-        let slot = out(out_json, "out")?;
-        *slot = json(&t.purge_log()?)?;
-        Ok(())
-    })
+    tracker_json(tracker_, out_json, |t| t.purge_log())
 }
 
 /// Exports everything kept about `employee` into `folder` (GDPR articles 15 and 20): JSON
@@ -783,10 +797,7 @@ pub unsafe extern "C" fn ac_tracker_export_subject(
         let v = viewer(viewer_json)?;
         let manifest =
             t.export_subject(&v, text(employee, "employee")?, text(folder, "folder")?)?;
-        if !out_json.is_null() {
-            *out(out_json, "out")? = json(&manifest)?;
-        }
-        Ok(())
+        json_if_wanted(out_json, &manifest)
     })
 }
 
@@ -808,10 +819,7 @@ pub unsafe extern "C" fn ac_tracker_erase_subject(
         let t = tracker(tracker_)?;
         let v = viewer(viewer_json)?;
         let report = t.erase_subject(&v, text(employee, "employee")?)?;
-        if !out_json.is_null() {
-            *out(out_json, "out")? = json(&report)?;
-        }
-        Ok(())
+        json_if_wanted(out_json, &report)
     })
 }
 
@@ -909,12 +917,7 @@ pub unsafe extern "C" fn ac_tracker_categories_json(
     tracker_: *const ac_tracker,
     out_json: *mut *mut c_char,
 ) -> ac_result {
-    guard(|| {
-        let t = tracker(tracker_)?;
-        let slot = out(out_json, "out")?;
-        *slot = json(&t.categories())?;
-        Ok(())
-    })
+    tracker_json(tracker_, out_json, |t| Ok(t.categories()))
 }
 
 /// The category of one record as a JSON array of names (`["Work", "Programming"]`,

@@ -104,6 +104,19 @@ static inline int json_string(const char *json, const char *field, char *out, si
     return 1;
 }
 
+/* `hay` from the first `needle` on (NULL when absent, or when `hay` is NULL). */
+static inline const char *after(const char *hay, const char *needle) {
+    return hay ? strstr(hay, needle) : NULL;
+}
+
+/* The number of the first `"field":N` in `json` (-1 when absent). */
+static inline long long json_number(const char *json, const char *field) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":", field);
+    const char *p = after(json, pattern);
+    return p ? strtoll(p + strlen(pattern), NULL, 10) : -1;
+}
+
 /* How many times `needle` occurs in `hay`. */
 static inline int count(const char *hay, const char *needle) {
     int n = 0;

@@ -16,15 +16,6 @@ static const char *MINE =
     "[{\"name\": [\"Work\"], \"rule\": {\"type\": \"regex\", \"regex\": \"xterm\"}, \"data\": {\"score\": -9}},"
     " {\"name\": [\"Reading\"], \"rule\": {\"type\": \"regex\", \"regex\": \"(?<!no-)news\"}}]";
 
-static long number_after(const char *json, const char *anchor, const char *field) {
-    const char *a = json ? strstr(json, anchor) : NULL;
-    if (!a) return -1;
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\":", field);
-    const char *p = strstr(a, pattern);
-    return p ? strtol(p + strlen(pattern), NULL, 10) : -1;
-}
-
 static void work(ac_tracker *t, ac_manual_clock *clock, long long *now, long long until,
                  const char *app, const char *title) {
     /* A sample at each step's start, then the clock moves on: the next call's first sample
@@ -95,9 +86,9 @@ int main(void) {
                                AC_REPORT_JSON_COMPACT, &report));
     const char *cats = report ? strstr(report, "\"categories\":{\"categories\"") : NULL;
     CHECK(cats != NULL);
-    CHECK(number_after(cats, "\"top_level\"", "productive_seconds") == 3600);
-    CHECK(number_after(cats, "\"top_level\"", "unproductive_seconds") == 1800);
-    CHECK(number_after(cats, "\"top_level\"", "uncategorized_seconds") == 1800);
+    CHECK(json_number(after(cats, "\"top_level\""), "productive_seconds") == 3600);
+    CHECK(json_number(after(cats, "\"top_level\""), "unproductive_seconds") == 1800);
+    CHECK(json_number(after(cats, "\"top_level\""), "uncategorized_seconds") == 1800);
     /* score = 1 h × 4 − 0.5 h × 2 = 3 */
     CHECK(cats && strstr(cats, "\"score\":3.0,\"productive_seconds\":3600"));
     CHECK(report && strstr(report, "\"category_days\":[{\"day\":\"2026-11-30\""));

@@ -28,13 +28,6 @@ static int taken(struct seen *s) {
     return n;
 }
 
-static long number_after(const char *json, const char *field) {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\":", field);
-    const char *p = json ? strstr(json, pattern) : NULL;
-    return p ? strtol(p + strlen(pattern), NULL, 10) : -1;
-}
-
 /* Tracks ana from `from` until `shots` more screenshots were taken (5-s schedule): one 5-s step
  * of the manual clock at a time, each waited for (up to 20 s: under valgrind a capture is slow). */
 static void track(ac_tracker *t, ac_manual_clock *clock, struct seen *s, long long from, int shots) {
@@ -104,8 +97,8 @@ int main(void) {
     snprintf(out_dir, sizeof out_dir, "%s-export", dir);
     const char *ana = "{\"role\": \"employee\", \"id\": \"ana\"}";
     CHECK_OK(ac_tracker_export_subject(t, ana, "ana", out_dir, &json));
-    CHECK(number_after(json, "screenshots") == 3);
-    CHECK(number_after(json, "consents") == 1);
+    CHECK(json_number(json, "screenshots") == 3);
+    CHECK(json_number(json, "consents") == 1);
     CHECK(json && count(json, "\"sha256\":") == 5 + 6);
     ac_string_free(json);
     char manifest[400];
@@ -122,11 +115,11 @@ int main(void) {
     CHECK_OK(ac_tracker_set_retention_policy(t, "{\"screenshots\": \"365d\", \"urls\": \"60d\"}"));
     CHECK_OK(ac_tracker_purge(t, NULL, NOW, &json));
     /* (after the cutoffs object, which names the same fields with times) */
-    CHECK(number_after(json ? strstr(json, "},") : NULL, "screenshots") == 2);
-    CHECK(number_after(json, "remote_deletes_queued") == 4);
+    CHECK(json_number(after(json, "},"), "screenshots") == 2);
+    CHECK(json_number(json, "remote_deletes_queued") == 4);
     ac_string_free(json);
     CHECK_OK(ac_tracker_purge(t, "{\"screenshots\": \"365d\"}", NOW, &json));
-    CHECK(number_after(json ? strstr(json, "},") : NULL, "screenshots") == 0);
+    CHECK(json_number(after(json, "},"), "screenshots") == 0);
     ac_string_free(json);
     CHECK_OK(ac_tracker_purge_log_json(t, &json));
     CHECK(json && count(json, "\"cutoffs\"") == 2);
@@ -137,9 +130,9 @@ int main(void) {
 
     /* The erasure. */
     CHECK_OK(ac_tracker_erase_subject(t, ADMIN, "ana", &json));
-    CHECK(number_after(json, "screenshots") == 1);
-    CHECK(number_after(json, "consents") == 1);
-    CHECK(number_after(json, "slots") >= 1);
+    CHECK(json_number(json, "screenshots") == 1);
+    CHECK(json_number(json, "consents") == 1);
+    CHECK(json_number(json, "slots") >= 1);
     ac_string_free(json);
     CHECK_OK(ac_tracker_screenshots_json(t, ADMIN, NULL, &json));
     CHECK(json && strcmp(json, "[]") == 0);

@@ -395,6 +395,20 @@ fn join_problems(p: &[FieldProblem]) -> String {
 }
 
 impl ConfigError {
+    /// The error of named field problems (`(field, what is wrong)`), as the parts of the
+    /// configuration that can change at run time (idle and retention policies) report them.
+    pub fn from_problems(problems: Vec<(&str, String)>) -> ConfigError {
+        ConfigError::Invalid(
+            problems
+                .into_iter()
+                .map(|(field, message)| FieldProblem {
+                    field: field.into(),
+                    message,
+                })
+                .collect(),
+        )
+    }
+
     /// The field problems (empty for syntax and I/O errors).
     pub fn problems(&self) -> &[FieldProblem] {
         match self {

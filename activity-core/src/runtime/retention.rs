@@ -24,16 +24,7 @@ const BATCH: usize = 200;
 pub(crate) const PURGE_EVERY_MILLIS: i64 = 86_400_000;
 
 fn invalid_policy(problems: Vec<(&'static str, String)>) -> Error {
-    crate::model::config::ConfigError::Invalid(
-        problems
-            .into_iter()
-            .map(|(field, message)| crate::model::config::FieldProblem {
-                field: field.into(),
-                message,
-            })
-            .collect(),
-    )
-    .into()
+    crate::model::config::ConfigError::from_problems(problems).into()
 }
 
 /// The local half of a purge: every row, spool file and pending upload older than the

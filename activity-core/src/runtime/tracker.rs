@@ -857,16 +857,7 @@ impl Tracker {
         if let Some(p) = &policy {
             let problems = p.problems();
             if !problems.is_empty() {
-                return Err(crate::model::config::ConfigError::Invalid(
-                    problems
-                        .into_iter()
-                        .map(|(field, message)| crate::model::config::FieldProblem {
-                            field: field.into(),
-                            message,
-                        })
-                        .collect(),
-                )
-                .into());
+                return Err(crate::model::config::ConfigError::from_problems(problems).into());
             }
         }
         self.command("set the idle policy", |ack| Cmd::SetIdlePolicy(policy, ack))

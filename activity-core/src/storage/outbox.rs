@@ -721,23 +721,7 @@ impl Outbox {
     /// when the screenshot never left the machine); [`delete_remote_now`](Self::delete_remote_now)
     /// tries them at once, [`drain_once`](Self::drain_once) until confirmed.
     pub fn delete_screenshot(&self, shot: &Screenshot) -> Result<Vec<String>, OutboxError> {
-        let rows = self.records.outbox_of(&shot.id)?;
-        // The writer decides, inside the transaction, which objects may have left the machine
-        // (uploaded, or an attempt claimed by any process): no claim can slip in between.
-        self.records.write(vec![Write::DeleteScreenshot {
-            id: shot.id.clone(),
-            at: self.clock.now(),
-        }])?;
-        for e in &rows {
-            let _ = std::fs::remove_file(self.spool_file(&e.spool_path));
-        }
-        Ok(self
-            .records
-            .deletes_all()?
-            .into_iter()
-            .filter(|d| d.screenshot_id == shot.id)
-            .map(|d| d.object_key)
-            .collect())
+        self.delete_screenshots(std::slice::from_ref(shot))
     }
 
     /// [`delete_screenshot`](Self::delete_screenshot) for many at once: one transaction for
