@@ -291,8 +291,11 @@ pub(crate) fn apply<'a>(
             )?
             .execute(params![id, next_attempt.as_millis(), error])?;
         }
-        Write::IdleDecision(_) | Write::PurgeRows { .. } | Write::EraseSubject { .. } => {
-            // (applied by `apply_job`, between two flushes of the rollups)
+        Write::IdleDecision(_)
+        | Write::PurgeRows { .. }
+        | Write::EraseSubject { .. }
+        | Write::CategoryFill(_) => {
+            // (applied by `rewrite`)
         }
         Write::DropScreenshotObject { id, full, at } => {
             let column = if *full { "full_key" } else { "thumb_key" };
@@ -326,9 +329,6 @@ pub(crate) fn apply<'a>(
                 .execute(params![id])?;
             }
         }
-        Write::CategoryFill(_) => {
-            // (applied by `apply_job`: it tells the writer's cache)
-        }
         Write::CategorySet { set_hash } => {
             c.prepare_cached("DELETE FROM category_hours WHERE set_hash <> ?1")?
                 .execute(params![set_hash])?;
@@ -350,6 +350,51 @@ pub(crate) fn apply<'a>(
     Ok(())
 }
 
+/// The writes that change stored rows under the rollups (an idle decision, a purge, an
+/// erasure) or fill the category cache: what is pending of the job's rollups is written first
+/// (`take_pending`), then the write. `None` for every other write; `Some(true)` when the
+/// writer's copies of rollup rows must go.
+fn rewrite<'a>(
+    c: &Connection,
+    w: &Write,
+    cache: &mut Cache,
+    take_pending: impl FnOnce() -> Pending<'a>,
+) -> rusqlite::Result<Option<bool>> {
+    if let Write::CategoryFill(f) = w {
+        // (no rows change: nothing pending to write first)
+        if super::rollup::fill_categories(c, f)? {
+            cache.category_filled(f.day_ms);
+        }
+        return Ok(Some(false));
+    }
+    if !matches!(
+        w,
+        Write::PurgeRows { .. } | Write::EraseSubject { .. } | Write::IdleDecision(_)
+    ) {
+        return Ok(None);
+    }
+    take_pending().flush(c, cache)?;
+    Ok(Some(match w {
+        Write::PurgeRows {
+            cutoffs,
+            keep_rollups,
+        } => super::retention::purge_rows(c, cutoffs, *keep_rollups)?,
+        Write::EraseSubject { employee } => {
+            super::retention::erase(c, employee)?;
+            true
+        }
+        Write::IdleDecision(p) => match super::idle::apply(c, p)? {
+            // The days the decision touched are rebuilt from their rows.
+            Some((first, last)) => {
+                super::rollup::rebuild_days(c, first, last)?;
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }))
+}
+
 /// Applies one caller's writes inside a savepoint: a failing job is rolled back alone and the
 /// other callers' jobs in the batch still commit.
 fn apply_job(
@@ -361,36 +406,10 @@ fn apply_job(
         let sp = tx.savepoint()?;
         let mut rollups = Pending::new(job.rollups);
         for w in &job.writes {
-            if let Write::PurgeRows {
-                cutoffs,
-                keep_rollups,
-            } = w
-            {
-                std::mem::replace(&mut rollups, Pending::new(job.rollups)).flush(&sp, cache)?;
-                if super::retention::purge_rows(&sp, cutoffs, *keep_rollups)? {
-                    cache.reset();
-                }
-                continue;
-            }
-            if let Write::CategoryFill(f) = w {
-                if super::rollup::fill_categories(&sp, f)? {
-                    cache.category_filled(f.day_ms);
-                }
-                continue;
-            }
-            if let Write::EraseSubject { employee } = w {
-                std::mem::replace(&mut rollups, Pending::new(job.rollups)).flush(&sp, cache)?;
-                super::retention::erase(&sp, employee)?;
-                cache.reset();
-                continue;
-            }
-            if let Write::IdleDecision(p) = w {
-                // The rows change under the rollups: what is pending goes first, then the days
-                // the decision touched are rebuilt from their rows, and the writer's copies of
-                // rollup rows are dropped.
-                std::mem::replace(&mut rollups, Pending::new(job.rollups)).flush(&sp, cache)?;
-                if let Some((first, last)) = super::idle::apply(&sp, p)? {
-                    super::rollup::rebuild_days(&sp, first, last)?;
+            if let Some(rewrote) = rewrite(&sp, w, cache, || {
+                std::mem::replace(&mut rollups, Pending::new(job.rollups))
+            })? {
+                if rewrote {
                     cache.reset();
                 }
                 continue;
