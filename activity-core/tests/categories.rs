@@ -373,6 +373,14 @@ fn reports_give_time_by_category_per_day_employee_and_project_from_rows_and_cach
             .collect::<Vec<_>>(),
         [("Work", 3600), ("Media", 1800), ("Uncategorized", 1800)]
     );
+    // A person sees them on the page and in the text.
+    let html = day.to_html();
+    assert!(html.contains("<h2>Productivity by category</h2>"));
+    assert!(html.contains("<td>Work › Programming</td>"), "{html}");
+    assert!(
+        day.to_text()
+            .contains("categories: score 3.0, productive 3600 s")
+    );
     let ana = day
         .employees
         .iter()

@@ -147,6 +147,21 @@ impl Report {
                 );
             }
         }
+        let c = &self.categories;
+        if !c.categories.is_empty() {
+            let _ = writeln!(
+                out,
+                "  categories: score {:.1}, productive {} s, neutral {} s, unproductive {} s, uncategorized {} s",
+                c.score,
+                c.productive_seconds,
+                c.neutral_seconds,
+                c.unproductive_seconds,
+                c.uncategorized_seconds
+            );
+            for t in &c.top_level {
+                let _ = writeln!(out, "    {:<30} {:>7} s", t.name.join(" > "), t.seconds);
+            }
+        }
         out
     }
 
@@ -531,8 +546,40 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
             }
             h.push_str("</table>\n");
         }
+        self.categories_html(&mut h);
         h.push_str("</body></html>\n");
         h
+    }
+
+    /// The productivity section of the page: the score and the four kinds of time, then the
+    /// time per category (full path) with its score.
+    fn categories_html(&self, h: &mut String) {
+        let c = &self.categories;
+        h.push_str("\n<h2>Productivity by category</h2>\n");
+        if c.categories.is_empty() {
+            h.push_str("<p>Nothing recorded.</p>\n");
+            return;
+        }
+        let _ = writeln!(
+            h,
+            "<p>Score {:.1} · productive {} · neutral {} · unproductive {} · uncategorized {}</p>",
+            c.score,
+            hms(c.productive_seconds),
+            hms(c.neutral_seconds),
+            hms(c.unproductive_seconds),
+            hms(c.uncategorized_seconds)
+        );
+        h.push_str("<table><tr><th>Category</th><th>Time</th><th>Score</th></tr>\n");
+        for t in &c.categories {
+            let _ = writeln!(
+                h,
+                r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+                escape_xml(&t.name.join(" › ")),
+                hms(t.seconds),
+                t.score.map_or_else(String::new, |s| format!("{s}"))
+            );
+        }
+        h.push_str("</table>\n");
     }
 }
 
