@@ -56,6 +56,12 @@ step "release artifacts: scripts/dist.sh, checked from a user's seat by scripts/
 # The wheels, C archives, crate and extension zips users install (README, Installing).
 ./scripts/dist.sh
 ./scripts/test-dist.sh
+# A clone's own target folder is not reused between runs: drop the release builds only the
+# artifacts needed (about 5 GB), so the rest of the run has the disk. A CARGO_TARGET_DIR kept
+# outside the clone is a cache and stays whole.
+if [ -z "${CARGO_TARGET_DIR:-}" ]; then
+    rm -rf target/zig-c target/zig-wheel target/x86_64-pc-windows-gnu/release target/test-dist
+fi
 
 step "Python module: the release wheel in a fresh venv, stubtest, mypy --strict, pytest"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
