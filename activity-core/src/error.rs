@@ -60,6 +60,9 @@ pub enum Error {
     /// A category set that cannot be used (syntax, a rule that does not compile).
     #[error(transparent)]
     Category(#[from] CategoryError),
+    /// A dataset's settings were refused, or one of its files could not be encoded.
+    #[error(transparent)]
+    Dataset(#[from] crate::dataset::DatasetError),
 }
 
 /// The kind of an [`Error`]: stable across releases (new kinds may be added, none renumbered),
@@ -246,6 +249,8 @@ impl Error {
             Error::Capture(_) => ErrorKind::Io,
             Error::Runtime(e) => e.kind(),
             Error::Category(_) => ErrorKind::InvalidInput,
+            Error::Dataset(crate::dataset::DatasetError::Invalid(_)) => ErrorKind::InvalidConfig,
+            Error::Dataset(_) => ErrorKind::Internal,
         }
     }
 }

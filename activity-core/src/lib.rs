@@ -85,6 +85,7 @@
 pub mod browser;
 pub mod capture;
 pub mod clock;
+pub mod dataset;
 pub mod error;
 pub mod media;
 pub mod model;

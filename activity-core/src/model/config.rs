@@ -615,6 +615,17 @@ impl Config {
         })
     }
 
+    /// [`expected_events_per_slot`](Self::expected_events_per_slot) scaled to a slot of
+    /// `slot_seconds` (records written with another slot length), at least 1.
+    pub fn expected_events_for(&self, slot_seconds: u32) -> u32 {
+        if slot_seconds == self.slot_seconds {
+            return self.expected_events_per_slot();
+        }
+        let scaled = u64::from(self.expected_events_per_slot()) * u64::from(slot_seconds)
+            / u64::from(self.slot_seconds.max(1));
+        u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+    }
+
     /// Whether both the employee's and the organisation's switches allow screenshots.
     pub fn screenshots_allowed(&self) -> bool {
         self.is_screenshot_enabled && self.allow_screenshot_capture

@@ -43,6 +43,7 @@ pub(crate) fn spawn(
     let mut merger = ActivityMerger::from_config(&shared.config)?;
     merger.set_context(now, context.clone())?;
     let uploader = Uploader::start(&shared)?;
+    let exporter = super::export::Exporter::start(&shared)?;
     shared.counter.start(now)?;
     shared.running.store(true, Ordering::Release);
     // A run purges at its first turn (when a retention policy is set), then daily.
@@ -125,6 +126,7 @@ pub(crate) fn spawn(
         sources,
         capture,
         uploader: Some(uploader),
+        exporter: Some(exporter),
         context,
         paused: false,
         last_tick: now,
@@ -188,6 +190,8 @@ struct Control {
     sources: Sources,
     capture: Option<CaptureThread>,
     uploader: Option<Uploader>,
+    /// The scheduled dataset export (idle while no dataset is set).
+    exporter: Option<super::export::Exporter>,
     context: WorkContext,
     paused: bool,
     /// When the loop last ran (for suspend detection).
@@ -968,6 +972,9 @@ impl Control {
                 Ok(screens) => self.sources.screens = Some(screens),
                 Err(_) => result = result.and(Err(RuntimeError::ThreadDied("capture").into())),
             }
+        }
+        if let Some(x) = self.exporter.take() {
+            x.stop();
         }
         if let Some(u) = self.uploader.take() {
             u.stop();

@@ -177,6 +177,17 @@ pub enum TrackerEvent {
     /// The running tracker purged what the retention policy no longer keeps (at start, then
     /// daily): the run's cutoffs and counts; remote objects are deleted as the provider confirms.
     Purged(Box<crate::model::retention::PurgeReport>),
+    /// The scheduled export ran ([`Tracker::set_dataset`](crate::Tracker::set_dataset)): the
+    /// files written and removed, the table-days unchanged.
+    Exported(Box<crate::dataset::ExportReport>),
+    /// The scheduled export failed (the store is unreachable or refused a write); nothing is
+    /// lost: the days not written are written by the retry.
+    ExportRetrying {
+        /// Why it failed.
+        error: String,
+        /// When it is tried again.
+        next_attempt: Timestamp,
+    },
     /// A capture source failed, or is unavailable and was left out.
     CaptureFailed {
         /// Which source.

@@ -40,6 +40,7 @@ mod capture;
 mod categories;
 mod control;
 mod events;
+mod export;
 mod folder;
 mod query;
 mod retention;

@@ -109,6 +109,10 @@ pub(crate) struct Shared {
     pub(crate) categories: Mutex<Arc<super::categories::Categories>>,
     /// When the running tracker purges next (ms; `i64::MIN`: at the next turn).
     pub(crate) next_purge: std::sync::atomic::AtomicI64,
+    /// The dataset the running tracker exports to on a schedule.
+    pub(crate) dataset: Mutex<Option<crate::dataset::DatasetConfig>>,
+    /// Wakes the scheduled export (the dataset changed).
+    pub(crate) export_wake: tokio::sync::Notify,
 }
 
 /// The features consent allows, read where each is captured.

@@ -364,6 +364,8 @@ impl TrackerBuilder {
                 retention: Mutex::new(retention),
                 categories: Mutex::new(Arc::new(categories)),
                 next_purge: std::sync::atomic::AtomicI64::new(i64::MIN),
+                dataset: Mutex::new(None),
+                export_wake: tokio::sync::Notify::new(),
             }),
             state: Mutex::new(State::Idle {
                 sources,
@@ -952,13 +954,7 @@ impl Tracker {
     /// The expected events of a full slot of `slot_seconds` (the configuration's figure, scaled
     /// when the data folder was tracked with another slot length).
     fn expected_events_for(&self, slot_seconds: u32) -> u32 {
-        let c = &self.shared.config;
-        if slot_seconds == c.slot_seconds {
-            return c.expected_events_per_slot();
-        }
-        let scaled = u64::from(c.expected_events_per_slot()) * u64::from(slot_seconds)
-            / u64::from(c.slot_seconds.max(1));
-        u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+        self.shared.config.expected_events_for(slot_seconds)
     }
 
     /// Slots (both activity figures) matching `query` that `viewer` may see, oldest first.

@@ -17,6 +17,7 @@
 //!
 //! Reads (`query`) use their own connection, so they never wait behind a batch being written.
 
+pub(crate) mod export;
 mod idle;
 mod query;
 mod retention;
@@ -565,6 +566,47 @@ impl Snapshot<'_> {
         filter: &Filter,
     ) -> Result<Vec<crate::model::idle::IdlePeriod>, RecordError> {
         self.read(|c| idle::periods(c, filter))
+    }
+
+    /// The export's table-days changed in `[from_day, to_day)`: `(table, day, generation)`.
+    pub fn export_changes(
+        &self,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<(String, i64, i64)>, RecordError> {
+        self.read(|c| export::changes(c, from_day, to_day))
+    }
+
+    /// What dataset `sink` holds per table-day: `(generation, rows)`.
+    pub fn export_marks(
+        &self,
+        sink: &str,
+    ) -> Result<std::collections::HashMap<(String, i64), (i64, i64)>, RecordError> {
+        self.read(|c| export::marks(c, sink))
+    }
+
+    /// The generation of one table-day now.
+    pub fn export_generation(&self, table: &str, day: i64) -> Result<Option<i64>, RecordError> {
+        self.read(|c| export::generation(c, table, day))
+    }
+
+    /// The slot rows of UTC day `day` (by slot start).
+    pub fn day_slots(&self, day: i64) -> Result<Vec<SlotRow>, RecordError> {
+        self.read(|c| export::day_slots(c, day))
+    }
+
+    /// The activity rows of UTC day `day` (by slot start).
+    pub fn day_activities(&self, day: i64) -> Result<Vec<ActivityRecord>, RecordError> {
+        self.read(|c| export::day_activities(c, day))
+    }
+
+    /// The screenshots of UTC day `day` (by slot start).
+    pub fn day_screenshots(
+        &self,
+        day: i64,
+        now: Timestamp,
+    ) -> Result<Vec<Screenshot>, RecordError> {
+        self.read(|c| export::day_screenshots(c, day, now))
     }
 }
 

@@ -109,11 +109,20 @@ pub(crate) fn checkpoints(c: &Connection) -> rusqlite::Result<Vec<SlotRow>> {
 }
 
 pub(crate) fn activities(c: &Connection, f: &Filter) -> rusqlite::Result<Vec<ActivityRecord>> {
-    let (w, values) = f.sql("start_ms");
+    activities_by(c, f, "start_ms")
+}
+
+/// The activity rows whose `time_column` (`start_ms` or `slot_start`) is in `f`.
+pub(crate) fn activities_by(
+    c: &Connection,
+    f: &Filter,
+    time_column: &str,
+) -> rusqlite::Result<Vec<ActivityRecord>> {
+    let (w, values) = f.sql(time_column);
     let mut st = c.prepare_cached(&format!(
         "SELECT kind, title, application, url, domain, start_ms, duration_ms, slot_start,
                 employee, project, task
-         FROM activities{w} ORDER BY start_ms, id"
+         FROM activities{w} ORDER BY {time_column}, start_ms, id"
     ))?;
     let rows = st.query_map(params_from_iter(values), |r| {
         Ok(ActivityRecord {
@@ -176,11 +185,21 @@ pub(crate) fn screenshots(
     f: &Filter,
     now: Timestamp,
 ) -> rusqlite::Result<Vec<Screenshot>> {
-    let (w, mut values) = f.sql("taken_at");
+    screenshots_by(c, f, now, "taken_at")
+}
+
+/// The screenshots whose `time_column` (`taken_at` or `slot_start`) is in `f`.
+pub(crate) fn screenshots_by(
+    c: &Connection,
+    f: &Filter,
+    now: Timestamp,
+    time_column: &str,
+) -> rusqlite::Result<Vec<Screenshot>> {
+    let (w, mut values) = f.sql(time_column);
     values.insert(0, Value::Integer(now.as_millis()));
     // `?1` (now) comes first in the statement, so the filter's anonymous `?`s number from 2.
     let mut st = c.prepare_cached(&format!(
-        "SELECT {SCREENSHOT_COLUMNS} FROM screenshots{w} ORDER BY taken_at, id"
+        "SELECT {SCREENSHOT_COLUMNS} FROM screenshots{w} ORDER BY {time_column}, taken_at, id"
     ))?;
     let rows = st.query_map(params_from_iter(values), screenshot_row)?;
     rows.collect()

@@ -251,6 +251,21 @@ pub enum Write {
         /// The new set's fingerprint.
         set_hash: String,
     },
+    /// A dataset now holds one table-day at a generation (the export's high-water mark).
+    ExportMark {
+        /// The dataset's identity.
+        sink: String,
+        /// `slots`, `activities` or `screenshots`.
+        table: String,
+        /// The UTC day (ms).
+        day_ms: i64,
+        /// The generation its file holds.
+        generation: i64,
+        /// Rows in the file (0: the file was removed).
+        rows: i64,
+        /// When (ms).
+        at_ms: i64,
+    },
     /// A setting kept across restarts (the privacy switches).
     Setting {
         /// Its name.

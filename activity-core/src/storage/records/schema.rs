@@ -8,7 +8,7 @@ use super::RecordError;
 use super::sql_error;
 
 /// The schema version this library writes.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema. Context columns are '' rather than NULL so UNIQUE constraints hold.
@@ -190,6 +190,81 @@ const MIGRATIONS: &[&str] = &[
         set_hash TEXT NOT NULL,
         PRIMARY KEY (day_ms, set_hash)
     );",
+    // 12: the org dataset export (`crate::dataset`). `export_changes` has one row per exported
+    // table and UTC day (of the rows' slot start), whose `generation` triggers raise on every
+    // insert, update and delete, whoever makes it (the writer, a purge, an erasure, another
+    // process): no write path can forget to say a day changed. `export_marks` is each
+    // dataset's high-water mark per table and day: the generation its file holds. A day is
+    // exported again when the two differ. Days already stored start as changed.
+    "CREATE TABLE IF NOT EXISTS export_changes (
+        tbl TEXT NOT NULL,
+        day_ms INTEGER NOT NULL,
+        generation INTEGER NOT NULL,
+        PRIMARY KEY (tbl, day_ms)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS export_marks (
+        sink TEXT NOT NULL,
+        tbl TEXT NOT NULL,
+        day_ms INTEGER NOT NULL,
+        generation INTEGER NOT NULL,
+        rows INTEGER NOT NULL,
+        exported_ms INTEGER NOT NULL,
+        PRIMARY KEY (sink, tbl, day_ms)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO export_changes (tbl, day_ms, generation)
+        SELECT 'slots', slot_start - slot_start % 86400000, 1 FROM slots GROUP BY 2;
+    INSERT OR IGNORE INTO export_changes (tbl, day_ms, generation)
+        SELECT 'activities', slot_start - slot_start % 86400000, 1 FROM activities GROUP BY 2;
+    INSERT OR IGNORE INTO export_changes (tbl, day_ms, generation)
+        SELECT 'screenshots', slot_start - slot_start % 86400000, 1 FROM screenshots GROUP BY 2;
+    CREATE TRIGGER IF NOT EXISTS slots_export_insert AFTER INSERT ON slots BEGIN
+        INSERT INTO export_changes (tbl, day_ms, generation)
+        VALUES ('slots', NEW.slot_start - NEW.slot_start % 86400000, 1)
+        ON CONFLICT (tbl, day_ms) DO UPDATE SET generation = generation + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS slots_export_update AFTER UPDATE ON slots BEGIN
+        INSERT INTO export_changes (tbl, day_ms, generation)
+        VALUES ('slots', NEW.slot_start - NEW.slot_start % 86400000, 1),
+               ('slots', OLD.slot_start - OLD.slot_start % 86400000, 1)
+        ON CONFLICT (tbl, day_ms) DO UPDATE SET generation = generation + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS slots_export_delete AFTER DELETE ON slots BEGIN
+        INSERT INTO export_changes (tbl, day_ms, generation)
+        VALUES ('slots', OLD.slot_start - OLD.slot_start % 86400000, 1)
+        ON CONFLICT (tbl, day_ms) DO UPDATE SET generation = generation + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS activities_export_insert AFTER INSERT ON activities BEGIN
+        INSERT INTO export_changes (tbl, day_ms, generation)
+        VALUES ('activities', NEW.slot_start - NEW.slot_start % 86400000, 1)
+        ON CONFLICT (tbl, day_ms) DO UPDATE SET generation = generation + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS activities_export_update AFTER UPDATE ON activities BEGIN
+        INSERT INTO export_changes (tbl, day_ms, generation)
+        VALUES ('activities', NEW.slot_start - NEW.slot_start % 86400000, 1),
+               ('activities', OLD.slot_start - OLD.slot_start % 86400000, 1)
+        ON CONFLICT (tbl, day_ms) DO UPDATE SET generation = generation + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS activities_export_delete AFTER DELETE ON activities BEGIN
+        INSERT INTO export_changes (tbl, day_ms, generation)
+        VALUES ('activities', OLD.slot_start - OLD.slot_start % 86400000, 1)
+        ON CONFLICT (tbl, day_ms) DO UPDATE SET generation = generation + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS screenshots_export_insert AFTER INSERT ON screenshots BEGIN
+        INSERT INTO export_changes (tbl, day_ms, generation)
+        VALUES ('screenshots', NEW.slot_start - NEW.slot_start % 86400000, 1)
+        ON CONFLICT (tbl, day_ms) DO UPDATE SET generation = generation + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS screenshots_export_update AFTER UPDATE ON screenshots BEGIN
+        INSERT INTO export_changes (tbl, day_ms, generation)
+        VALUES ('screenshots', NEW.slot_start - NEW.slot_start % 86400000, 1),
+               ('screenshots', OLD.slot_start - OLD.slot_start % 86400000, 1)
+        ON CONFLICT (tbl, day_ms) DO UPDATE SET generation = generation + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS screenshots_export_delete AFTER DELETE ON screenshots BEGIN
+        INSERT INTO export_changes (tbl, day_ms, generation)
+        VALUES ('screenshots', OLD.slot_start - OLD.slot_start % 86400000, 1)
+        ON CONFLICT (tbl, day_ms) DO UPDATE SET generation = generation + 1;
+    END;",
 ];
 
 /// 7: several processes on one folder. Spool entries hold the file's name only (resolved

@@ -342,6 +342,16 @@ pub(crate) fn apply<'a>(
                     serde_json::to_string(report).unwrap_or_default()
                 ])?;
         }
+        Write::ExportMark {
+            sink,
+            table,
+            day_ms,
+            generation,
+            rows,
+            at_ms,
+        } => {
+            super::export::mark(c, sink, table, *day_ms, *generation, *rows, *at_ms)?;
+        }
         Write::Setting { name, value } => {
             c.prepare_cached("INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)")?
                 .execute(params![name, value])?;
