@@ -4,6 +4,7 @@
 
 mod errors;
 mod media;
+mod org;
 mod storage;
 mod tracker;
 
@@ -37,6 +38,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<storage::Storage>()?;
     m.add_function(wrap_pyfunction!(tracker::browser_host_install, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(org::org_queries, m)?)?;
+    m.add_function(wrap_pyfunction!(org::org_assemble, m)?)?;
     m.add_function(wrap_pyfunction!(media::process, m)?)?;
     m.add_function(wrap_pyfunction!(media::blur, m)?)?;
     m.add_function(wrap_pyfunction!(media::thumbnail, m)?)?;

@@ -581,6 +581,38 @@ impl NativeTracker {
         to_json(&r)
     }
 
+    /// Exports to the dataset `dataset_json` (its JSON form) the table-days in
+    /// `[since_ms, until_ms)` that changed: the report, JSON.
+    #[pyo3(signature = (dataset_json, since_ms=None, until_ms=None))]
+    fn export(
+        &self,
+        py: Python<'_>,
+        dataset_json: &str,
+        since_ms: Option<i64>,
+        until_ms: Option<i64>,
+    ) -> PyResult<String> {
+        let dataset =
+            activity_core::dataset::DatasetConfig::from_json_str(dataset_json).py_err()?;
+        let r = self.with(py, |t| {
+            t.export(
+                &dataset,
+                since_ms.map(activity_core::Timestamp::from_millis),
+                until_ms.map(activity_core::Timestamp::from_millis),
+            )
+        })?;
+        to_json(&r)
+    }
+
+    /// Sets (or with None ends) the scheduled export to `dataset_json`.
+    #[pyo3(signature = (dataset_json=None))]
+    fn set_dataset(&self, py: Python<'_>, dataset_json: Option<&str>) -> PyResult<()> {
+        let dataset = dataset_json
+            .map(activity_core::dataset::DatasetConfig::from_json_str)
+            .transpose()
+            .py_err()?;
+        self.with(py, |t| t.set_dataset(dataset))
+    }
+
     fn purge_log_json(&self, py: Python<'_>) -> PyResult<String> {
         let log = self.with(py, |t| t.purge_log())?;
         to_json(&log)
@@ -660,18 +692,7 @@ impl NativeTracker {
         let request: activity_core::runtime::ReportRequest = serde_json::from_str(request_json)
             .map_err(|e| InvalidInputError::new_err(format!("report request: {e}")))?;
         let r = self.with(py, |t| t.report(&v, &request))?;
-        let csv = r
-            .to_csv()
-            .into_iter()
-            .map(|(n, t)| (n.to_string(), t))
-            .collect();
-        let svgs = vec![
-            ("timeline".to_string(), r.timeline_svg()),
-            ("top_applications".to_string(), r.top_applications_svg()),
-            ("top_websites".to_string(), r.top_websites_svg()),
-            ("distribution".to_string(), r.distribution_svg()),
-        ];
-        Ok((r.to_json(), r.to_html(), csv, svgs))
+        Ok(crate::org::render(&r))
     }
 
     /// The system's IANA time zone name (`UTC` when it cannot be told).

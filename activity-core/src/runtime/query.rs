@@ -38,7 +38,7 @@ impl Viewer {
 
     /// The employees this viewer may see (`None`: all). An empty id names nobody (records
     /// tracked without an employee are stored with an empty one: only `Admin` sees those).
-    fn allowed(&self) -> Option<Vec<String>> {
+    pub(crate) fn allowed(&self) -> Option<Vec<String>> {
         let mut all = match self {
             Viewer::Employee { id } => vec![id.clone()],
             Viewer::Manager { id, team } => {

@@ -117,6 +117,37 @@ impl Averager {
         self.active += w * u64::from(s.active_percent);
     }
 
+    /// An averager holding sums computed elsewhere (an engine's `GROUP BY`): `slots` parts of
+    /// `tracked` seconds, Σ tracked × activity % over the `counted_slots` parts of
+    /// `counted_tracked` seconds that have one, Σ tracked × active %.
+    pub fn from_sums(
+        slots: u32,
+        tracked: u64,
+        activity: u64,
+        counted_slots: u32,
+        counted_tracked: u64,
+        active: u64,
+    ) -> Averager {
+        Averager {
+            slots,
+            tracked,
+            activity,
+            active,
+            counted_slots,
+            counted_tracked,
+        }
+    }
+
+    /// Adds what `other` holds.
+    pub fn merge(&mut self, other: &Averager) {
+        self.slots += other.slots;
+        self.tracked += other.tracked;
+        self.activity += other.activity;
+        self.active += other.active;
+        self.counted_slots += other.counted_slots;
+        self.counted_tracked += other.counted_tracked;
+    }
+
     /// The averages of what was added.
     pub fn finish(&self) -> ActivityAverage {
         let avg = |x: u64, t: u64| {
