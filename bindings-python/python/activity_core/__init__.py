@@ -67,6 +67,9 @@ from ._types import (
     Consent,
     EraseReport,
     ExportedFile,
+    Dataset,
+    ExportReport,
+    ExportedDay,
     PurgeReport,
     RetentionPolicy,
     SubjectExport,
@@ -95,6 +98,9 @@ __all__ = [
     "Consent",
     "EraseReport",
     "ExportedFile",
+    "Dataset",
+    "ExportReport",
+    "ExportedDay",
     "PurgeReport",
     "RetentionPolicy",
     "SubjectExport",
@@ -534,6 +540,27 @@ class Tracker:
         """Writes everything kept about `employee` to `folder` (JSON Lines per table, the images,
         `manifest.json` with SHA-256 of each file): GDPR articles 15 and 20."""
         return SubjectExport.from_dict(json.loads(self._native.export_subject(employee, os.fspath(folder), _viewer(viewer))))
+
+    def export(
+        self, dataset: Dataset, since: datetime | None = None, until: datetime | None = None
+    ) -> ExportReport:
+        """Writes this data folder's records to `dataset` as partitioned Parquet files: every
+        table-day in `[since, until)` (whole UTC days; None: unbounded) that changed since the
+        dataset received it, replacing its file, or removing it when the day's rows are all
+        gone. Idempotent. A store error raises (`ActivityCoreError` of kind io); what was
+        written stays, and the next run goes on from there."""
+        if not isinstance(dataset, Dataset):
+            raise TypeError(f"dataset must be an activity_core.Dataset, got {type(dataset).__name__}")
+        # from_time refuses what is not an aware datetime, naming the argument.
+        since_ms = None if since is None or from_time(since, "since") is None else round(since.timestamp() * 1000)
+        until_ms = None if until is None or from_time(until, "until") is None else round(until.timestamp() * 1000)
+        return ExportReport.from_dict(json.loads(self._native.export(json.dumps(dataset.to_dict()), since_ms, until_ms)))
+
+    def set_dataset(self, dataset: Dataset | None) -> None:
+        """Exports to `dataset` while tracking runs: at start, then every `dataset.every`
+        (retried with backoff while the store fails: `export_retrying` events; each run an
+        `exported` event). None ends it."""
+        self._native.set_dataset(None if dataset is None else json.dumps(dataset.to_dict()))
 
     def erase_subject(self, employee: str, *, viewer: Viewer) -> EraseReport:
         """Erases everything kept about `employee`, the provider's copies included."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from datetime import datetime, timedelta, timezone
@@ -12,6 +13,9 @@ from typing import Any, Literal
 
 __all__ = [
     "Activity",
+    "Dataset",
+    "ExportReport",
+    "ExportedDay",
     "Bucket",
     "ProjectActivity",
     "Report",
@@ -452,6 +456,67 @@ class SubjectExport:
     def from_dict(cls, d: dict[str, Any]) -> SubjectExport:
         return cls(d["format_version"], d["employee"], _t(d["exported_at"]), dict(d["counts"]),
                    tuple(ExportedFile(**f) for f in d["files"]))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Where `Tracker.export` writes this device's records for organisation reports: a
+    `folder`, or `storage` (the variables of `activity_core.storage.open`: `FILE_PROVIDER=S3`,
+    Wasabi, DigitalOcean Spaces). Files go to `<prefix>/<table>/org=<org>/date=YYYY-MM-DD/
+    part-<device>.parquet`; window titles leave the device only with `titles=True`."""
+
+    org: str
+    folder: str | os.PathLike[str] | None = None
+    storage: Mapping[str, str] | None = None
+    prefix: str = ""
+    device: str | None = None
+    titles: bool = False
+    every: timedelta = timedelta(hours=1)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "org": self.org,
+            "prefix": self.prefix,
+            "device": self.device,
+            "titles": bool(self.titles),
+            "every_seconds": int(self.every.total_seconds()),
+        }
+        if self.folder is not None:
+            d["folder"] = os.fspath(self.folder)
+        if self.storage is not None:
+            d["storage"] = dict(self.storage)
+        return d
+
+
+@dataclass(frozen=True)
+class ExportedDay:
+    """One file an export wrote: its table, UTC date, key, rows and size."""
+
+    table: Literal["slots", "activities", "screenshots"]
+    date: str
+    key: str
+    rows: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What one export did: files written, keys removed (days whose rows are all gone), and
+    table-days the dataset already held unchanged."""
+
+    device: str
+    written: tuple[ExportedDay, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+
+    @property
+    def rows(self) -> int:
+        return sum(w.rows for w in self.written)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ExportReport:
+        return cls(d["device"], tuple(ExportedDay(**w) for w in d["written"]), tuple(d["removed"]),
+                   d["unchanged"])
 
 
 @dataclass(frozen=True)
