@@ -84,6 +84,9 @@
 // second active, counts nothing.
 #define AC_INPUT_PRESENCE 4
 
+// `ac_tracker_export`'s `since_ms` / `until_ms` for "no bound".
+#define AC_UNBOUNDED INT64_MIN
+
 // `ac_tracker_report` output: the report as JSON (the serialised form).
 #define AC_REPORT_JSON 0
 
@@ -415,6 +418,42 @@ ac_result ac_media_result_image(const struct ac_media_result *result,
 // # Safety
 // `result` comes from `ac_media_process` and is freed once; no `ac_image` of it is used after.
 void ac_media_result_free(struct ac_media_result *result);
+
+// Plans an organisation report: `request_json` is `{"period": {"first": "2026-11-01",
+// "last": "2026-11-30", "time_zone": "Europe/Berlin"}, "employees": null, "projects": null,
+// "top_n": 10, "slot_seconds": 600}` (only `period` is required), `viewer_json` whose rights
+// apply, `engine` `"duckdb"`, `"spark"` or `"postgres"`, `sources_json` `{"slots": …,
+// "activities": …, "screenshots": …}` (SQL table expressions, e.g. DuckDB's
+// `read_parquet('/srv/lake/slots/**/*.parquet', hive_partitioning = true)`). `*out_json`
+// receives `{"plan": {…}, "queries": [{"name": "timeline", "sql": "…"}, …]}`: run each query,
+// then hand the same request, viewer and the answers to `ac_org_report`. Freed with `ac_string_free`.
+//
+// # Safety
+// The strings are NUL-terminated (`viewer_json` NULL is refused); `out_json` points to a
+// `char *`.
+ac_result ac_org_queries(const char *request_json,
+                         const char *viewer_json,
+                         const char *engine,
+                         const char *sources_json,
+                         char **out_json);
+
+// The organisation report of `request_json` for `viewer_json` (the same arguments as
+// `ac_org_queries`) from the engine's answers to its queries, `rows_json`: `{"timeline":
+// [[employee, slot_start_ms, tracked, counted, events, active, screenshots, project,
+// top_application, max_expected], …], "projects": [[project, parts, tracked,
+// activity_weighted, counted_parts, counted_tracked, active_weighted, keyboard, mouse], …],
+// "employees": [same, per employee], "applications": [[name, ms], …], "websites": [[name,
+// ms], …]}` (each query's columns in order), rendered as `output` (`AC_REPORT_*`). Freed with
+// `ac_string_free`.
+//
+// # Safety
+// The strings are NUL-terminated (`viewer_json` NULL is refused); `out_text` points to a
+// `char *`.
+ac_result ac_org_report(const char *request_json,
+                        const char *viewer_json,
+                        const char *rows_json,
+                        uint32_t output,
+                        char **out_text);
 
 // Copies the message of the last failure on this thread, NUL-terminated, into `buf` (`len`
 // bytes) and writes its length without the NUL to `*written`. With no failure so far the
@@ -750,6 +789,35 @@ ac_result ac_tracker_purge(const struct ac_tracker *tracker_,
                            const char *policy_json,
                            int64_t now_ms,
                            char **out_json);
+
+// Writes the data folder's records to the dataset `dataset_json` as Hive-partitioned Parquet
+// files (`<prefix>/<table>/org=<org>/date=YYYY-MM-DD/part-<device>.parquet`; tables `slots`,
+// `activities`, `screenshots`): every table-day in `[since_ms, until_ms)` (whole UTC days;
+// `AC_UNBOUNDED` for either: no bound) that changed since the dataset received it, replacing
+// its file, or removing it when the day's rows are all gone. Idempotent. `dataset_json`:
+// `{"org": "acme", "folder": "/srv/lake"}` or `{"org": "acme", "storage": {"FILE_PROVIDER":
+// "S3", …}}`, with optional `"prefix"`, `"device"`, `"titles"` (default false: window titles
+// stay on the device) and `"every_seconds"` (the schedule of `ac_tracker_set_dataset`); a bad
+// one is `AC_INVALID_CONFIG` naming the field. A store that fails is `AC_IO`: what was
+// written stays, the next export goes on from there. `*out_json` (NULL: not wanted) receives
+// `{"device", "written": [{"table", "date", "key", "rows", "bytes"}], "removed": [keys],
+// "unchanged"}`, freed with `ac_string_free`.
+//
+// # Safety
+// `tracker` is live; `dataset_json` NUL-terminated; `out_json` NULL or points to a `char *`.
+ac_result ac_tracker_export(const struct ac_tracker *tracker_,
+                            const char *dataset_json,
+                            int64_t since_ms,
+                            int64_t until_ms,
+                            char **out_json);
+
+// Exports to `dataset_json` (as for `ac_tracker_export`) while the tracker runs: at start,
+// then every `every_seconds` (default 3600), retried after 30 s, 1 min, 2 min… while the store
+// fails (`export_retrying` events; each run an `exported` event). NULL ends it.
+//
+// # Safety
+// `tracker` is live; `dataset_json` NULL or NUL-terminated.
+ac_result ac_tracker_set_dataset(const struct ac_tracker *tracker_, const char *dataset_json);
 
 // Every purge run recorded in the data folder, newest first, as a JSON array of reports.
 //

@@ -11,6 +11,7 @@
 mod config;
 mod ffi;
 mod media;
+mod org;
 mod result;
 mod storage;
 mod tracker;
@@ -19,6 +20,7 @@ mod version;
 pub use config::*;
 pub use ffi::{ac_bytes_free, ac_free_callback, ac_string_free};
 pub use media::*;
+pub use org::*;
 pub use result::*;
 pub use storage::*;
 pub use tracker::*;

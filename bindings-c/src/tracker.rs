@@ -594,7 +594,7 @@ fn read_json<T: serde::Serialize>(
 
 /// The viewer: required (NULL is `AC_INVALID_INPUT`, never "everyone"); the core parses and
 /// checks it.
-fn viewer(p: *const c_char) -> Result<Viewer, Failure> {
+pub(crate) fn viewer(p: *const c_char) -> Result<Viewer, Failure> {
     Ok(Viewer::from_json(optional_text(p, "viewer")?)?)
 }
 
@@ -761,6 +761,71 @@ pub unsafe extern "C" fn ac_tracker_purge(
             None => t.purge(now)?,
         };
         json_if_wanted(out_json, &report)
+    })
+}
+
+fn dataset_arg(p: *const c_char) -> Result<Option<activity_core::dataset::DatasetConfig>, Failure> {
+    match optional_text(p, "dataset")? {
+        None => Ok(None),
+        Some(raw) => activity_core::dataset::DatasetConfig::from_json_str(raw)
+            .map(Some)
+            .map_err(|e| Failure::new(ac_result::AC_INVALID_CONFIG, e.to_string())),
+    }
+}
+
+/// `ac_tracker_export`'s `since_ms` / `until_ms` for "no bound".
+pub const AC_UNBOUNDED: i64 = i64::MIN;
+
+/// The millisecond bound `ms`, or none for `AC_UNBOUNDED` (`INT64_MIN`).
+fn bound(ms: i64) -> Option<activity_core::Timestamp> {
+    (ms != i64::MIN).then(|| activity_core::Timestamp::from_millis(ms))
+}
+
+/// Writes the data folder's records to the dataset `dataset_json` as Hive-partitioned Parquet
+/// files (`<prefix>/<table>/org=<org>/date=YYYY-MM-DD/part-<device>.parquet`; tables `slots`,
+/// `activities`, `screenshots`): every table-day in `[since_ms, until_ms)` (whole UTC days;
+/// `AC_UNBOUNDED` for either: no bound) that changed since the dataset received it, replacing
+/// its file, or removing it when the day's rows are all gone. Idempotent. `dataset_json`:
+/// `{"org": "acme", "folder": "/srv/lake"}` or `{"org": "acme", "storage": {"FILE_PROVIDER":
+/// "S3", …}}`, with optional `"prefix"`, `"device"`, `"titles"` (default false: window titles
+/// stay on the device) and `"every_seconds"` (the schedule of `ac_tracker_set_dataset`); a bad
+/// one is `AC_INVALID_CONFIG` naming the field. A store that fails is `AC_IO`: what was
+/// written stays, the next export goes on from there. `*out_json` (NULL: not wanted) receives
+/// `{"device", "written": [{"table", "date", "key", "rows", "bytes"}], "removed": [keys],
+/// "unchanged"}`, freed with `ac_string_free`.
+///
+/// # Safety
+/// `tracker` is live; `dataset_json` NUL-terminated; `out_json` NULL or points to a `char *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_export(
+    tracker_: *const ac_tracker,
+    dataset_json: *const c_char,
+    since_ms: i64,
+    until_ms: i64,
+    out_json: *mut *mut c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        let dataset = dataset_arg(dataset_json)?.ok_or_else(|| Failure::null("dataset_json"))?;
+        let report = t.export(&dataset, bound(since_ms), bound(until_ms))?;
+        json_if_wanted(out_json, &report)
+    })
+}
+
+/// Exports to `dataset_json` (as for `ac_tracker_export`) while the tracker runs: at start,
+/// then every `every_seconds` (default 3600), retried after 30 s, 1 min, 2 min… while the store
+/// fails (`export_retrying` events; each run an `exported` event). NULL ends it.
+///
+/// # Safety
+/// `tracker` is live; `dataset_json` NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ac_tracker_set_dataset(
+    tracker_: *const ac_tracker,
+    dataset_json: *const c_char,
+) -> ac_result {
+    guard(|| {
+        let t = tracker(tracker_)?;
+        Ok(t.set_dataset(dataset_arg(dataset_json)?)?)
     })
 }
 
@@ -1185,18 +1250,22 @@ pub unsafe extern "C" fn ac_tracker_report(
         }
         let slot = out(out_text, "out")?;
         let r = t.report(&v, &request)?;
-        let rendered = match output {
-            AC_REPORT_JSON => r.to_json(),
-            AC_REPORT_JSON_COMPACT => r.to_json_compact(),
-            AC_REPORT_HTML => r.to_html(),
-            AC_REPORT_TIMELINE_SVG => r.timeline_svg(),
-            AC_REPORT_TOP_APPLICATIONS_SVG => r.top_applications_svg(),
-            AC_REPORT_TOP_WEBSITES_SVG => r.top_websites_svg(),
-            _ => r.distribution_svg(),
-        };
-        *slot = give_string(rendered);
+        *slot = give_string(render(&r, output));
         Ok(())
     })
+}
+
+/// `r` as `output` (`AC_REPORT_*`, checked by the caller).
+pub(crate) fn render(r: &activity_core::model::report::Report, output: u32) -> String {
+    match output {
+        AC_REPORT_JSON => r.to_json(),
+        AC_REPORT_JSON_COMPACT => r.to_json_compact(),
+        AC_REPORT_HTML => r.to_html(),
+        AC_REPORT_TIMELINE_SVG => r.timeline_svg(),
+        AC_REPORT_TOP_APPLICATIONS_SVG => r.top_applications_svg(),
+        AC_REPORT_TOP_WEBSITES_SVG => r.top_websites_svg(),
+        _ => r.distribution_svg(),
+    }
 }
 
 /// Installs the browser extension's native messaging host for `browser` (`"chromium"`,
