@@ -4,12 +4,13 @@
 //!
 //! ```text
 //! cargo run --features internals --example org_seed -- --out /tmp/org --employees 20 \
-//!     --days 22 [--first 2026-11-02] [--org acme] [--no-export] [--keep-devices N]
+//!     --days 22 [--start 0] [--first 2026-11-02] [--org acme] [--no-export] [--keep-devices N]
 //! ```
 //! Devices go to `<out>/devices/<employee>/`, the dataset to `<out>/lake/`. Prints one JSON
 //! line: rows written, export figures (rows/s on this one thread), bytes of SQLite and of
 //! Parquet per slot. `--keep-devices N` deletes the device folders past the first N once
-//! exported (a large organisation's dataset without its 5,000 SQLite files).
+//! exported (a large organisation's dataset without its 5,000 SQLite files); `--start N`
+//! numbers employees from N (processes seeding one organisation side by side).
 
 #[path = "../activity-core/tests/common/org.rs"]
 mod org;
@@ -47,6 +48,8 @@ fn size_of(dir: &Path, suffix: &str) -> u64 {
 fn main() {
     let out = PathBuf::from(arg("--out").expect("--out DIR"));
     let employees: usize = arg("--employees").map_or(10, |v| v.parse().expect("--employees N"));
+    // The first employee's number (several processes can share one organisation).
+    let offset: usize = arg("--start").map_or(0, |v| v.parse().expect("--start N"));
     let days: usize = arg("--days").map_or(5, |v| v.parse().expect("--days N"));
     let first = arg("--first").unwrap_or_else(|| "2026-11-02".into());
     let org_name = arg("--org").unwrap_or_else(|| "acme".into());
@@ -62,7 +65,7 @@ fn main() {
     let lake = out.join("lake");
     let (mut slots, mut activities, mut screenshots) = (0u64, 0u64, 0u64);
     let (mut seed_s, mut export_s, mut export_rows, mut sqlite_bytes) = (0f64, 0f64, 0u64, 0u64);
-    for i in 0..employees {
+    for i in offset..offset + employees {
         let employee = format!("emp{i:05}");
         let dir = out.join("devices").join(&employee);
         let t0 = Instant::now();

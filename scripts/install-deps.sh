@@ -32,6 +32,9 @@ if [ "${1:-}" = "--test" ]; then
     # The release artifacts checked from a user's seat (scripts/test-dist.sh): a bare Debian
     # rootfs for the wheel (debootstrap), CMake for the C archives' package files.
     PACKAGES+=(debootstrap cmake)
+    # Organisation reports on Apache Spark in local mode (the Python tests): Spark 4 runs on
+    # Java 17 or 21.
+    PACKAGES+=(openjdk-17-jre-headless)
 fi
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--windows" ]; then
     # Windows, cross-built and run here: the mingw-w64 C and C++ compilers (the bundled SQLite

@@ -30,8 +30,16 @@ export AC_BROWSER_HOST="$repo/target/debug/activity-core-browser-host" AC_REPO="
 
 step "a fresh venv with the wheel installed by pip"
 python3 -m venv "$venv"
+# The engines of organisation reports (activity_core.org): DuckDB and pyarrow are wheels;
+# pyspark is a 456 MB source archive, kept once under ~/.cache (as the dist venv is).
+pip_cache="${XDG_CACHE_HOME:-$HOME/.cache}/activity-core/pip-dl"
+PYSPARK=pyspark==4.3.0
+if ! ls "$pip_cache"/pyspark-4.3.0.tar.gz >/dev/null 2>&1; then
+    python3 -m pip download -q --disable-pip-version-check --no-deps -d "$pip_cache" "$PYSPARK"
+fi
 "$venv/bin/pip" install -q --disable-pip-version-check "$out"/wheels/activity_core-*.whl \
-    pytest mypy numpy pillow boto3 "moto[server]" websocket-client
+    pytest mypy numpy pillow boto3 "moto[server]" websocket-client duckdb==2.0.1 pyarrow==26.0.1 \
+    "$pip_cache"/pyspark-4.3.0.tar.gz
 cd "$out"   # outside the repository from here on
 "$venv/bin/python" -c "import activity_core, sys; print('activity_core', activity_core.__version__, 'from', activity_core.__file__)"
 

@@ -395,3 +395,230 @@ fn keys(endpoint: &str) -> BTreeSet<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// One slot part, one activity and one screenshot as read back from the dataset.
+struct Part {
+    employee: Option<String>,
+    project: Option<String>,
+    slot_ms: i64,
+    tracked: u32,
+    kb: Option<i64>,
+    mouse: Option<i64>,
+    active: u32,
+    activity: Option<i32>,
+    active_pct: i32,
+    max_expected: u32,
+}
+
+fn column<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
+    b.column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<T>()
+        .unwrap()
+}
+
+fn text(b: &RecordBatch, name: &str, i: usize) -> Option<String> {
+    let a = column::<StringArray>(b, name);
+    a.is_valid(i).then(|| a.value(i).to_string())
+}
+
+fn micros_ms(b: &RecordBatch, name: &str, i: usize) -> i64 {
+    column::<arrow_array::TimestampMicrosecondArray>(b, name).value(i) / 1000
+}
+
+/// The organisation report's rows computed plainly from the dataset's files (what the SQL in
+/// `activity-core/sql/org/` computes: here a reference written without SQL), for a plan.
+fn reference_rows(
+    lake: &Path,
+    plan: &activity_core::model::report::org::OrgPlan,
+) -> activity_core::model::report::org::OrgRows {
+    use activity_core::model::report::org::{OrgRows, SumsRow, TimelineRow};
+    let (start, end) = (
+        plan.resolved.start.as_millis(),
+        plan.resolved.end.as_millis(),
+    );
+    let l = i64::from(plan.request.slot_seconds) * 1000;
+    let files = |table: &str| -> Vec<RecordBatch> {
+        files_under(&lake.join(table))
+            .into_iter()
+            .flat_map(|f| read(std::fs::read(lake.join(table).join(f)).unwrap()).0)
+            .collect()
+    };
+    let mut parts = Vec::new();
+    for b in files("slots") {
+        for i in 0..b.num_rows() {
+            let n32 = |c: &str| column::<Int32Array>(&b, c);
+            let n64 = |c: &str| column::<Int64Array>(&b, c);
+            let opt64 = |c: &str| n64(c).is_valid(i).then(|| n64(c).value(i));
+            parts.push(Part {
+                employee: text(&b, "employee", i),
+                project: text(&b, "project", i),
+                slot_ms: micros_ms(&b, "slot_start", i),
+                tracked: n32("tracked_seconds").value(i) as u32,
+                kb: opt64("keyboard_events"),
+                mouse: opt64("mouse_events"),
+                active: n32("active_seconds").value(i) as u32,
+                activity: n32("activity_percent")
+                    .is_valid(i)
+                    .then(|| n32("activity_percent").value(i)),
+                active_pct: n32("active_percent").value(i),
+                max_expected: n32("max_expected_events").value(i) as u32,
+            });
+        }
+    }
+    parts.retain(|p| p.slot_ms >= start && p.slot_ms < end);
+    let mut timeline: BTreeMap<(Option<String>, i64), TimelineRow> = BTreeMap::new();
+    let mut per_project_in_slot: BTreeMap<(Option<String>, i64), BTreeMap<Option<String>, u32>> =
+        BTreeMap::new();
+    let mut sums: [BTreeMap<Option<String>, SumsRow>; 2] = [BTreeMap::new(), BTreeMap::new()];
+    for p in &parts {
+        let g = p.slot_ms - p.slot_ms.rem_euclid(l);
+        let t = timeline
+            .entry((p.employee.clone(), g))
+            .or_insert_with(|| TimelineRow(p.employee.clone(), g, 0, 0, 0, 0, 0, None, None, None));
+        t.2 += p.tracked;
+        if let (Some(k), Some(m)) = (p.kb, p.mouse) {
+            t.3 += p.tracked;
+            t.4 += (k + m) as u64;
+        }
+        t.5 += p.active;
+        t.9 = Some(t.9.unwrap_or(0).max(p.max_expected));
+        *per_project_in_slot
+            .entry((p.employee.clone(), g))
+            .or_default()
+            .entry(p.project.clone())
+            .or_default() += p.tracked;
+        for (i, key) in [p.project.clone(), p.employee.clone()].into_iter().enumerate() {
+            let s = sums[i].entry(key.clone()).or_insert_with(|| SumsRow(key, 0, 0, 0, 0, 0, 0, 0, 0));
+            s.1 += 1;
+            s.2 += u64::from(p.tracked);
+            if let Some(a) = p.activity {
+                s.3 += u64::from(p.tracked) * a as u64;
+                s.4 += 1;
+                s.5 += u64::from(p.tracked);
+            }
+            s.6 += u64::from(p.tracked) * p.active_pct as u64;
+            s.7 += p.kb.unwrap_or(0) as u64;
+            s.8 += p.mouse.unwrap_or(0) as u64;
+        }
+    }
+    for (key, projects) in per_project_in_slot {
+        // Most tracked; ties to the first name (no project first).
+        let best = projects
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(p, _)| p);
+        timeline.get_mut(&key).unwrap().7 = best.flatten();
+    }
+    for b in files("screenshots") {
+        for i in 0..b.num_rows() {
+            let taken = micros_ms(&b, "taken_at", i);
+            if taken < start || taken >= end {
+                continue;
+            }
+            let e = text(&b, "employee", i);
+            let g = taken - taken.rem_euclid(l);
+            timeline
+                .entry((e.clone(), g))
+                .or_insert_with(|| TimelineRow(e, g, 0, 0, 0, 0, 0, None, None, None))
+                .6 += 1;
+        }
+    }
+    let short = end - start <= 7 * 86_400_000 + 3_600_000;
+    let mut apps: BTreeMap<String, i64> = BTreeMap::new();
+    let mut sites: BTreeMap<String, i64> = BTreeMap::new();
+    let mut slot_apps: BTreeMap<(Option<String>, i64), BTreeMap<String, i64>> = BTreeMap::new();
+    for b in files("activities") {
+        for i in 0..b.num_rows() {
+            let slot = micros_ms(&b, "slot_start", i);
+            if slot < start || slot >= end {
+                continue;
+            }
+            let ms = column::<Int64Array>(&b, "duration_ms").value(i);
+            if text(&b, "kind", i).as_deref() == Some("app") {
+                let app = text(&b, "application", i).unwrap_or_default();
+                *apps.entry(app.clone()).or_default() += ms;
+                let g = slot - slot.rem_euclid(l);
+                *slot_apps
+                    .entry((text(&b, "employee", i), g))
+                    .or_default()
+                    .entry(app)
+                    .or_default() += ms;
+            } else if let Some(d) = text(&b, "domain", i) {
+                *sites.entry(d).or_default() += ms;
+            }
+        }
+    }
+    if short {
+        for (key, list) in slot_apps {
+            let best = list
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(a, _)| a);
+            if let Some(t) = timeline.get_mut(&key) {
+                t.8 = best;
+            }
+        }
+    }
+    let [projects, employees] = sums;
+    OrgRows {
+        timeline: timeline.into_values().collect(),
+        projects: projects.into_values().collect(),
+        employees: employees.into_values().collect(),
+        applications: apps.into_iter().collect(),
+        websites: sites.into_iter().collect(),
+    }
+}
+
+#[test]
+fn an_org_report_assembled_from_the_dataset_equals_the_device_report() {
+    use activity_core::model::report::Period;
+    use activity_core::model::report::org::{OrgPlan, OrgRequest};
+    use activity_core::runtime::ReportRequest;
+    let dir = fresh("assemble-device");
+    let lake = fresh("assemble-lake");
+    org::seed_device(&dir, "dora", FIRST_DAY, 5, 11);
+    let t = tracker(&dir);
+    t.export(
+        &DatasetConfig::new("acme", DatasetLocation::Folder(lake.clone())),
+        None,
+        None,
+    )
+    .unwrap();
+    // A day, a week in Berlin, November in New York (1 November has 25 hours there).
+    for (first, last, zone) in [
+        ("2026-11-03", "2026-11-03", "UTC"),
+        ("2026-11-02", "2026-11-06", "Europe/Berlin"),
+        ("2026-11-01", "2026-11-30", "America/New_York"),
+    ] {
+        let period = Period {
+            first: first.into(),
+            last: last.into(),
+            time_zone: zone.into(),
+        };
+        let device = t
+            .report(
+                &Viewer::Admin,
+                &ReportRequest {
+                    categories: false,
+                    ..ReportRequest {
+                        period: period.clone(),
+                        ..ReportRequest::day(first, zone)
+                    }
+                },
+            )
+            .unwrap();
+        let request: OrgRequest = serde_json::from_value(serde_json::json!({"period": period})).unwrap();
+        let plan = OrgPlan::new(request, &Viewer::employee("dora")).unwrap();
+        let r = plan.assemble(&reference_rows(&lake, &plan));
+        assert_eq!(r.timeline, device.timeline, "{first}..{last} {zone}");
+        assert_eq!(r.projects, device.projects);
+        assert_eq!(r.distribution, device.distribution);
+        assert_eq!(r.top_applications, device.top_applications);
+        assert_eq!(r.top_websites, device.top_websites);
+        assert_eq!(r.totals, device.totals);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&lake);
+}

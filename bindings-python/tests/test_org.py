@@ -224,6 +224,10 @@ def test_a_team_report_has_each_employee_and_the_viewer_sees_only_what_they_may(
         assert e.timeline == dev.timeline and e.totals == dev.totals and e.distribution == dev.distribution
         total += dev.totals.tracked_seconds
     assert team.totals.tracked_seconds == total
+    lean = org.report(lake, first="2026-11-02", last="2026-11-06", tz="UTC", viewer=ac.Viewer.admin(),
+                      employee_timelines=False)
+    assert all(e.timeline == () for e in lean.employees)
+    assert [(e.distribution, e.totals) for e in lean.employees] == [(e.distribution, e.totals) for e in team.employees]
     # An employee sees their own rows only, whatever they ask for; a manager theirs and the team's.
     own = org.report(lake, "2026-11-03", tz="UTC", viewer=ac.Viewer.employee("emp00001"))
     asked = org.report(lake, "2026-11-03", tz="UTC", viewer=ac.Viewer.employee("emp00001"),

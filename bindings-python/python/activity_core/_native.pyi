@@ -24,6 +24,8 @@ __all__ = [
     "UnavailableError",
     "__version__",
     "_after_fork",
+    "org_assemble",
+    "org_queries",
     "browser_host_install",
     "blur",
     "process",
