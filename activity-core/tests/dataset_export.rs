@@ -489,8 +489,13 @@ fn reference_rows(
             .or_default()
             .entry(p.project.clone())
             .or_default() += p.tracked;
-        for (i, key) in [p.project.clone(), p.employee.clone()].into_iter().enumerate() {
-            let s = sums[i].entry(key.clone()).or_insert_with(|| SumsRow(key, 0, 0, 0, 0, 0, 0, 0, 0));
+        for (i, key) in [p.project.clone(), p.employee.clone()]
+            .into_iter()
+            .enumerate()
+        {
+            let s = sums[i]
+                .entry(key.clone())
+                .or_insert_with(|| SumsRow(key, 0, 0, 0, 0, 0, 0, 0, 0));
             s.1 += 1;
             s.2 += u64::from(p.tracked);
             if let Some(a) = p.activity {
@@ -609,7 +614,8 @@ fn an_org_report_assembled_from_the_dataset_equals_the_device_report() {
                 },
             )
             .unwrap();
-        let request: OrgRequest = serde_json::from_value(serde_json::json!({"period": period})).unwrap();
+        let request: OrgRequest =
+            serde_json::from_value(serde_json::json!({"period": period})).unwrap();
         let plan = OrgPlan::new(request, &Viewer::employee("dora")).unwrap();
         let r = plan.assemble(&reference_rows(&lake, &plan));
         assert_eq!(r.timeline, device.timeline, "{first}..{last} {zone}");
@@ -621,4 +627,72 @@ fn an_org_report_assembled_from_the_dataset_equals_the_device_report() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&lake);
+}
+
+#[test]
+fn the_running_tracker_exports_on_its_schedule_and_retries_after_an_outage() {
+    use activity_core::runtime::TrackerEvent;
+    let moto = s3::Moto::start();
+    moto.create_bucket("shots");
+    let port: u16 = moto.endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    let mut gate = tools::Proxy::start(port);
+    gate.close();
+    let dir = fresh("schedule-device");
+    org::seed_device(&dir, "eve", FIRST_DAY, 2, 12);
+    // No capture (a display the test run may have must not add rows of today).
+    let mut b = Tracker::builder(Config::default())
+        .data_dir(&dir)
+        .without_source(activity_core::capture::SourceKind::Screens)
+        .without_source(activity_core::capture::SourceKind::Input)
+        .without_source(activity_core::capture::SourceKind::Windows)
+        .missing_sources(MissingSources::RunAvailable);
+    let events = b.event_channel();
+    let t = b.build().unwrap();
+    let mut dataset = DatasetConfig::new(
+        "acme",
+        DatasetLocation::Storage(ProviderConfig::S3(S3Config {
+            access_key_id: "AKIDTESTTESTTEST".into(),
+            secret_access_key: Secret::new("testsecretkeytestsecretkeytestsecret00"),
+            region: "us-east-1".into(),
+            bucket: "shots".into(),
+            endpoint: Some(format!("http://127.0.0.1:{}", gate.port).parse().unwrap()),
+            force_path_style: true,
+            cdn_url: None,
+        })),
+    );
+    dataset.prefix = "lake".into();
+    t.set_dataset(Some(dataset.clone())).unwrap();
+    assert_eq!(t.dataset(), Some(dataset.clone()));
+    t.start().unwrap();
+    let wait = |want: &dyn Fn(&TrackerEvent) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match events.recv_timeout(left) {
+                Ok(e) if want(&e) => return e,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        panic!("the event did not come");
+    };
+    // The store is down: the export at start fails and says when it tries again.
+    let e = wait(&|e| matches!(e, TrackerEvent::ExportRetrying { .. }));
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["event"], "export_retrying");
+    assert!(json["error"].as_str().unwrap().contains("S3"), "{json}");
+    // Back up; setting the dataset again wakes the exporter: every file arrives, once.
+    gate.reopen();
+    t.set_dataset(Some(dataset)).unwrap();
+    let e = wait(&|e| matches!(e, TrackerEvent::Exported(_)));
+    let TrackerEvent::Exported(r) = e else {
+        unreachable!()
+    };
+    assert_eq!(r.written.len(), 6, "{r:?}");
+    assert_eq!(keys(&moto.endpoint).len(), 6);
+    let json = serde_json::to_value(TrackerEvent::Exported(r)).unwrap();
+    assert_eq!(json["event"], "exported");
+    t.set_dataset(None).unwrap();
+    t.stop().unwrap();
+    gate.close();
+    let _ = std::fs::remove_dir_all(&dir);
 }
