@@ -76,7 +76,7 @@ pub enum DatasetLocation {
     Folder(PathBuf),
     /// An S3-protocol provider (S3, Wasabi, DigitalOcean Spaces), configured as for
     /// screenshots; Cloudinary stores media, not datasets, and is refused.
-    Storage(ProviderConfig),
+    Storage(Box<ProviderConfig>),
 }
 
 /// How often a running tracker exports unless told otherwise.
@@ -123,10 +123,10 @@ impl DatasetConfig {
             .map_err(|e| DatasetError::Invalid(format!("dataset: {}: {}", e.path(), e.inner())))?;
         let location = match (form.folder, form.storage) {
             (Some(folder), None) => DatasetLocation::Folder(folder),
-            (None, Some(storage)) => DatasetLocation::Storage(
+            (None, Some(storage)) => DatasetLocation::Storage(Box::new(
                 ProviderConfig::from_json_str(&storage.to_string())
                     .map_err(|e| DatasetError::Invalid(format!("dataset.storage: {e}")))?,
-            ),
+            )),
             _ => {
                 return Err(DatasetError::Invalid(
                     "dataset: give exactly one of `folder` and `storage`".into(),
@@ -180,7 +180,9 @@ impl DatasetConfig {
                 self.every
             )));
         }
-        if let DatasetLocation::Storage(ProviderConfig::Cloudinary(_)) = &self.location {
+        if let DatasetLocation::Storage(p) = &self.location
+            && matches!(**p, ProviderConfig::Cloudinary(_))
+        {
             return Err(DatasetError::Invalid(
                 "dataset.storage: Cloudinary stores media, not datasets: use a folder or an S3-protocol provider".into(),
             ));

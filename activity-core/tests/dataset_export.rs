@@ -310,7 +310,7 @@ fn an_s3_outage_in_the_middle_of_an_export_loses_and_duplicates_nothing() {
     let t = tracker(&dir);
     let mut dataset = DatasetConfig::new(
         "acme",
-        DatasetLocation::Storage(ProviderConfig::S3(S3Config {
+        DatasetLocation::Storage(Box::new(ProviderConfig::S3(S3Config {
             access_key_id: "AKIDTESTTESTTEST".into(),
             secret_access_key: Secret::new("testsecretkeytestsecretkeytestsecret00"),
             region: "us-east-1".into(),
@@ -318,7 +318,7 @@ fn an_s3_outage_in_the_middle_of_an_export_loses_and_duplicates_nothing() {
             endpoint: Some(format!("http://127.0.0.1:{}", gate.port).parse().unwrap()),
             force_path_style: true,
             cdn_url: None,
-        })),
+        }))),
     );
     dataset.prefix = "lake".into();
     dataset.device = Some("cleo-pc".into());
@@ -650,7 +650,7 @@ fn the_running_tracker_exports_on_its_schedule_and_retries_after_an_outage() {
     let t = b.build().unwrap();
     let mut dataset = DatasetConfig::new(
         "acme",
-        DatasetLocation::Storage(ProviderConfig::S3(S3Config {
+        DatasetLocation::Storage(Box::new(ProviderConfig::S3(S3Config {
             access_key_id: "AKIDTESTTESTTEST".into(),
             secret_access_key: Secret::new("testsecretkeytestsecretkeytestsecret00"),
             region: "us-east-1".into(),
@@ -658,7 +658,7 @@ fn the_running_tracker_exports_on_its_schedule_and_retries_after_an_outage() {
             endpoint: Some(format!("http://127.0.0.1:{}", gate.port).parse().unwrap()),
             force_path_style: true,
             cdn_url: None,
-        })),
+        }))),
     );
     dataset.prefix = "lake".into();
     t.set_dataset(Some(dataset.clone())).unwrap();

@@ -36,11 +36,11 @@ pub(crate) fn generation(c: &Connection, table: &str, day: i64) -> rusqlite::Res
         .optional()
 }
 
-/// What dataset `sink` holds: `(table, day) → (generation, rows)`.
-pub(crate) fn marks(
-    c: &Connection,
-    sink: &str,
-) -> rusqlite::Result<HashMap<(String, i64), (i64, i64)>> {
+/// What a dataset holds: `(table, day) → (generation, rows)`.
+pub type Marks = HashMap<(String, i64), (i64, i64)>;
+
+/// What dataset `sink` holds.
+pub(crate) fn marks(c: &Connection, sink: &str) -> rusqlite::Result<Marks> {
     let mut st =
         c.prepare_cached("SELECT tbl, day_ms, generation, rows FROM export_marks WHERE sink = ?1")?;
     let rows = st.query_map(params![sink], |r| {

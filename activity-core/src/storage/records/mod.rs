@@ -578,10 +578,7 @@ impl Snapshot<'_> {
     }
 
     /// What dataset `sink` holds per table-day: `(generation, rows)`.
-    pub fn export_marks(
-        &self,
-        sink: &str,
-    ) -> Result<std::collections::HashMap<(String, i64), (i64, i64)>, RecordError> {
+    pub fn export_marks(&self, sink: &str) -> Result<export::Marks, RecordError> {
         self.read(|c| export::marks(c, sink))
     }
 
