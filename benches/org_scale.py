@@ -67,8 +67,11 @@ def seed(tool: str, out: Path, employees: int, days: int, procs: int = 2) -> dic
         assert r.returncode == 0, f"org_seed failed: {line}"
         for k, v in json.loads(line.strip().splitlines()[-1]).items():
             total[k] = total.get(k, 0) + v
-    # Per process: rows/s of one core; bytes per slot over all.
+    # Rows/s of one core (each process exports on one thread); bytes per slot over all (each
+    # process measured the whole shared lake: measure it once here).
     total["export_rows_per_second"] = total["export_rows"] / total["export_seconds"]
+    total["parquet_bytes"] = sum(f.stat().st_size for f in (out / "lake").rglob("*.parquet"))
+    total["parquet_files"] = sum(1 for _ in (out / "lake").rglob("*.parquet"))
     total["sqlite_bytes_per_slot"] = total["sqlite_bytes"] / total["slots"]
     total["parquet_bytes_per_slot"] = total["parquet_bytes"] / total["slots"]
     total["employees"] = employees
@@ -76,7 +79,7 @@ def seed(tool: str, out: Path, employees: int, days: int, procs: int = 2) -> dic
     return total
 
 
-def duckdb_month(lake: Path, runs: int) -> dict[str, float]:
+def duckdb_month(lake: Path, runs: int, timelines: bool = True) -> dict[str, float]:
     import duckdb
 
     con = duckdb.connect()
@@ -85,12 +88,33 @@ def duckdb_month(lake: Path, runs: int) -> dict[str, float]:
     engine, _ = median_time(lambda: [con.execute(q).fetchall() for _, q in sql], runs)
     lean, r = median_time(lambda: org.report(lake, viewer=admin, connection=con, employee_timelines=False,
                                              **MONTH), runs)  # type: ignore[arg-type]
-    full, _ = median_time(lambda: org.report(lake, viewer=admin, connection=con, **MONTH), 1)  # type: ignore[arg-type]
+    full = (median_time(lambda: org.report(lake, viewer=admin, connection=con, **MONTH), 1)[0]  # type: ignore[arg-type]
+            if timelines else float("nan"))
     week, w = median_time(lambda: org.report(lake, viewer=ac.Viewer.employee("emp00000"), connection=con,
-                                             **WEEK), 5)  # type: ignore[arg-type]
+                                             **WEEK), max(runs, 3))  # type: ignore[arg-type]
     assert r.totals.tracked_seconds > 0 and w.totals.tracked_seconds > 0
     return {"engine": engine, "report": lean, "report_with_timelines": full, "one_employee_week": week,
             "tracked_hours": r.totals.tracked_seconds / 3600, "employees": len(r.employees)}
+
+
+def compact(lake: Path, out: Path) -> dict[str, float]:
+    """The same dataset with one file per table and day (what a compaction job would write),
+    sorted by employee and time so a file's row groups carry narrow employee ranges."""
+    import duckdb
+
+    if not (out / "done").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        con = duckdb.connect()
+        for table, order in (("slots", "employee, slot_start"), ("activities", "employee, slot_start"),
+                             ("screenshots", "employee, taken_at")):
+            con.execute(
+                f"COPY (SELECT * FROM read_parquet('{lake}/{table}/**/*.parquet', hive_partitioning = true, "
+                f"hive_types = {{'org': VARCHAR, 'date': DATE}}) ORDER BY {order}) TO '{out / table}' "
+                "(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (org, date), ROW_GROUP_SIZE 16384)")
+        (out / "done").write_text("")
+    return {"files": sum(1 for _ in out.rglob("*.parquet")),
+            "bytes": sum(f.stat().st_size for f in out.rglob("*.parquet"))}
 
 
 def spark_month(lake: Path, runs: int) -> dict[str, float]:
@@ -208,18 +232,27 @@ def main() -> None:
               f"{gen['sqlite_bytes_per_slot']:,.0f}, Parquet {gen['parquet_bytes_per_slot']:,.0f} "
               f"({gen['sqlite_bytes_per_slot'] / gen['parquet_bytes_per_slot']:.1f}x smaller)", flush=True)
         lake = out / "lake"
-        row: dict[str, Any] = {"employees": n, "generated": gen, "duckdb": duckdb_month(lake, a.runs)}
+        # 5,000 employees' month is 21.6 million timeline slots: once, without timelines.
+        big = n >= 5000
+        runs = 1 if big else a.runs
+        row: dict[str, Any] = {"employees": n, "generated": gen, "duckdb": duckdb_month(lake, runs, not big)}
         d = row["duckdb"]
         print(f"DuckDB month: five queries {d['engine'] * 1000:,.0f} ms; report {d['report'] * 1000:,.0f} ms "
               f"(with every employee's timeline {d['report_with_timelines'] * 1000:,.0f} ms); one employee's "
               f"week {d['one_employee_week'] * 1000:,.1f} ms", flush=True)
-        if a.spark:
-            row["spark"] = spark_month(lake, a.runs)
+        packed = out / "compacted"
+        row["compacted"] = {**compact(lake, packed), **duckdb_month(packed, runs, not big)}
+        c = row["compacted"]
+        print(f"the same, compacted to one file per table and day ({c['files']:,} files instead of "
+              f"{gen['parquet_files']:,.0f}): DuckDB five queries {c['engine'] * 1000:,.0f} ms, report "
+              f"{c['report'] * 1000:,.0f} ms, one employee's week {c['one_employee_week'] * 1000:,.1f} ms", flush=True)
+        if a.spark and not big:
+            row["spark"] = spark_month(lake, runs)
             s = row["spark"]
             print(f"Spark local[2] month report: {s['report'] * 1000:,.0f} ms warm ({s['report_cold'] * 1000:,.0f} ms "
                   f"cold) = {s['report'] / d['report']:.1f}x DuckDB's", flush=True)
         if a.postgres_size == n:
-            row["postgres"] = postgres_month(lake, a.out / "pg", a.runs)
+            row["postgres"] = postgres_month(lake, a.out / "pg", runs)
             p = row["postgres"]
             print(f"PostgreSQL 15 month, the same five queries: {p['engine'] * 1000:,.0f} ms = "
                   f"{p['engine'] / d['engine']:.1f}x DuckDB's over Parquet; one employee's week "

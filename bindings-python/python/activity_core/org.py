@@ -187,7 +187,11 @@ def report(
     if engine == "duckdb":
         import duckdb
 
-        con = connection if connection is not None else duckdb.connect()
+        if connection is None:
+            connection = duckdb.connect()
+            # Footers read once per connection (a dataset has one small file per device and day).
+            connection.execute("SET parquet_metadata_cache = true")
+        con = connection
         plan, sql = queries(
             root, first=first, last=last, tz=tz, viewer=viewer, employees=employees,
             projects=projects, engine="duckdb", org=org, top_n=top_n, slot_seconds=slot_seconds,
@@ -233,6 +237,8 @@ def _local_spark() -> Any:
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.showConsoleProgress", "false")
             .getOrCreate()
         )
+        _SPARK.sparkContext.setLogLevel("ERROR")
     return _SPARK

@@ -1,8 +1,8 @@
 //! Organisation reports: the five seed reports over a dataset of many devices
 //! ([`crate::dataset`]), aggregated by a query engine (DuckDB, Spark, PostgreSQL: the SQL in
-//! the Python package's `activity_core/sql/org/`) and assembled here into the same [`Report`]
-//! a device makes, with the same rounding, zero-filling and `other` rows as [`compute`]
-//! (`super::compute`): the engine sums, this module decides.
+//! `activity-core/sql/org/`, embedded here) and assembled into the same [`Report`] a device
+//! makes, with the same rounding, zero-filling and `other` rows as [`compute`](super::compute):
+//! the engine sums, this module decides.
 //!
 //! What the engine hands over ([`OrgRows`]) is small next to the rows it read: one row per
 //! employee and slot with tracked time or screenshots, one per project and per employee with
