@@ -49,7 +49,13 @@ def seed(tool: str, out: Path, employees: int, days: int, procs: int = 2) -> dic
     exported); returns the seed tool's figures summed over its processes."""
     marker = out / "seeded.json"
     if marker.exists():
-        return json.loads(marker.read_text())
+        total = json.loads(marker.read_text())
+        if "parquet_files" not in total:  # written by an earlier version of this script
+            total["parquet_bytes"] = sum(f.stat().st_size for f in (out / "lake").rglob("*.parquet"))
+            total["parquet_files"] = sum(1 for _ in (out / "lake").rglob("*.parquet"))
+            total["parquet_bytes_per_slot"] = total["parquet_bytes"] / total["slots"]
+            marker.write_text(json.dumps(total))
+        return dict(total)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     share = (employees + procs - 1) // procs
