@@ -31,7 +31,7 @@ wwhl="$(ls "$dist"/activity_core-"$version"-cp311-abi3-win_amd64.whl)"
 c_linux="activity-core-$version-x86_64-linux-gnu"
 c_windows="activity-core-$version-x86_64-windows-gnu"
 
-step "sizes (budgets: wheel <= 15 MB, libactivity_core.so <= 20 MB)"
+step "sizes (budgets: wheel <= 15 MB, libactivity_core.so <= 26 MB)"
 tar -C "$work" -xzf "$dist/$c_linux.tar.gz"
 python3 -m zipfile -e "$whl" "$work/whl"
 python3 -m zipfile -e "$wwhl" "$work/wwhl"
@@ -51,7 +51,9 @@ for name, p in (("libactivity_core.so", so), ("_native.abi3.so (in the wheel)", 
     print(f"  {mb(p):7.2f} MB  {name}, stripped")
 wheel = [f for f in os.listdir(dist) if f.endswith("manylinux_2_28_x86_64.whl")][0]
 assert mb(os.path.join(dist, wheel)) <= 15, "the Linux wheel is over 15 MB"
-assert mb(so) <= 20, "libactivity_core.so is over 20 MB"
+# 20 MB until 6/6 put a Parquet writer in the core (parquet + arrow + zstd, which that issue
+# asks for: about 6 MB, 1 MB of it won back by building those crates for size).
+assert mb(so) <= 26, "libactivity_core.so is over 26 MB"
 PY
 
 step "Linux binaries: NEEDED only glibc's and libgcc_s; glibc symbols no newer than 2.28"
