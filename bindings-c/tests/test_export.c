@@ -127,6 +127,8 @@ int main(void) {
     CHECK_OK(ac_org_queries(request, ana, "duckdb", sources, &json));
     CHECK(json && count(json, "\"name\":") == 5 && strstr(json, "\"name\":\"timeline\""));
     CHECK(json && strstr(json, "employee IN ('ana')") && strstr(json, "epoch_ms(slot_start)"));
+    /* The plan names the date= folders to list: the day, and the day before for screenshots. */
+    CHECK(json && strstr(json, "\"partitions\":{\"first\":\"2026-11-29\",\"last\":\"2026-11-30\"}"));
     ac_string_free(json);
     CHECK_RESULT(ac_org_queries(request, ana, "oracle", sources, &json), AC_INVALID_INPUT);
     CHECK_MESSAGE("engine must be");

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,11 +73,20 @@ def _root(dataset: str | os.PathLike[str]) -> str:
     return root
 
 
-def _present(root: str, table: str) -> bool:
-    """Whether the dataset has any file of `table` (a remote dataset is assumed to)."""
+def _partitions(root: str, table: str, org: str | None, first: str, last: str) -> list[str] | None:
+    """The `org=…/date=…` folders of `table` holding the days `first`..=`last` (of every org,
+    or of `org`), in order; `None` for a dataset at a URL (its engine lists it). A report reads
+    only its period's folders: listing a year of a large organisation's files (a file per
+    device and day) for a day's report would cost more than the report."""
     if "://" in root:
-        return True
-    return any(Path(root, table).rglob("*.parquet"))
+        return None
+    base = Path(root, table)
+    orgs = sorted(base.glob("org=*")) if org is None else [base / f"org={org}"]
+    d, end, days = date.fromisoformat(first), date.fromisoformat(last), []
+    while d <= end:
+        days.append(d.isoformat())
+        d += timedelta(days=1)
+    return [str(o / f"date={day}") for o in orgs for day in days if (o / f"date={day}").is_dir()]
 
 
 # The tables' columns as SQL types, for a dataset without any file of a table yet (the
@@ -97,13 +106,15 @@ _EMPTY = {
 }
 
 
-def _duckdb_sources(root: str, org: str | None) -> dict[str, str]:
+def _duckdb_sources(root: str, org: str | None, first: str, last: str) -> dict[str, str]:
     out = {}
     for t in _TABLES:
-        if _present(root, t):
-            path = f"{root}/{t}/**/*.parquet".replace("'", "''")
+        folders = _partitions(root, t, org, first, last)
+        if folders is None or folders:
+            globs = [f"{root}/{t}/**/*.parquet"] if folders is None else [f"{f}/*.parquet" for f in folders]
+            paths = ", ".join("'" + g.replace("'", "''") + "'" for g in globs)
             src = (
-                f"read_parquet('{path}', hive_partitioning = true, "
+                f"read_parquet([{paths}], hive_partitioning = true, "
                 "hive_types = {'org': VARCHAR, 'date': DATE})"
             )
         else:
@@ -113,6 +124,13 @@ def _duckdb_sources(root: str, org: str | None) -> dict[str, str]:
             src = f"(SELECT * FROM {src} WHERE org = '{org.replace(chr(39), chr(39) * 2)}')"
         out[t] = src
     return out
+
+
+def _plan_partitions(request: str, viewer: str | None, engine: str) -> tuple[str, str]:
+    """The first and last `date=` partition the report of `request` reads (the crate's plan)."""
+    plan, _ = _native.org_queries(request, viewer, engine, json.dumps({t: t for t in _TABLES}))
+    p = json.loads(plan)["partitions"]
+    return p["first"], p["last"]
 
 
 def queries(
@@ -133,14 +151,14 @@ def queries(
 ) -> tuple[str, list[tuple[str, str]]]:
     """The plan (JSON) and the five SQL queries the report runs, for reading or for running on
     an engine of your own (`sources`: a SQL table expression per table)."""
+    request = _request(first, last, tz, employees, projects, top_n, slot_seconds, employee_timelines)
+    checked = _viewer(viewer)
     if sources is None:
-        sources = _duckdb_sources(_root(dataset), org) if engine == "duckdb" else {t: t for t in _TABLES}
-    return _native.org_queries(
-        _request(first, last, tz, employees, projects, top_n, slot_seconds, employee_timelines),
-        _viewer(viewer),
-        engine,
-        json.dumps(sources),
-    )
+        if engine == "duckdb":
+            sources = _duckdb_sources(_root(dataset), org, *_plan_partitions(request, checked, engine))
+        else:
+            sources = {t: t for t in _TABLES}
+    return _native.org_queries(request, checked, engine, json.dumps(sources))
 
 
 def _rows(answers: dict[str, list[tuple[Any, ...]]]) -> str:
@@ -201,10 +219,15 @@ def report(
     elif engine == "spark":
         session = spark if spark is not None else _local_spark()
         names = {}
+        span = _plan_partitions(
+            _request(first, last, tz, employees, projects, top_n, slot_seconds), _viewer(viewer), "spark"
+        )
         for t in _TABLES:
             view = f"ac_{t}"
-            if _present(root, t):
-                df = session.read.option("basePath", f"{root}/{t}").parquet(f"{root}/{t}")
+            folders = _partitions(root, t, org, *span)
+            if folders is None or folders:
+                paths = [f"{root}/{t}"] if folders is None else folders
+                df = session.read.option("basePath", f"{root}/{t}").parquet(*paths)
             else:
                 df = session.createDataFrame([], _EMPTY[t].replace("VARCHAR", "STRING"))
             if org is not None:

@@ -382,6 +382,19 @@ pub struct OrgPlan {
     pub resolved: Resolved,
     /// The employees read (`None`: all); the viewer's rights applied.
     pub employees: Option<Vec<String>>,
+    /// The `date=` partitions the queries read, first and last (`YYYY-MM-DD`, UTC days): an
+    /// engine that lists files itself reads only these folders (an organisation's dataset grows
+    /// by a folder a day; listing all of it for a day's report costs as much as the report).
+    pub partitions: Partitions,
+}
+
+/// The first and last `date=` partition a plan reads (inclusive, `YYYY-MM-DD`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partitions {
+    /// The first day.
+    pub first: String,
+    /// The last day.
+    pub last: String,
 }
 
 /// `template` with each placeholder replaced by its value, in one pass: nothing a value holds
@@ -432,10 +445,18 @@ impl OrgPlan {
             (Some(list), None) => Some(list),
             (Some(list), Some(e)) => Some(list.into_iter().filter(|x| e.contains(x)).collect()),
         };
+        // A screenshot's partition is its slot's day, which may be the day before it was taken.
+        let partitions = Partitions {
+            first: crate::dataset::date_of(Timestamp::from_millis(
+                resolved.start.as_millis() - 86_400_000,
+            )),
+            last: crate::dataset::date_of(Timestamp::from_millis(resolved.end.as_millis() - 1)),
+        };
         Ok(OrgPlan {
             request,
             resolved,
             employees,
+            partitions,
         })
     }
 
@@ -490,8 +511,7 @@ impl OrgPlan {
         let by_taken = format!(
             "date >= DATE '{}' AND date <= DATE '{}' AND {epoch}(taken_at) >= {start} \
              AND {epoch}(taken_at) < {end}{who}",
-            date(start - 86_400_000),
-            date(end - 1)
+            self.partitions.first, self.partitions.last
         );
         let short = if end - start <= SHORT_MILLIS {
             "1 = 1"
